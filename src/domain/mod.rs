@@ -1,0 +1,9 @@
+//! The pure core: no actix, no diesel, no clock, no I/O. Everything here is a function of
+//! its arguments and the embedded reference data.
+
+pub mod codes;
+pub mod countries;
+pub mod discordance;
+pub mod picture;
+pub mod validation;
+pub mod vocabulary;

@@ -1,0 +1,3 @@
+//! Concord: second-opinion ingestion, discordance classification and patient summaries.
+
+pub mod domain;
