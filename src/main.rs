@@ -1,1 +1,172 @@
-fn main() {}
+//! The `concord` command line: serve (the default), migrate, openapi, token, org create.
+
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use concord::auth::Role;
+use concord::auth::jwt::JwtVerifier;
+use concord::config::Config;
+use uuid::Uuid;
+
+#[derive(Parser)]
+#[command(
+    name = "concord",
+    version,
+    about = "Concord: second opinions turned into a typed comparison with the current plan and a one-page summary.",
+    long_about = "Concord keeps cancer cases and the treating oncologist's current plan, takes in second opinions from partner hospitals, classifies how each differs from the plan, and writes the summary a patient shares with the oncologist.\n\nConfiguration comes from environment variables (see README.md). Without DATABASE_URL, Concord uses a local PostgreSQL or starts a private one in CONCORD_DATA_DIR."
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the HTTP API (the default): migrate, then listen on BIND until SIGTERM.
+    Serve,
+    /// Create the database if needed and apply pending migrations, then exit.
+    Migrate,
+    /// Print the OpenAPI document (the same as GET /openapi.json and openapi/openapi.json).
+    Openapi,
+    /// Print a JWT signed with the configured HS256 secret, for operators and tests.
+    Token {
+        /// The subject (`sub` claim): a user id, or a patient's login.
+        #[arg(long)]
+        sub: String,
+        /// The role: patient, advocate, coordinator, clinician or admin.
+        #[arg(long, value_enum)]
+        role: RoleArg,
+        /// The navigator organisation (`org` claim).
+        #[arg(long)]
+        org: Option<Uuid>,
+        /// Lifetime in seconds.
+        #[arg(long, default_value_t = 3600)]
+        ttl: u64,
+    },
+    /// Exit 0 when the service on BIND answers GET /readyz with 200 (container health checks).
+    Probe,
+    /// Manage organisations.
+    Org {
+        #[command(subcommand)]
+        command: OrgCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum OrgCommand {
+    /// Create an organisation and print its id. Navigators are tenants; a partner needs --navigator.
+    Create {
+        #[arg(long)]
+        name: String,
+        #[arg(long, value_enum)]
+        kind: KindArg,
+        /// For a partner: the navigator it belongs to.
+        #[arg(long)]
+        navigator: Option<Uuid>,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum RoleArg {
+    Patient,
+    Advocate,
+    Coordinator,
+    Clinician,
+    Admin,
+}
+
+impl From<RoleArg> for Role {
+    fn from(r: RoleArg) -> Role {
+        match r {
+            RoleArg::Patient => Role::Patient,
+            RoleArg::Advocate => Role::Advocate,
+            RoleArg::Coordinator => Role::Coordinator,
+            RoleArg::Clinician => Role::Clinician,
+            RoleArg::Admin => Role::Admin,
+        }
+    }
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum KindArg {
+    Navigator,
+    Partner,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let config = match Config::from_env() {
+        Ok(config) => config,
+        Err(e) => {
+            eprintln!("concord: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    concord::telemetry::init(config.log_format);
+    let result = match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => actix_web::rt::System::new().block_on(concord::startup::serve(config)),
+        Command::Openapi => {
+            print!("{}", concord::http::openapi::document_pretty());
+            Ok(())
+        }
+        Command::Token {
+            sub,
+            role,
+            org,
+            ttl,
+        } => JwtVerifier::from_config(&config.jwt)
+            .and_then(|v| v.mint(&sub, role.into(), org, Duration::from_secs(ttl)))
+            .map(|token| println!("{token}")),
+        Command::Probe => runtime().block_on(probe(&config)),
+        Command::Migrate => runtime().block_on(async {
+            let database = concord::startup::prepare_database(&config).await?;
+            eprintln!("migrated {}", database.description);
+            Ok(())
+        }),
+        Command::Org {
+            command:
+                OrgCommand::Create {
+                    name,
+                    kind,
+                    navigator,
+                },
+        } => runtime().block_on(async {
+            let database = concord::startup::prepare_database(&config).await?;
+            let id = concord::db::organizations::create_from_cli(
+                &database.url,
+                &name,
+                kind == KindArg::Partner,
+                navigator,
+            )
+            .await?;
+            println!("{id}");
+            Ok(())
+        }),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("concord: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn probe(config: &Config) -> anyhow::Result<()> {
+    let mut address = config.bind;
+    if address.ip().is_unspecified() {
+        address.set_ip(std::net::Ipv4Addr::LOCALHOST.into());
+    }
+    let client = reqwest::Client::builder().timeout(Duration::from_secs(3)).build()?;
+    let status = client.get(format!("http://{address}/readyz")).send().await?.status();
+    anyhow::ensure!(status.is_success(), "GET /readyz answered {status}");
+    Ok(())
+}
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("tokio runtime")
+}

@@ -405,10 +405,11 @@ fn grade(
         Some(value(opinion)),
         format!(
             "The second opinion grades the tumour {op} instead of {cur}{}.",
-            system_words(opinion)
-                .is_empty()
-                .then(|| system_words(current))
-                .unwrap_or_else(|| system_words(opinion))
+            if opinion.grade_system.is_some() {
+                system_words(opinion)
+            } else {
+                system_words(current)
+            }
         ),
     ))
 }

@@ -3,19 +3,32 @@
 use super::ClassificationInput;
 use crate::domain::validation::{FieldError, FieldErrors, check_country};
 
-/// Checks the input and returns it with trial ids canonicalised, or every field error.
+impl ClassificationInput {
+    /// Reports every bad field under `prefix` (`current.…`, `opinion.…`, `context.…`).
+    pub fn check(&self, prefix: &str, errors: &mut FieldErrors) {
+        use crate::domain::validation::join;
+        self.current.check(&join(prefix, "current"), errors);
+        self.opinion.check(&join(prefix, "opinion"), errors);
+        check_country(
+            self.context.patient_country.as_deref(),
+            join(&join(prefix, "context"), "patient_country"),
+            errors,
+        );
+    }
+
+    /// The input with trial ids in their registry's canonical case (after `check`).
+    pub fn normalised(self) -> ClassificationInput {
+        ClassificationInput {
+            current: self.current.normalised(),
+            opinion: self.opinion.normalised(),
+            context: self.context,
+        }
+    }
+}
+
+/// Checks the input and returns it normalised, or every field error.
 pub fn validate_input(input: ClassificationInput) -> Result<ClassificationInput, Vec<FieldError>> {
     let mut errors = FieldErrors::new();
-    input.current.check("current", &mut errors);
-    input.opinion.check("opinion", &mut errors);
-    check_country(
-        input.context.patient_country.as_deref(),
-        "context.patient_country".into(),
-        &mut errors,
-    );
-    errors.finish(ClassificationInput {
-        current: input.current.normalised(),
-        opinion: input.opinion.normalised(),
-        context: input.context,
-    })
+    input.check("", &mut errors);
+    errors.finish(input.normalised())
 }

@@ -1,0 +1,73 @@
+//! PostgreSQL through Diesel: the async pool, embedded migrations, schema and one module per
+//! aggregate with its queries.
+
+pub mod api_keys;
+pub mod local;
+pub mod organizations;
+pub mod schema;
+
+use std::time::Duration;
+
+use anyhow::Context;
+use diesel_async::AsyncPgConnection;
+use diesel_async::async_connection_wrapper::AsyncConnectionWrapper;
+use diesel_async::pooled_connection::AsyncDieselConnectionManager;
+use diesel_async::pooled_connection::deadpool::{Object, Pool};
+use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
+
+pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations");
+
+/// Advisory lock key that serialises migrations across replicas ("concord1" in ASCII).
+const MIGRATION_LOCK: i64 = 0x636f_6e63_6f72_6431;
+
+pub type DbPool = Pool<AsyncPgConnection>;
+pub type DbConn = Object<AsyncPgConnection>;
+
+/// Builds the pool; connections are made lazily and checked on first use.
+pub fn pool(database_url: &str, size: usize) -> anyhow::Result<DbPool> {
+    let manager = AsyncDieselConnectionManager::<AsyncPgConnection>::new(database_url);
+    Pool::builder(manager)
+        .max_size(size)
+        .wait_timeout(Some(Duration::from_secs(5)))
+        .create_timeout(Some(Duration::from_secs(5)))
+        .recycle_timeout(Some(Duration::from_secs(5)))
+        .runtime(deadpool::Runtime::Tokio1)
+        .build()
+        .context("cannot build the database pool")
+}
+
+/// Runs pending migrations under an advisory lock so replicas starting together don't race.
+/// Returns the versions applied.
+pub async fn migrate(database_url: &str) -> anyhow::Result<Vec<String>> {
+    let url = database_url.to_string();
+    tokio::task::spawn_blocking(move || -> anyhow::Result<Vec<String>> {
+        use diesel::Connection;
+        let mut conn = AsyncConnectionWrapper::<AsyncPgConnection>::establish(&url)
+            .context("cannot connect to run migrations")?;
+        execute_blocking(
+            &mut conn,
+            &format!("SELECT pg_advisory_lock({MIGRATION_LOCK})"),
+        )?;
+        let applied = conn
+            .run_pending_migrations(MIGRATIONS)
+            .map(|versions| versions.iter().map(|v| v.to_string()).collect())
+            .map_err(|e| anyhow::anyhow!("migration failed: {e}"));
+        execute_blocking(
+            &mut conn,
+            &format!("SELECT pg_advisory_unlock({MIGRATION_LOCK})"),
+        )?;
+        applied
+    })
+    .await
+    .context("migration task panicked")?
+}
+
+/// Runs one statement on a blocking wrapper connection (migrations, advisory locks).
+fn execute_blocking(
+    conn: &mut AsyncConnectionWrapper<AsyncPgConnection>,
+    sql: &str,
+) -> anyhow::Result<()> {
+    use diesel::RunQueryDsl;
+    diesel::sql_query(sql).execute(conn)?;
+    Ok(())
+}

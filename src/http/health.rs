@@ -1,0 +1,60 @@
+//! Liveness, readiness (the database answers) and Prometheus metrics.
+
+use actix_web::{HttpResponse, get, web};
+use diesel_async::RunQueryDsl;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use super::State;
+use super::problem::{ApiError, ApiResult};
+
+#[derive(Serialize, ToSchema)]
+pub struct Health {
+    #[schema(example = "ok")]
+    pub status: String,
+}
+
+/// Liveness: the process serves requests.
+#[utoipa::path(tag = "operations", responses((status = 200, description = "The process is alive", body = Health)))]
+#[get("/healthz")]
+pub async fn healthz() -> web::Json<Health> {
+    web::Json(Health {
+        status: "ok".into(),
+    })
+}
+
+/// Readiness: the database answers.
+#[utoipa::path(tag = "operations", responses(
+    (status = 200, description = "Ready to serve", body = Health),
+    (status = 503, description = "The database does not answer", body = super::problem::Problem, content_type = "application/problem+json"),
+))]
+#[get("/readyz")]
+pub async fn readyz(state: State) -> ApiResult<web::Json<Health>> {
+    let check = async {
+        let mut conn = state.db.get().await.map_err(|e| anyhow::anyhow!("{e}"))?;
+        diesel::sql_query("SELECT 1")
+            .execute(&mut conn)
+            .await
+            .map_err(anyhow::Error::from)
+    };
+    match tokio::time::timeout(std::time::Duration::from_secs(3), check).await {
+        Ok(Ok(_)) => Ok(web::Json(Health {
+            status: "ok".into(),
+        })),
+        _ => Err(ApiError::unavailable("the database does not answer", 5)),
+    }
+}
+
+/// Prometheus text format: request counts and latency histograms by route and status, pool stats.
+#[utoipa::path(tag = "operations", responses((status = 200, description = "Metrics in the Prometheus text format", body = String, content_type = "text/plain")))]
+#[get("/metrics")]
+pub async fn metrics(state: State) -> HttpResponse {
+    let status = state.db.status();
+    ::metrics::gauge!("db_pool_connections_max").set(status.max_size as f64);
+    ::metrics::gauge!("db_pool_connections_open").set(status.size as f64);
+    ::metrics::gauge!("db_pool_connections_idle").set(status.available as f64);
+    ::metrics::gauge!("db_pool_waiting_requests").set(status.waiting as f64);
+    HttpResponse::Ok()
+        .content_type("text/plain; version=0.0.4; charset=utf-8")
+        .body(super::observe::prometheus().render())
+}

@@ -1,0 +1,332 @@
+//! JSON request bodies: size limit, content type, syntax, the operation's own JSON schema
+//! from the OpenAPI document (every bad field with its path), then the domain's field rules.
+//! Validating against the published schema keeps what is documented and what is accepted
+//! the same thing.
+
+use std::collections::HashMap;
+use std::sync::{Arc, LazyLock, Mutex};
+
+use actix_web::http::header;
+use actix_web::web::Bytes;
+use actix_web::{FromRequest, HttpRequest, dev::Payload};
+use futures_util::StreamExt;
+use futures_util::future::LocalBoxFuture;
+use jsonschema::error::{TypeKind, ValidationErrorKind};
+use jsonschema::{ValidationError, Validator};
+use serde::de::DeserializeOwned;
+use serde_json::{Value, json};
+use utoipa::ToSchema;
+
+use super::problem::{ApiError, ProblemKind};
+use crate::domain::validation::{FieldError, FieldErrors, join};
+
+/// A request body type: its schema is published, and its domain rules run after parsing.
+pub trait RequestBody: DeserializeOwned + ToSchema + 'static {
+    /// Field rules the JSON schema cannot express, each error with its path.
+    fn check(&self, _errors: &mut FieldErrors) {}
+}
+
+/// A parsed, schema-checked and rule-checked body, with the exact bytes received.
+pub struct ValidJson<T> {
+    pub value: T,
+    pub raw: Bytes,
+}
+
+impl<T> ValidJson<T> {
+    pub fn into_inner(self) -> T {
+        self.value
+    }
+}
+
+/// The configured JSON body limit, in bytes (app data).
+#[derive(Debug, Clone, Copy)]
+pub struct JsonLimit(pub usize);
+
+impl<T: RequestBody> FromRequest for ValidJson<T> {
+    type Error = ApiError;
+    type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let limit = req.app_data::<JsonLimit>().map_or(1 << 20, |l| l.0);
+        let content_type = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        let declared_length = req
+            .headers()
+            .get(header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<usize>().ok());
+        let payload = payload.take();
+        Box::pin(async move {
+            if !is_json(content_type.as_deref()) {
+                return Err(ApiError::new(
+                    ProblemKind::UnsupportedMediaType,
+                    format!(
+                        "this operation takes application/json, not {}",
+                        content_type
+                            .as_deref()
+                            .unwrap_or("a body without Content-Type")
+                    ),
+                ));
+            }
+            if declared_length.is_some_and(|n| n > limit) {
+                return Err(too_large(limit));
+            }
+            let raw = read_limited(payload, limit).await?;
+            let value = parse::<T>(&raw)?;
+            Ok(ValidJson { value, raw })
+        })
+    }
+}
+
+fn too_large(limit: usize) -> ApiError {
+    ApiError::new(
+        ProblemKind::PayloadTooLarge,
+        format!("the body exceeds the limit of {limit} bytes"),
+    )
+}
+
+pub fn is_json(content_type: Option<&str>) -> bool {
+    let Some(ct) = content_type else { return false };
+    let essence = ct
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    essence == "application/json"
+        || (essence.starts_with("application/") && essence.ends_with("+json"))
+}
+
+/// Reads the whole payload, refusing more than `limit` bytes.
+pub async fn read_limited(mut payload: Payload, limit: usize) -> Result<Bytes, ApiError> {
+    let mut body = actix_web::web::BytesMut::new();
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk.map_err(|e| match e {
+            actix_web::error::PayloadError::Overflow => too_large(limit),
+            other => ApiError::bad_request(format!("the body could not be read: {other}")),
+        })?;
+        if body.len() + chunk.len() > limit {
+            return Err(too_large(limit));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body.freeze())
+}
+
+/// Parses bytes into `T` through the same steps as the extractor.
+pub fn parse<T: RequestBody>(raw: &[u8]) -> Result<T, ApiError> {
+    let mut value: Value = serde_json::from_slice(raw).map_err(|e| {
+        ApiError::new(
+            ProblemKind::MalformedJson,
+            format!("the body is not valid JSON: {e}"),
+        )
+    })?;
+    let errors = schema_errors(&T::name(), &value);
+    if !errors.is_empty() {
+        return Err(ApiError::validation(errors));
+    }
+    // JSON Schema calls 1949.0 an integer; serde does not. Whole floats become integers.
+    normalise_whole_numbers(&mut value);
+    let parsed: T = serde_path_to_error::deserialize(value).map_err(|e| {
+        let field = dotted(&e.path().to_string());
+        ApiError::field(
+            if field == "." { String::new() } else { field },
+            e.inner().to_string(),
+        )
+    })?;
+    let mut rules = FieldErrors::new();
+    parsed.check(&mut rules);
+    rules.finish(parsed).map_err(ApiError::validation)
+}
+
+fn normalise_whole_numbers(value: &mut Value) {
+    match value {
+        Value::Number(n) if n.is_f64() => {
+            if let Some(f) = n.as_f64()
+                && f.fract() == 0.0
+                && f.abs() < 9.0e15
+            {
+                *value = json!(f as i64);
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(normalise_whole_numbers),
+        Value::Object(map) => map.values_mut().for_each(normalise_whole_numbers),
+        _ => {}
+    }
+}
+
+/// serde_path_to_error's `a.b[0].c` or a JSON pointer `/a/b/0/c` as `a.b.0.c`.
+fn dotted(path: &str) -> String {
+    if path.starts_with('/') || path.is_empty() {
+        return path
+            .split('/')
+            .skip(1)
+            .map(|s| s.replace("~1", "/").replace("~0", "~"))
+            .collect::<Vec<_>>()
+            .join(".");
+    }
+    path.replace('[', ".").replace(']', "")
+}
+
+static VALIDATORS: LazyLock<Mutex<HashMap<String, Arc<Validator>>>> =
+    LazyLock::new(Default::default);
+
+/// The validator for a component schema of the published OpenAPI document.
+fn validator(name: &str) -> Arc<Validator> {
+    let mut cache = VALIDATORS.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some(v) = cache.get(name) {
+        return v.clone();
+    }
+    let document = super::openapi::document_json();
+    let schema = json!({
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$ref": format!("#/components/schemas/{name}"),
+        "components": {"schemas": document["components"]["schemas"].clone()},
+    });
+    let built = jsonschema::options()
+        .with_draft(jsonschema::Draft::Draft202012)
+        .should_validate_formats(true)
+        .build(&schema)
+        .unwrap_or_else(|e| panic!("the published schema of {name} does not compile: {e}"));
+    let built = Arc::new(built);
+    cache.insert(name.to_string(), built.clone());
+    built
+}
+
+/// Every schema violation of `value` against component `name`, as field errors.
+pub fn schema_errors(name: &str, value: &Value) -> Vec<FieldError> {
+    let validator = validator(name);
+    let mut errors = Vec::new();
+    for error in validator.iter_errors(value) {
+        collect(&error, &mut errors);
+    }
+    errors.sort_by(|a, b| a.field.cmp(&b.field));
+    errors.dedup();
+    errors
+}
+
+fn collect(error: &ValidationError<'_>, out: &mut Vec<FieldError>) {
+    let at = dotted(error.instance_path().as_str());
+    let mut push = |field: String, message: String| out.push(FieldError { field, message });
+    match error.kind() {
+        ValidationErrorKind::AdditionalProperties { unexpected }
+        | ValidationErrorKind::UnevaluatedProperties { unexpected } => {
+            for name in unexpected {
+                push(
+                    join(&at, name),
+                    "is not a known field (or is read-only)".into(),
+                );
+            }
+        }
+        ValidationErrorKind::Required { property } => {
+            push(
+                join(&at, property.as_str().unwrap_or_default()),
+                "is required".into(),
+            );
+        }
+        // Option<T> and enums of objects are oneOf/anyOf: report the branch that came closest.
+        ValidationErrorKind::OneOfNotValid { context } | ValidationErrorKind::AnyOf { context } => {
+            let best = context
+                .iter()
+                .filter(|branch| {
+                    !branch.iter().all(|e| {
+                        matches!(e.kind(), ValidationErrorKind::Type { .. })
+                            && e.instance_path() == error.instance_path()
+                    })
+                })
+                .min_by_key(|branch| branch.len());
+            match best {
+                Some(branch) => branch.iter().for_each(|e| collect(e, out)),
+                None => push(at, "does not have the expected type".into()),
+            }
+        }
+        kind => push(at, message(kind)),
+    }
+}
+
+/// A message that never echoes the (possibly huge, possibly sensitive) value.
+fn message(kind: &ValidationErrorKind) -> String {
+    match kind {
+        ValidationErrorKind::Type { kind } => {
+            let names = match kind {
+                TypeKind::Single(t) => t.to_string(),
+                TypeKind::Multiple(set) => set
+                    .iter()
+                    .map(|t| t.to_string())
+                    .collect::<Vec<_>>()
+                    .join(" or "),
+            };
+            format!("must be of type {names}")
+        }
+        ValidationErrorKind::Enum { options } => format!(
+            "must be one of {}",
+            options
+                .as_array()
+                .map(|o| o
+                    .iter()
+                    .map(|v| v.to_string())
+                    .collect::<Vec<_>>()
+                    .join(", "))
+                .unwrap_or_default()
+        ),
+        ValidationErrorKind::MaxLength { limit } => {
+            format!("must be at most {limit} characters long")
+        }
+        ValidationErrorKind::MinLength { limit } => {
+            format!("must be at least {limit} characters long")
+        }
+        ValidationErrorKind::MaxItems { limit } => format!("must have at most {limit} items"),
+        ValidationErrorKind::MinItems { limit } => format!("must have at least {limit} items"),
+        ValidationErrorKind::Maximum { limit } => format!("must be at most {limit}"),
+        ValidationErrorKind::Minimum { limit } => format!("must be at least {limit}"),
+        ValidationErrorKind::ExclusiveMaximum { limit } => format!("must be less than {limit}"),
+        ValidationErrorKind::ExclusiveMinimum { limit } => format!("must be greater than {limit}"),
+        ValidationErrorKind::Pattern { pattern } => {
+            format!("does not match the expected format ({pattern})")
+        }
+        ValidationErrorKind::Format { format } => format!("must be a valid {format}"),
+        ValidationErrorKind::UniqueItems => "must not repeat items".into(),
+        ValidationErrorKind::Constant { expected_value } => format!("must be {expected_value}"),
+        ValidationErrorKind::MaxProperties { limit } => {
+            format!("must have at most {limit} properties")
+        }
+        ValidationErrorKind::MinProperties { limit } => {
+            format!("must have at least {limit} properties")
+        }
+        _ => "is invalid".into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_become_dotted() {
+        assert_eq!(
+            dotted("/opinion/plan/clinical_trials/0/registry_id"),
+            "opinion.plan.clinical_trials.0.registry_id"
+        );
+        assert_eq!(dotted("opinion.plan.drugs[2]"), "opinion.plan.drugs.2");
+        assert_eq!(dotted(""), "");
+    }
+
+    #[test]
+    fn json_content_types() {
+        assert!(is_json(Some("application/json")));
+        assert!(is_json(Some("application/json; charset=utf-8")));
+        assert!(is_json(Some("application/merge-patch+json")));
+        assert!(!is_json(Some("text/plain")));
+        assert!(!is_json(None));
+    }
+
+    #[test]
+    fn whole_floats_become_integers() {
+        let mut v = json!({"birth_year": 1949.0, "dose": 50.4, "list": [2.0]});
+        normalise_whole_numbers(&mut v);
+        assert_eq!(v, json!({"birth_year": 1949, "dose": 50.4, "list": [2]}));
+    }
+}

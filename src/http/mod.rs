@@ -1,0 +1,125 @@
+//! The actix-web shell: one module per resource (handlers, request and response types,
+//! OpenAPI annotations), the error mapping, extractors and middleware.
+
+pub mod discordance;
+pub mod health;
+pub mod json;
+pub mod observe;
+pub mod openapi;
+pub mod problem;
+
+use std::net::TcpListener;
+use std::sync::Arc;
+
+use actix_web::dev::Server;
+use actix_web::{App, HttpRequest, HttpServer, web};
+use anyhow::Context;
+use tokio::sync::Semaphore;
+use utoipa_actix_web::AppExt;
+
+use crate::auth::jwt::JwtVerifier;
+use crate::auth::rate_limit::RateLimits;
+use crate::config::Config;
+use crate::db::DbPool;
+use problem::{ApiError, ProblemKind};
+
+/// Everything a handler may need, shared by all workers.
+pub struct AppState {
+    pub db: DbPool,
+    pub config: Arc<Config>,
+    pub jwt: JwtVerifier,
+    pub rate_limits: RateLimits,
+    /// Caps concurrent PDF renders; a full cap answers 503.
+    pub pdf_slots: Arc<Semaphore>,
+}
+
+pub type State = web::Data<AppState>;
+
+impl AppState {
+    pub fn new(db: DbPool, config: Arc<Config>) -> anyhow::Result<AppState> {
+        Ok(AppState {
+            jwt: JwtVerifier::from_config(&config.jwt).context("JWT configuration")?,
+            rate_limits: RateLimits::new(&config.rate_limits),
+            pdf_slots: Arc::new(Semaphore::new(config.pdf_concurrency)),
+            db,
+            config,
+        })
+    }
+}
+
+/// The API's routes, registered once for both the server and the OpenAPI document.
+pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    cfg.service(health::healthz)
+        .service(health::readyz)
+        .service(health::metrics)
+        .service(openapi::openapi_json)
+        .service(openapi::problem_type)
+        .service(utoipa_actix_web::scope("/v1").configure(v1));
+}
+
+fn v1(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    cfg.configure(discordance::routes);
+}
+
+/// Path and query extraction failures as problem+json.
+fn extractor_config(cfg: &mut web::ServiceConfig) {
+    cfg.app_data(web::PathConfig::default().error_handler(|err, _req| {
+        ApiError::new(ProblemKind::NotFound, format!("no such resource ({err})")).into()
+    }))
+    .app_data(web::QueryConfig::default().error_handler(|err, _req| {
+        ApiError::new(
+            ProblemKind::BadRequest,
+            format!("invalid query parameters: {err}"),
+        )
+        .into()
+    }));
+}
+
+/// Unknown path: 404; known path with another method: 405 with `Allow`.
+async fn fallback(req: HttpRequest) -> Result<actix_web::HttpResponse, ApiError> {
+    Err(match openapi::allowed_methods(req.path()) {
+        Some(allow) => ApiError::new(
+            ProblemKind::MethodNotAllowed,
+            format!("{} is not allowed here; allowed: {allow}", req.method()),
+        )
+        .with_allow_methods(allow),
+        None => ApiError::new(
+            ProblemKind::NotFound,
+            format!("no route for {}", req.path()),
+        ),
+    })
+}
+
+/// A running server and the address it listens on.
+pub struct Application {
+    pub server: Server,
+    pub address: std::net::SocketAddr,
+}
+
+impl Application {
+    /// Binds the listener (port 0 picks a free port) and builds the server; `run` it.
+    pub fn build(state: AppState, listener: TcpListener) -> anyhow::Result<Application> {
+        let address = listener.local_addr()?;
+        let workers = state.config.workers;
+        let json_limit = state.config.json_limit;
+        let state = web::Data::new(state);
+        observe::install_metrics_recorder();
+        let server = HttpServer::new(move || {
+            let (app, _) = App::new()
+                .into_utoipa_app()
+                .app_data(state.clone())
+                .app_data(json::JsonLimit(json_limit))
+                .configure(routes)
+                .split_for_parts();
+            app.configure(extractor_config)
+                .service(openapi::swagger_ui())
+                .default_service(web::to(fallback))
+                .wrap(actix_web::middleware::from_fn(observe::observe))
+        })
+        .workers(workers)
+        .shutdown_timeout(20)
+        .listen(listener)?
+        .run();
+        Ok(Application { server, address })
+    }
+}

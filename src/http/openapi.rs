@@ -1,0 +1,275 @@
+//! The OpenAPI 3.1 document, generated from the same route registration the server uses;
+//! the Swagger UI (vendored, nothing fetched at run time); the problem type pages; and the
+//! route table that tells 404 from 405.
+
+use std::sync::LazyLock;
+
+use actix_web::{App, HttpResponse, get, web};
+use regex::Regex;
+use serde_json::Value;
+use utoipa::openapi::path::Operation;
+use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::{Content, OpenApi as Document, Ref, ResponseBuilder};
+use utoipa::{Modify, OpenApi};
+use utoipa_actix_web::AppExt;
+use utoipa_swagger_ui::SwaggerUi;
+
+use super::problem::{ApiError, ProblemKind};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Concord API",
+        description = "Concord keeps cancer cases and the treating oncologist's current plan, takes in second opinions from partner hospitals, classifies how each opinion differs from the plan, and writes the one-page summary a patient shares with the oncologist.",
+    ),
+    components(schemas(super::problem::Problem, crate::domain::validation::FieldError)),
+    tags(
+        (name = "operations", description = "Health, readiness, metrics and this document"),
+        (name = "discordance", description = "Stateless classification of a second opinion against the current plan"),
+    ),
+)]
+struct BaseDocument;
+
+/// Applies the conventions every operation shares: security schemes, the standard error
+/// responses, and the list of problem types.
+struct Conventions;
+
+fn problem_response(description: &str) -> utoipa::openapi::RefOr<utoipa::openapi::Response> {
+    ResponseBuilder::new()
+        .description(description)
+        .content(
+            "application/problem+json",
+            Content::new(Some(Ref::from_schema_name("Problem"))),
+        )
+        .build()
+        .into()
+}
+
+fn add_error(op: &mut Operation, status: u16, description: &str) {
+    op.responses
+        .responses
+        .entry(status.to_string())
+        .or_insert_with(|| problem_response(description));
+}
+
+impl Modify for Conventions {
+    fn modify(&self, doc: &mut Document) {
+        let components = doc.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "jwt",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("JWT")
+                    .description(Some("A JWT with sub, role, org and exp claims"))
+                    .build(),
+            ),
+        );
+        components.add_security_scheme(
+            "api_key",
+            SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::with_description(
+                "X-API-Key",
+                "A partner API key, cnc_<prefix>_<secret> (also accepted as Authorization: Bearer)",
+            ))),
+        );
+
+        let table: String = ProblemKind::ALL
+            .iter()
+            .map(|k| {
+                format!(
+                    "| `{}` | {} | {} |\n",
+                    k.type_uri(),
+                    k.status().as_u16(),
+                    k.description()
+                )
+            })
+            .collect();
+        let description = doc.info.description.get_or_insert_with(String::new);
+        description.push_str(&format!(
+            "\n\nErrors are RFC 9457 `application/problem+json`. Problem types (`type`):\n\n| type | status | meaning |\n|---|---|---|\n{table}"
+        ));
+
+        for (path, item) in doc.paths.paths.iter_mut() {
+            let has_path_params = path.contains('{');
+            for op in [
+                &mut item.get,
+                &mut item.put,
+                &mut item.post,
+                &mut item.delete,
+                &mut item.patch,
+            ]
+            .into_iter()
+            .flatten()
+            {
+                let secured = op.security.as_ref().is_some_and(|s| !s.is_empty());
+                let has_body = op.request_body.is_some();
+                let has_query = op.parameters.iter().flatten().any(|p| {
+                    serde_json::to_value(p)
+                        .ok()
+                        .and_then(|v| v.get("in").cloned())
+                        == Some(Value::from("query"))
+                });
+                if has_body {
+                    add_error(
+                        op,
+                        400,
+                        "Invalid fields, malformed JSON or a malformed request",
+                    );
+                    add_error(op, 413, "The body is too large");
+                    add_error(op, 415, "The body is not JSON");
+                } else if has_query || secured || has_path_params {
+                    add_error(
+                        op,
+                        400,
+                        "A malformed request (bad query parameter, two credentials)",
+                    );
+                }
+                if secured {
+                    add_error(
+                        op,
+                        401,
+                        "No credential, or an invalid, expired or revoked one",
+                    );
+                    add_error(op, 403, "The caller's role may not do this");
+                    add_error(op, 429, "Rate limit exceeded; see Retry-After");
+                }
+                if has_path_params {
+                    add_error(op, 404, "No such resource, or one the caller may not see");
+                }
+                add_error(op, 500, "Internal error; quote the request id");
+                add_error(
+                    op,
+                    503,
+                    "The database is unavailable or saturated; retry later",
+                );
+            }
+        }
+    }
+}
+
+static DOCUMENT: LazyLock<Document> = LazyLock::new(|| {
+    let (_, mut doc) = App::new()
+        .into_utoipa_app()
+        .openapi(BaseDocument::openapi())
+        .configure(super::routes)
+        .split_for_parts();
+    // After collection, so the route-derived operations get the conventions too.
+    Conventions.modify(&mut doc);
+    doc.info.version = env!("CARGO_PKG_VERSION").to_string();
+    doc
+});
+
+static DOCUMENT_JSON: LazyLock<Value> =
+    LazyLock::new(|| serde_json::to_value(&*DOCUMENT).expect("the OpenAPI document serialises"));
+
+/// The OpenAPI document the service publishes.
+pub fn document() -> &'static Document {
+    &DOCUMENT
+}
+
+pub fn document_json() -> &'static Value {
+    &DOCUMENT_JSON
+}
+
+/// Pretty JSON, as committed at `openapi/openapi.json`.
+pub fn document_pretty() -> String {
+    let mut text = serde_json::to_string_pretty(document_json()).expect("serialises");
+    text.push('\n');
+    text
+}
+
+/// The OpenAPI 3.1 document of this API.
+#[utoipa::path(tag = "operations", responses((status = 200, description = "The OpenAPI document", content_type = "application/json", body = Object)))]
+#[get("/openapi.json")]
+pub async fn openapi_json() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("application/json")
+        .body(document_pretty())
+}
+
+/// What a problem type means.
+#[utoipa::path(
+    tag = "operations",
+    params(("slug" = String, Path, description = "The problem type's slug, e.g. validation-error")),
+    responses((status = 200, description = "A short page on the problem type", content_type = "text/html", body = String))
+)]
+#[get("/problems/{slug}")]
+pub async fn problem_type(slug: web::Path<String>) -> Result<HttpResponse, ApiError> {
+    let kind = ProblemKind::from_slug(&slug).ok_or_else(|| ApiError::not_found("problem type"))?;
+    let page = format!(
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{title}</title></head><body><h1>{title}</h1><p>HTTP {status}. {description}</p></body></html>",
+        title = kind.title(),
+        status = kind.status().as_u16(),
+        description = kind.description()
+    );
+    Ok(HttpResponse::Ok()
+        .content_type("text/html; charset=utf-8")
+        .insert_header((
+            "Content-Security-Policy",
+            "default-src 'none'; style-src 'unsafe-inline'",
+        ))
+        .body(page))
+}
+
+/// Swagger UI at `/docs/`, its assets compiled into the binary.
+pub fn swagger_ui() -> actix_web::Scope {
+    web::scope("")
+        .service(
+            SwaggerUi::new("/docs/{_:.*}").config(utoipa_swagger_ui::Config::from("/openapi.json")),
+        )
+        .route(
+            "/docs",
+            web::get().to(|| async {
+                HttpResponse::PermanentRedirect()
+                    .insert_header(("Location", "/docs/"))
+                    .finish()
+            }),
+        )
+}
+
+struct RouteTemplate {
+    pattern: Regex,
+    methods: Vec<String>,
+}
+
+static ROUTES: LazyLock<Vec<RouteTemplate>> = LazyLock::new(|| {
+    let mut routes: Vec<RouteTemplate> = document_json()["paths"]
+        .as_object()
+        .map(|paths| {
+            paths
+                .iter()
+                .map(|(template, item)| {
+                    let regex = regex::escape(template);
+                    let regex = Regex::new(r"\\\{[^}]+\\\}")
+                        .expect("valid")
+                        .replace_all(&regex, "[^/]+")
+                        .to_string();
+                    let methods = ["get", "put", "post", "delete", "patch"]
+                        .iter()
+                        .filter(|m| item.get(**m).is_some())
+                        .map(|m| m.to_uppercase())
+                        .collect();
+                    RouteTemplate {
+                        pattern: Regex::new(&format!("^{regex}$")).expect("valid route regex"),
+                        methods,
+                    }
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    routes.push(RouteTemplate {
+        pattern: Regex::new("^/docs(/.*)?$").expect("valid"),
+        methods: vec!["GET".into()],
+    });
+    routes
+});
+
+/// The methods a known path takes, for 405 `Allow`; None for an unknown path.
+pub fn allowed_methods(path: &str) -> Option<String> {
+    let methods: Vec<&str> = ROUTES
+        .iter()
+        .filter(|r| r.pattern.is_match(path))
+        .flat_map(|r| r.methods.iter().map(String::as_str))
+        .collect();
+    (!methods.is_empty()).then(|| methods.join(", "))
+}

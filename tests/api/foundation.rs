@@ -1,0 +1,331 @@
+//! The service skeleton: health, readiness, metrics, docs, the OpenAPI document, request ids,
+//! and every error class as problem+json.
+
+use concord::auth::Role;
+use reqwest::Method;
+use serde_json::json;
+
+use crate::helpers::*;
+
+#[tokio::test]
+async fn healthz_and_readyz_answer_ok_with_a_request_id() {
+    let app = spawn_app().await;
+    let health = app.get("/healthz", &Auth::None).await;
+    assert_eq!(health.ok(200)["status"], "ok");
+    assert!(
+        health
+            .header("x-request-id")
+            .is_some_and(|id| !id.is_empty())
+    );
+    assert_eq!(
+        app.get("/readyz", &Auth::None).await.ok(200)["status"],
+        "ok"
+    );
+}
+
+#[tokio::test]
+async fn a_sane_request_id_is_kept_and_an_insane_one_replaced() {
+    let app = spawn_app().await;
+    let kept = app
+        .send(
+            Method::GET,
+            "/healthz",
+            &Auth::None,
+            None,
+            &[("x-request-id", "crm-42.abc")],
+        )
+        .await;
+    assert_eq!(kept.header("x-request-id").as_deref(), Some("crm-42.abc"));
+    let replaced = app
+        .send(
+            Method::GET,
+            "/healthz",
+            &Auth::None,
+            None,
+            &[("x-request-id", "<script>")],
+        )
+        .await;
+    assert_ne!(replaced.header("x-request-id").as_deref(), Some("<script>"));
+    // Errors carry the same id in the body.
+    let error = app
+        .send(
+            Method::GET,
+            "/nowhere",
+            &Auth::None,
+            None,
+            &[("x-request-id", "trace-7")],
+        )
+        .await;
+    assert_eq!(error.problem(404, "not-found")["request_id"], "trace-7");
+}
+
+#[tokio::test]
+async fn readyz_fails_with_503_when_the_database_is_gone() {
+    let db = test_database().await;
+    let app = start_server(&db.url, &[]).await;
+    assert_eq!(app.get("/readyz", &Auth::None).await.status, 200);
+    // Drop the database under the running app.
+    drop(db);
+    let reply = app.get("/readyz", &Auth::None).await;
+    reply.problem(503, "service-unavailable");
+    assert!(reply.header("retry-after").is_some());
+}
+
+#[tokio::test]
+async fn metrics_are_prometheus_text_with_routes_and_histograms() {
+    let app = spawn_app().await;
+    app.get("/healthz", &Auth::None).await;
+    let metrics = app.get("/metrics", &Auth::None).await;
+    assert_eq!(metrics.status, 200);
+    assert!(metrics.content_type().starts_with("text/plain"));
+    let text = metrics.text();
+    assert!(
+        text.contains(r#"http_requests_total{method="GET",route="/healthz",status="200"}"#),
+        "{text}"
+    );
+    assert!(
+        text.contains("http_request_duration_seconds_bucket"),
+        "{text}"
+    );
+    assert!(text.contains("db_pool_connections_max"), "{text}");
+}
+
+#[tokio::test]
+async fn docs_render_offline_from_the_binary() {
+    let app = spawn_app().await;
+    let redirect = app.get("/docs", &Auth::None).await;
+    assert_eq!(redirect.status, 308);
+    let page = app.get("/docs/", &Auth::None).await;
+    assert_eq!(page.status, 200);
+    assert!(page.content_type().starts_with("text/html"));
+    let html = page.text();
+    assert!(html.contains("swagger"), "{html}");
+    // Every script and stylesheet the page names is served by us, not a CDN.
+    assert!(
+        !html.contains("https://"),
+        "the docs page names an outside URL: {html}"
+    );
+    for asset in [
+        "swagger-ui.css",
+        "swagger-ui-bundle.js",
+        "swagger-initializer.js",
+    ] {
+        let reply = app.get(&format!("/docs/{asset}"), &Auth::None).await;
+        assert_eq!(reply.status, 200, "{asset}");
+        assert!(!reply.bytes.is_empty());
+    }
+    let initializer = app
+        .get("/docs/swagger-initializer.js", &Auth::None)
+        .await
+        .text();
+    assert!(initializer.contains("/openapi.json"), "{initializer}");
+}
+
+#[tokio::test]
+async fn the_served_document_is_openapi_3_1_and_equals_the_committed_file() {
+    let app = spawn_app().await;
+    let served = app.get("/openapi.json", &Auth::None).await;
+    let doc = served.ok(200);
+    assert!(
+        doc["openapi"]
+            .as_str()
+            .is_some_and(|v| v.starts_with("3.1")),
+        "{}",
+        doc["openapi"]
+    );
+    let committed_path =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("openapi/openapi.json");
+    let committed = std::fs::read_to_string(&committed_path).unwrap_or_default();
+    assert!(
+        committed == concord::http::openapi::document_pretty(),
+        "openapi/openapi.json is out of date with the code; regenerate it with:\n    cargo run -- openapi > openapi/openapi.json"
+    );
+    assert_eq!(served.text(), committed);
+}
+
+#[tokio::test]
+async fn every_operation_documents_its_errors_tags_and_a_summary() {
+    let doc = concord::http::openapi::document_json();
+    for (path, item) in doc["paths"].as_object().expect("paths") {
+        for (method, op) in item.as_object().expect("item") {
+            let responses = op["responses"].as_object().expect("responses");
+            assert!(
+                responses.contains_key("500"),
+                "{method} {path} documents no 500"
+            );
+            assert!(
+                op["tags"].as_array().is_some_and(|t| !t.is_empty()),
+                "{method} {path} has no tag"
+            );
+            assert!(
+                op["summary"].as_str().is_some_and(|s| !s.is_empty()),
+                "{method} {path} has no summary"
+            );
+            if op.get("requestBody").is_some() {
+                assert!(
+                    responses.contains_key("400"),
+                    "{method} {path} takes a body but documents no 400"
+                );
+            }
+            if op.get("security").is_some() {
+                assert!(
+                    responses.contains_key("401"),
+                    "{method} {path} is secured but documents no 401"
+                );
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn unknown_routes_are_404_and_wrong_methods_405_with_allow() {
+    let app = spawn_app().await;
+    app.get("/v1/nothing-here", &Auth::None)
+        .await
+        .problem(404, "not-found");
+    let reply = app
+        .send(Method::PUT, "/healthz", &Auth::None, None, &[])
+        .await;
+    reply.problem(405, "method-not-allowed");
+    assert_eq!(reply.header("allow").as_deref(), Some("GET"));
+    let reply = app
+        .send(
+            Method::GET,
+            "/v1/discordance/classify",
+            &app.coordinator(),
+            None,
+            &[],
+        )
+        .await;
+    reply.problem(405, "method-not-allowed");
+    assert_eq!(reply.header("allow").as_deref(), Some("POST"));
+}
+
+#[tokio::test]
+async fn malformed_json_is_a_400_problem() {
+    let app = spawn_app().await;
+    let reply = app
+        .raw(
+            Method::POST,
+            "/v1/discordance/classify",
+            &app.coordinator(),
+            "application/json",
+            b"{\"current\": ".to_vec(),
+        )
+        .await;
+    reply.problem(400, "malformed-json");
+}
+
+#[tokio::test]
+async fn a_wrong_content_type_is_a_415_problem() {
+    let app = spawn_app().await;
+    let reply = app
+        .raw(
+            Method::POST,
+            "/v1/discordance/classify",
+            &app.coordinator(),
+            "text/plain",
+            b"{}".to_vec(),
+        )
+        .await;
+    reply.problem(415, "unsupported-media-type");
+}
+
+#[tokio::test]
+async fn an_oversized_body_is_a_413_problem() {
+    let app = spawn_app_with(&[("JSON_BODY_LIMIT_BYTES", "2048")]).await;
+    let big =
+        json!({"current": {"diagnosis": {"histology_text": "x".repeat(4000)}}, "opinion": {}});
+    let reply = app
+        .post("/v1/discordance/classify", &app.coordinator(), &big)
+        .await;
+    reply.problem(413, "payload-too-large");
+}
+
+#[tokio::test]
+async fn unknown_and_invalid_fields_are_all_named() {
+    let app = spawn_app().await;
+    let body = json!({
+        "current": {"diagnosis": {"grade": 9, "histology": "8140"}, "surprise": true},
+        "opinion": {"plan": {"radiotherapy": {"fractions": 0}, "intent": "hopeful"}},
+        "context": {"as_of": "not-a-date"}
+    });
+    let fields = app
+        .post("/v1/discordance/classify", &app.coordinator(), &body)
+        .await
+        .invalid_fields();
+    for field in [
+        "current.surprise",
+        "current.diagnosis.grade",
+        "opinion.plan.radiotherapy.fractions",
+        "opinion.plan.intent",
+        "context.as_of",
+    ] {
+        assert!(
+            fields.contains(&field.to_string()),
+            "{field} not in {fields:?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn missing_bad_and_foreign_tokens_are_401_and_wrong_roles_403() {
+    let app = spawn_app().await;
+    let body = json!({"current": {}, "opinion": {}});
+    app.post("/v1/discordance/classify", &Auth::None, &body)
+        .await
+        .problem(401, "unauthorized");
+    app.post(
+        "/v1/discordance/classify",
+        &Auth::Bearer("not.a.jwt".into()),
+        &body,
+    )
+    .await
+    .problem(401, "unauthorized");
+    let foreign = {
+        let config = test_config(
+            &app.db_url,
+            &[("JWT_SECRET", "another-secret-that-is-long-enough-for-hs256")],
+        );
+        let verifier = concord::auth::jwt::JwtVerifier::from_config(&config.jwt).expect("verifier");
+        verifier
+            .mint(
+                "x",
+                Role::Coordinator,
+                Some(app.org_id),
+                std::time::Duration::from_secs(60),
+            )
+            .expect("mint")
+    };
+    app.post("/v1/discordance/classify", &Auth::Bearer(foreign), &body)
+        .await
+        .problem(401, "unauthorized");
+    app.post(
+        "/v1/discordance/classify",
+        &app.token(Role::Patient, "p-1"),
+        &body,
+    )
+    .await
+    .problem(403, "forbidden");
+    let two = app
+        .send(
+            Method::POST,
+            "/v1/discordance/classify",
+            &app.coordinator(),
+            Some(&body),
+            &[("x-api-key", "cnc_x")],
+        )
+        .await;
+    two.problem(400, "bad-request");
+}
+
+#[tokio::test]
+async fn problem_type_pages_describe_each_kind() {
+    let app = spawn_app().await;
+    let page = app.get("/problems/validation-error", &Auth::None).await;
+    assert_eq!(page.status, 200);
+    assert!(page.text().contains("The request has invalid fields"));
+    app.get("/problems/no-such-kind", &Auth::None)
+        .await
+        .problem(404, "not-found");
+}

@@ -1,0 +1,554 @@
+//! The test harness: a real PostgreSQL (found as the service finds it, or named by
+//! TEST_DATABASE_URL / DATABASE_URL), a template database migrated once per run, a fresh
+//! database per test copied from it, and the real app on a loopback port, spoken to over HTTP.
+
+#![allow(dead_code)]
+
+use std::collections::HashMap;
+use std::net::TcpListener;
+use std::sync::Arc;
+use std::time::Duration;
+
+use concord::auth::Role;
+use concord::config::Config;
+use concord::db::local::{self, Server};
+use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+use tokio::sync::OnceCell;
+use uuid::Uuid;
+
+pub const JWT_SECRET: &str = "test-secret-of-at-least-thirty-two-bytes-long";
+
+struct Harness {
+    server: Server,
+    template: String,
+}
+
+static HARNESS: OnceCell<Harness> = OnceCell::const_new();
+
+/// The server tests use, and a template database migrated once per run of this binary.
+async fn harness() -> &'static Harness {
+    HARNESS
+        .get_or_init(|| async {
+            let configured = std::env::var("TEST_DATABASE_URL").ok().or_else(|| std::env::var("DATABASE_URL").ok());
+            let data_dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(".concord");
+            let server = local::find_server(configured.as_deref(), &data_dir).await.unwrap_or_else(|e| {
+                panic!("tests need PostgreSQL and found none ({}): {e:#}", configured.as_deref().map(local::redact).unwrap_or_else(|| "DATABASE_URL unset; tried the local socket, 127.0.0.1:5432 and a private cluster".into()))
+            });
+            eprintln!("tests use {}", server.describe());
+            let template = build_template(&server).await;
+            sweep_leftovers(&server).await;
+            Harness { server, template }
+        })
+        .await
+}
+
+/// The migrations' content decides the template's name, so a changed migration gets a new one.
+fn migrations_hash() -> String {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations");
+    let mut files: Vec<_> = walk(&dir);
+    files.sort();
+    let mut hasher = Sha256::new();
+    for file in files {
+        hasher.update(file.to_string_lossy().as_bytes());
+        hasher.update(std::fs::read(&file).expect("read migration"));
+    }
+    hex::encode(&hasher.finalize()[..6])
+}
+
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).expect("migrations dir") {
+        let path = entry.expect("entry").path();
+        if path.is_dir() {
+            out.extend(walk(&path));
+        } else {
+            out.push(path);
+        }
+    }
+    out
+}
+
+async fn admin_connection(server: &Server) -> AsyncPgConnection {
+    AsyncPgConnection::establish(&server.database_url("postgres"))
+        .await
+        .expect("connect to the postgres database")
+}
+
+async fn database_exists(conn: &mut AsyncPgConnection, name: &str) -> bool {
+    #[derive(diesel::QueryableByName)]
+    struct Found {
+        #[diesel(sql_type = diesel::sql_types::Bool)]
+        found: bool,
+    }
+    let row: Found =
+        diesel::sql_query("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1) AS found")
+            .bind::<diesel::sql_types::Text, _>(name)
+            .get_result(conn)
+            .await
+            .expect("query pg_database");
+    row.found
+}
+
+/// Creates `concord_tmpl_<hash>` once; concurrent test processes wait on an advisory lock.
+async fn build_template(server: &Server) -> String {
+    let template = format!("concord_tmpl_{}", migrations_hash());
+    let mut conn = admin_connection(server).await;
+    diesel::sql_query("SELECT pg_advisory_lock(4242424242)")
+        .execute(&mut conn)
+        .await
+        .expect("lock");
+    if !database_exists(&mut conn, &template).await {
+        let building = format!("{template}_building");
+        diesel::sql_query(format!("DROP DATABASE IF EXISTS {building}"))
+            .execute(&mut conn)
+            .await
+            .expect("drop");
+        diesel::sql_query(format!("CREATE DATABASE {building}"))
+            .execute(&mut conn)
+            .await
+            .expect("create template");
+        concord::db::migrate(&server.database_url(&building))
+            .await
+            .expect("migrate the template");
+        // Renamed only when complete: no test ever copies a half-migrated template.
+        diesel::sql_query(format!("ALTER DATABASE {building} RENAME TO {template}"))
+            .execute(&mut conn)
+            .await
+            .expect("rename");
+    }
+    diesel::sql_query("SELECT pg_advisory_unlock(4242424242)")
+        .execute(&mut conn)
+        .await
+        .expect("unlock");
+    template
+}
+
+/// Drops test databases left by earlier runs whose process is gone (a panic before cleanup).
+async fn sweep_leftovers(server: &Server) {
+    #[derive(diesel::QueryableByName)]
+    struct Name {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        datname: String,
+    }
+    let mut conn = admin_connection(server).await;
+    let names: Vec<Name> =
+        diesel::sql_query("SELECT datname FROM pg_database WHERE datname LIKE 'concord_test_%'")
+            .load(&mut conn)
+            .await
+            .expect("list test databases");
+    for Name { datname } in names {
+        let pid: Option<u32> = datname.split('_').nth(2).and_then(|p| p.parse().ok());
+        let alive = pid.is_some_and(|p| std::path::Path::new(&format!("/proc/{p}")).exists());
+        if !alive {
+            let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {datname} WITH (FORCE)"))
+                .execute(&mut conn)
+                .await;
+        }
+    }
+}
+
+/// A database of this test's own, dropped when the test ends.
+pub struct TestDatabase {
+    pub name: String,
+    pub url: String,
+    admin_url: String,
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        let admin_url = self.admin_url.clone();
+        let name = self.name.clone();
+        // Drop runs outside any async context we can use: a short-lived thread and runtime.
+        let _ = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("runtime");
+            rt.block_on(async {
+                if let Ok(mut conn) = AsyncPgConnection::establish(&admin_url).await {
+                    let _ =
+                        diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                            .execute(&mut conn)
+                            .await;
+                }
+            });
+        })
+        .join();
+    }
+}
+
+pub async fn test_database() -> TestDatabase {
+    let harness = harness().await;
+    let name = format!(
+        "concord_test_{}_{}",
+        std::process::id(),
+        Uuid::now_v7().simple()
+    );
+    let mut conn = admin_connection(&harness.server).await;
+    // CREATE DATABASE from a template fails while another session copies it; retry briefly.
+    let mut attempt = 0;
+    loop {
+        match diesel::sql_query(format!(
+            "CREATE DATABASE {name} TEMPLATE {}",
+            harness.template
+        ))
+        .execute(&mut conn)
+        .await
+        {
+            Ok(_) => break,
+            Err(e) if attempt < 50 => {
+                attempt += 1;
+                if !e.to_string().contains("being accessed by other users") {
+                    panic!("cannot create test database: {e}");
+                }
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+            Err(e) => panic!("cannot create test database: {e}"),
+        }
+    }
+    TestDatabase {
+        url: harness.server.database_url(&name),
+        admin_url: harness.server.database_url("postgres"),
+        name,
+    }
+}
+
+/// Configuration for a test app; `overrides` replace defaults.
+pub fn test_config(database_url: &str, overrides: &[(&str, &str)]) -> Config {
+    let mut vars: HashMap<String, String> = [
+        ("DATABASE_URL", database_url),
+        ("JWT_SECRET", JWT_SECRET),
+        ("BIND", "127.0.0.1:0"),
+        ("PUBLIC_BASE_URL", "https://concord.test"),
+        ("HTTP_WORKERS", "2"),
+        ("DATABASE_POOL_SIZE", "8"),
+        ("RATE_LIMIT_PER_KEY_PER_MINUTE", "100000"),
+        ("RATE_LIMIT_PER_SUBJECT_PER_MINUTE", "100000"),
+        ("RATE_LIMIT_PER_IP_PER_MINUTE", "100000"),
+        ("WEBHOOK_ALLOWED_CIDRS", "127.0.0.0/8"),
+    ]
+    .iter()
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .collect();
+    for (k, v) in overrides {
+        vars.insert(k.to_string(), v.to_string());
+    }
+    Config::from_lookup(&|k| vars.get(k).cloned()).expect("test configuration is valid")
+}
+
+/// The real app on a loopback port with a fresh database, and a navigator organisation.
+pub struct TestApp {
+    pub address: String,
+    pub client: reqwest::Client,
+    /// None for a replica started against another test's database.
+    pub db: Option<TestDatabase>,
+    pub db_url: String,
+    pub org_id: Uuid,
+    pub state_config: Arc<Config>,
+    server: actix_web::dev::ServerHandle,
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        // Stop the server without waiting: its workers hold pool connections to our database.
+        std::mem::drop(self.server.stop(false));
+    }
+}
+
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(&[]).await
+}
+
+pub async fn spawn_app_with(overrides: &[(&str, &str)]) -> TestApp {
+    let db = test_database().await;
+    let mut app = start_server(&db.url, overrides).await;
+    let mut conn = AsyncPgConnection::establish(&db.url)
+        .await
+        .expect("connect");
+    app.org_id = concord::db::organizations::create_navigator(&mut conn, "Asha Navigation")
+        .await
+        .expect("navigator")
+        .id;
+    app.db = Some(db);
+    app
+}
+
+/// Starts another app process-in-process against an existing database (replicas).
+pub async fn start_server(database_url: &str, overrides: &[(&str, &str)]) -> TestApp {
+    let config = Arc::new(test_config(database_url, overrides));
+    let pool = concord::db::pool(database_url, config.pool_size).expect("pool");
+    let state = concord::http::AppState::new(pool, config.clone()).expect("state");
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let app = concord::http::Application::build(state, listener).expect("build app");
+    let handle = app.server.handle();
+    tokio::spawn(app.server);
+    TestApp {
+        address: format!("http://{}", app.address),
+        client: reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("client"),
+        db: None,
+        db_url: database_url.to_string(),
+        org_id: Uuid::nil(),
+        state_config: config,
+        server: handle,
+    }
+}
+
+/// A response read whole.
+#[derive(Debug)]
+pub struct Reply {
+    pub status: StatusCode,
+    pub headers: reqwest::header::HeaderMap,
+    pub bytes: Vec<u8>,
+}
+
+impl Reply {
+    pub fn json(&self) -> Value {
+        serde_json::from_slice(&self.bytes)
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&self.bytes)))
+    }
+
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.bytes).into_owned()
+    }
+
+    pub fn header(&self, name: &str) -> Option<String> {
+        self.headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned)
+    }
+
+    pub fn content_type(&self) -> String {
+        self.header("content-type").unwrap_or_default()
+    }
+
+    /// Asserts a problem+json body of `status` whose `type` ends with `slug`, and returns it.
+    #[track_caller]
+    pub fn problem(&self, status: u16, slug: &str) -> Value {
+        assert_eq!(
+            self.status.as_u16(),
+            status,
+            "status; body: {}",
+            self.text()
+        );
+        assert!(
+            self.content_type().starts_with("application/problem+json"),
+            "content type {} for {}",
+            self.content_type(),
+            self.text()
+        );
+        let body = self.json();
+        assert_eq!(body["type"], format!("/problems/{slug}"), "{body}");
+        assert_eq!(body["status"], status, "{body}");
+        assert!(
+            body["title"].as_str().is_some_and(|t| !t.is_empty()),
+            "{body}"
+        );
+        assert!(body["detail"].as_str().is_some(), "{body}");
+        assert!(
+            body["request_id"].as_str().is_some_and(|r| !r.is_empty()),
+            "{body}"
+        );
+        body
+    }
+
+    /// The `field`s of a validation problem.
+    #[track_caller]
+    pub fn invalid_fields(&self) -> Vec<String> {
+        let body = self.problem(400, "validation-error");
+        body["errors"]
+            .as_array()
+            .expect("errors")
+            .iter()
+            .map(|e| e["field"].as_str().expect("field").to_string())
+            .collect()
+    }
+
+    #[track_caller]
+    pub fn ok(&self, status: u16) -> Value {
+        assert_eq!(self.status.as_u16(), status, "body: {}", self.text());
+        if self.bytes.is_empty() {
+            Value::Null
+        } else {
+            self.json()
+        }
+    }
+}
+
+/// A credential for requests.
+#[derive(Clone, Debug)]
+pub enum Auth {
+    None,
+    Bearer(String),
+    ApiKeyHeader(String),
+}
+
+impl TestApp {
+    pub fn token(&self, role: Role, subject: &str) -> Auth {
+        self.token_for(role, subject, self.org_id)
+    }
+
+    pub fn token_for(&self, role: Role, subject: &str, org: Uuid) -> Auth {
+        let verifier =
+            concord::auth::jwt::JwtVerifier::from_config(&self.state_config.jwt).expect("verifier");
+        Auth::Bearer(
+            verifier
+                .mint(subject, role, Some(org), Duration::from_secs(600))
+                .expect("mint"),
+        )
+    }
+
+    pub fn coordinator(&self) -> Auth {
+        self.token(Role::Coordinator, "coord-1")
+    }
+
+    pub fn clinician(&self) -> Auth {
+        self.token(Role::Clinician, "clin-1")
+    }
+
+    pub fn admin(&self) -> Auth {
+        self.token(Role::Admin, "admin-1")
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.address)
+    }
+
+    pub async fn send(
+        &self,
+        method: Method,
+        path: &str,
+        auth: &Auth,
+        body: Option<&Value>,
+        headers: &[(&str, &str)],
+    ) -> Reply {
+        let mut request = self.client.request(method, self.url(path));
+        request = match auth {
+            Auth::None => request,
+            Auth::Bearer(t) => request.bearer_auth(t),
+            Auth::ApiKeyHeader(k) => request.header("X-API-Key", k),
+        };
+        for (k, v) in headers {
+            request = request.header(*k, *v);
+        }
+        if let Some(body) = body {
+            request = request
+                .header("content-type", "application/json")
+                .body(serde_json::to_vec(body).expect("json"));
+        }
+        let response = request.send().await.expect("request sent");
+        Reply {
+            status: response.status(),
+            headers: response.headers().clone(),
+            bytes: response.bytes().await.expect("body").to_vec(),
+        }
+    }
+
+    pub async fn get(&self, path: &str, auth: &Auth) -> Reply {
+        self.send(Method::GET, path, auth, None, &[]).await
+    }
+
+    pub async fn post(&self, path: &str, auth: &Auth, body: &Value) -> Reply {
+        self.send(Method::POST, path, auth, Some(body), &[]).await
+    }
+
+    pub async fn put(&self, path: &str, auth: &Auth, body: &Value) -> Reply {
+        self.send(Method::PUT, path, auth, Some(body), &[]).await
+    }
+
+    pub async fn patch(&self, path: &str, auth: &Auth, body: &Value) -> Reply {
+        self.send(Method::PATCH, path, auth, Some(body), &[]).await
+    }
+
+    pub async fn delete(&self, path: &str, auth: &Auth) -> Reply {
+        self.send(Method::DELETE, path, auth, None, &[]).await
+    }
+
+    pub async fn raw(
+        &self,
+        method: Method,
+        path: &str,
+        auth: &Auth,
+        content_type: &str,
+        body: Vec<u8>,
+    ) -> Reply {
+        let mut request = self
+            .client
+            .request(method, self.url(path))
+            .header("content-type", content_type)
+            .body(body);
+        request = match auth {
+            Auth::None => request,
+            Auth::Bearer(t) => request.bearer_auth(t),
+            Auth::ApiKeyHeader(k) => request.header("X-API-Key", k),
+        };
+        let response = request.send().await.expect("request sent");
+        Reply {
+            status: response.status(),
+            headers: response.headers().clone(),
+            bytes: response.bytes().await.expect("body").to_vec(),
+        }
+    }
+
+    /// A direct connection to this test's database (for checks the API does not expose).
+    pub async fn sql(&self) -> AsyncPgConnection {
+        AsyncPgConnection::establish(&self.db_url)
+            .await
+            .expect("connect")
+    }
+
+    /// Another navigator (tenant) in the same database.
+    pub async fn other_navigator(&self) -> Uuid {
+        let mut conn = self.sql().await;
+        concord::db::organizations::create_navigator(&mut conn, "Other Navigation")
+            .await
+            .expect("navigator")
+            .id
+    }
+}
+
+/// The worked examples, read from the repository's copy.
+pub fn worked_examples() -> Vec<(String, Value)> {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/cases");
+    let mut cases: Vec<(String, Value)> = std::fs::read_dir(dir)
+        .expect("fixtures")
+        .map(|e| e.expect("entry").path())
+        .filter(|p| p.extension().is_some_and(|e| e == "json"))
+        .map(|p| {
+            let name = p.file_stem().expect("stem").to_string_lossy().into_owned();
+            (
+                name,
+                serde_json::from_str(&std::fs::read_to_string(&p).expect("read")).expect("json"),
+            )
+        })
+        .collect();
+    cases.sort_by(|a, b| a.0.cmp(&b.0));
+    cases
+}
+
+pub fn set(value: &Value) -> std::collections::BTreeSet<String> {
+    value
+        .as_array()
+        .expect("array")
+        .iter()
+        .map(|v| v.as_str().expect("string").to_string())
+        .collect()
+}
+
+pub fn json_body(value: Value) -> Value {
+    value
+}
+
+pub fn example_picture() -> Value {
+    json!({
+        "diagnosis": {"primary_site": "C18.7", "histology": "8140/3", "grade": 2,
+                      "stage": {"system": "AJCC8", "group": "IIIB", "t": "T3", "n": "N1", "m": "M0"}},
+        "plan": {"intent": "curative", "systemic_therapy": [{"regimen": "FOLFOX"}]}
+    })
+}
