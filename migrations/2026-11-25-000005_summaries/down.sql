@@ -1,0 +1,3 @@
+DROP TABLE conversations;
+DROP TABLE share_links;
+DROP TABLE summaries;
