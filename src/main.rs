@@ -158,8 +158,14 @@ async fn probe(config: &Config) -> anyhow::Result<()> {
     if address.ip().is_unspecified() {
         address.set_ip(std::net::Ipv4Addr::LOCALHOST.into());
     }
-    let client = reqwest::Client::builder().timeout(Duration::from_secs(3)).build()?;
-    let status = client.get(format!("http://{address}/readyz")).send().await?.status();
+    let client = reqwest::Client::builder()
+        .timeout(Duration::from_secs(3))
+        .build()?;
+    let status = client
+        .get(format!("http://{address}/readyz"))
+        .send()
+        .await?
+        .status();
     anyhow::ensure!(status.is_success(), "GET /readyz answered {status}");
     Ok(())
 }

@@ -55,8 +55,9 @@ CREATE TABLE assessments (
     plan_version       integer NOT NULL,
     context            jsonb NOT NULL,
     computed           jsonb NOT NULL,          -- the engine's Classification, as computed
+    effective          jsonb NOT NULL,          -- the same with clinicians' overrides applied
     ruleset_version    text NOT NULL,
-    -- effective result (override if any, else computed), kept in columns for filters
+    -- the effective result's codes, in columns for filters
     outcome            text NOT NULL CHECK (outcome IN ('confirms', 'refines', 'contradicts')),
     primary_scenario   text NOT NULL,
     urgency            text NOT NULL CHECK (urgency IN ('routine', 'before_next_decision', 'urgent')),

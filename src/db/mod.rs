@@ -2,9 +2,16 @@
 //! aggregate with its queries.
 
 pub mod api_keys;
+pub mod cases;
+pub mod documents;
 pub mod local;
+pub mod members;
+pub mod opinions;
 pub mod organizations;
+pub mod patients;
+pub mod referrals;
 pub mod schema;
+pub mod tasks;
 
 use std::time::Duration;
 

@@ -118,3 +118,34 @@ pub async fn create_from_cli(
     };
     Ok(row.id)
 }
+
+/// The navigator and its partners, newest first.
+pub async fn list(conn: &mut AsyncPgConnection, org_id: Uuid) -> QueryResult<Vec<OrganizationRow>> {
+    organizations::table
+        .filter(organizations::org_id.eq(org_id))
+        .order((organizations::created_at.desc(), organizations::id.desc()))
+        .select(OrganizationRow::as_select())
+        .load(conn)
+        .await
+}
+
+pub async fn rename(
+    conn: &mut AsyncPgConnection,
+    org_id: Uuid,
+    id: Uuid,
+    name: &str,
+) -> QueryResult<Option<OrganizationRow>> {
+    diesel::update(
+        organizations::table
+            .filter(organizations::org_id.eq(org_id))
+            .filter(organizations::id.eq(id)),
+    )
+    .set((
+        organizations::name.eq(name),
+        organizations::updated_at.eq(chrono::Utc::now()),
+    ))
+    .returning(OrganizationRow::as_returning())
+    .get_result(conn)
+    .await
+    .optional()
+}

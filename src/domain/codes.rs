@@ -315,15 +315,18 @@ pub struct StageGroup {
 }
 
 impl StageGroup {
+    /// `0`, `I`-`IV`, then letters and digits: `IIIA`, `IA1`, `IVB`, `IIIc`.
     pub fn parse(text: &str) -> Option<StageGroup> {
-        let upper = text.trim().to_uppercase();
-        let upper = upper.strip_prefix("STAGE").map(str::trim).unwrap_or(&upper);
+        let text = text.trim();
+        let valid_rest = |rest: &str| rest.chars().all(|c| c.is_ascii_alphanumeric());
         for (prefix, numeral) in [("IV", 4), ("III", 3), ("II", 2), ("I", 1), ("0", 0)] {
-            if let Some(rest) = upper.strip_prefix(prefix) {
-                // "IV" must not be read as "I" + "V...": the loop tries IV first.
+            // "IV" must not be read as "I" + "V...": the loop tries IV first.
+            if let Some(rest) = text.strip_prefix(prefix)
+                && valid_rest(rest)
+            {
                 return Some(StageGroup {
                     numeral,
-                    suffix: rest.to_string(),
+                    suffix: rest.to_uppercase(),
                 });
             }
         }

@@ -68,13 +68,17 @@ pub enum Laterality {
 pub struct Diagnosis {
     /// ICD-O-3 topography (C00.0-C80.9); ICD-10 C/D codes are mapped where possible.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schema(example = "C34.1", max_length = 16)]
+    #[schema(
+        example = "C34.1",
+        max_length = 16,
+        pattern = r"^[CD]\d{2}(\.?\d{1,3})?$"
+    )]
     pub primary_site: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub laterality: Option<Laterality>,
     /// ICD-O-3 morphology: four digits, '/', behaviour digit.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schema(example = "8140/3", max_length = 16)]
+    #[schema(example = "8140/3", max_length = 16, pattern = r"^\d{4}/\d$")]
     pub histology: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schema(example = "adenocarcinoma", max_length = 10000)]
@@ -102,19 +106,35 @@ pub struct Stage {
     pub system: Option<String>,
     /// c (clinical), p (pathological), yc/yp (after neoadjuvant therapy), r (recurrence), a (autopsy).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schema(example = "c", max_length = 4)]
+    #[schema(example = "c", max_length = 4, pattern = "^(c|p|y|yc|yp|r|a)$")]
     pub prefix: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schema(example = "IIIA", max_length = 16)]
+    #[schema(
+        example = "IIIA",
+        max_length = 16,
+        pattern = "^(0|I|II|III|IV)[A-Za-z0-9]*$"
+    )]
     pub group: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schema(example = "T2a", max_length = 16)]
+    #[schema(
+        example = "T2a",
+        max_length = 16,
+        pattern = r"^(c|p|yc|yp|y|r|a)?T(X|x|is|[0-4])[A-Za-z0-9()+/,\s-]*$"
+    )]
     pub t: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schema(example = "N2", max_length = 16)]
+    #[schema(
+        example = "N2",
+        max_length = 16,
+        pattern = r"^(c|p|yc|yp|y|r|a)?N(X|x|[0-3])[A-Za-z0-9()+/,\s-]*$"
+    )]
     pub n: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schema(example = "M0", max_length = 16)]
+    #[schema(
+        example = "M0",
+        max_length = 16,
+        pattern = r"^(c|p|yc|yp|y|r|a)?M(X|x|[01])[A-Za-z0-9()+/,\s-]*$"
+    )]
     pub m: Option<String>,
 }
 
@@ -128,13 +148,18 @@ pub enum BiomarkerOrigin {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Biomarker {
-    #[schema(example = "EGFR", min_length = 1, max_length = 200)]
+    #[schema(pattern = r"\S", example = "EGFR", min_length = 1, max_length = 200)]
     pub name: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schema(example = "L858R", max_length = 200)]
     pub variant: Option<String>,
     /// positive, detected, negative, not detected, low, 2+, equivocal ...
-    #[schema(example = "detected", min_length = 1, max_length = 200)]
+    #[schema(
+        pattern = r"\S",
+        example = "detected",
+        min_length = 1,
+        max_length = 200
+    )]
     pub result: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schema(example = "60%", max_length = 200)]
@@ -225,7 +250,7 @@ pub struct Plan {
 #[serde(deny_unknown_fields)]
 pub struct SystemicTherapy {
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schema(example = "FOLFOX", max_length = 200)]
+    #[schema(pattern = r"\S", example = "FOLFOX", max_length = 200)]
     pub regimen: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schema(max_items = 50, example = json!(["Keytruda"]))]
@@ -278,7 +303,12 @@ pub struct Radiotherapy {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Surgery {
-    #[schema(example = "lobectomy", min_length = 1, max_length = 500)]
+    #[schema(
+        pattern = r"\S",
+        example = "lobectomy",
+        min_length = 1,
+        max_length = 500
+    )]
     pub procedure: String,
 }
 
@@ -299,14 +329,24 @@ pub struct Transplant {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CellularTherapy {
-    #[schema(example = "axicabtagene ciloleucel", min_length = 1, max_length = 500)]
+    #[schema(
+        pattern = r"\S",
+        example = "axicabtagene ciloleucel",
+        min_length = 1,
+        max_length = 500
+    )]
     pub product: String,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Investigation {
-    #[schema(example = "germline BRCA testing", min_length = 1, max_length = 500)]
+    #[schema(
+        pattern = r"\S",
+        example = "germline BRCA testing",
+        min_length = 1,
+        max_length = 500
+    )]
     pub name: String,
 }
 
@@ -314,7 +354,12 @@ pub struct Investigation {
 #[serde(deny_unknown_fields)]
 pub struct ClinicalTrial {
     /// Registry id: NCT, EU CT, EudraCT, ChiCTR, CTRI, ISRCTN, jRCT, ACTRN, WHO UTN (checked), or any other registry's id as written.
-    #[schema(example = "NCT04513925", min_length = 1, max_length = 100)]
+    #[schema(
+        pattern = r"\S",
+        example = "NCT04513925",
+        min_length = 1,
+        max_length = 100
+    )]
     pub registry_id: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schema(max_length = 10000)]
@@ -327,7 +372,7 @@ pub struct ClinicalTrial {
     pub phase: Option<String>,
     /// ISO 3166-1 alpha-2.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schema(example = "CN", min_length = 2, max_length = 2)]
+    #[schema(example = "CN", pattern = "^[A-Z]{2}$")]
     pub country: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schema(max_length = 500)]
@@ -339,7 +384,7 @@ pub struct ClinicalTrial {
 pub struct Location {
     /// ISO 3166-1 alpha-2.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schema(example = "DE", min_length = 2, max_length = 2)]
+    #[schema(example = "DE", pattern = "^[A-Z]{2}$")]
     pub country: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schema(max_length = 500)]

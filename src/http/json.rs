@@ -13,6 +13,7 @@ use futures_util::StreamExt;
 use futures_util::future::LocalBoxFuture;
 use jsonschema::error::{TypeKind, ValidationErrorKind};
 use jsonschema::{ValidationError, Validator};
+use serde::Deserialize as _;
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 use utoipa::ToSchema;
@@ -126,7 +127,7 @@ pub fn parse<T: RequestBody>(raw: &[u8]) -> Result<T, ApiError> {
     })?;
     let errors = schema_errors(&T::name(), &value);
     if !errors.is_empty() {
-        return Err(ApiError::validation(errors));
+        return Err(ApiError::validation(with_rule_errors::<T>(&value, errors)));
     }
     // JSON Schema calls 1949.0 an integer; serde does not. Whole floats become integers.
     normalise_whole_numbers(&mut value);
@@ -140,6 +141,56 @@ pub fn parse<T: RequestBody>(raw: &[u8]) -> Result<T, ApiError> {
     let mut rules = FieldErrors::new();
     parsed.check(&mut rules);
     rules.finish(parsed).map_err(ApiError::validation)
+}
+
+/// Adds the domain rules' errors to the schema's, so one answer names every bad field: the
+/// fields the schema refused are dropped from a copy, and the rest is checked when it parses.
+fn with_rule_errors<T: RequestBody>(value: &Value, mut errors: Vec<FieldError>) -> Vec<FieldError> {
+    let mut pruned = value.clone();
+    for error in &errors {
+        remove_field(&mut pruned, &error.field);
+    }
+    normalise_whole_numbers(&mut pruned);
+    if let Ok(parsed) = serde_json::from_value::<T>(pruned) {
+        let mut rules = FieldErrors::new();
+        parsed.check(&mut rules);
+        let reported: Vec<String> = errors.iter().map(|e| e.field.clone()).collect();
+        let covered = |field: &str| {
+            reported.iter().any(|r| {
+                field == r
+                    || field.starts_with(&format!("{r}."))
+                    || r.starts_with(&format!("{field}."))
+            })
+        };
+        errors.extend(rules.into_vec().into_iter().filter(|e| !covered(&e.field)));
+        errors.sort_by(|a, b| a.field.cmp(&b.field));
+    }
+    errors
+}
+
+/// Removes the object member a dotted path names; for an array element, the array's member
+/// (removing one element would shift the indices other errors name).
+fn remove_field(value: &mut Value, path: &str) {
+    let mut parts: Vec<&str> = path.split('.').filter(|p| !p.is_empty()).collect();
+    while parts.last().is_some_and(|p| p.parse::<usize>().is_ok()) {
+        parts.pop();
+    }
+    let Some((last, parents)) = parts.split_last() else {
+        return;
+    };
+    let mut cursor = value;
+    for part in parents {
+        cursor = match (cursor, part.parse::<usize>()) {
+            (Value::Array(items), Ok(i)) if i < items.len() => &mut items[i],
+            (Value::Object(map), _) if map.contains_key(*part) => {
+                map.get_mut(*part).expect("present")
+            }
+            _ => return,
+        };
+    }
+    if let Value::Object(map) = cursor {
+        map.remove(*last);
+    }
 }
 
 fn normalise_whole_numbers(value: &mut Value) {
@@ -298,6 +349,15 @@ fn message(kind: &ValidationErrorKind) -> String {
         }
         _ => "is invalid".into(),
     }
+}
+
+/// For JSON merge-patch fields: absent is `None`, `null` is `Some(None)`, a value is `Some(Some(v))`.
+pub fn patch_field<'de, T, D>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
+where
+    T: serde::Deserialize<'de>,
+    D: serde::Deserializer<'de>,
+{
+    Option::<T>::deserialize(deserializer).map(Some)
 }
 
 #[cfg(test)]

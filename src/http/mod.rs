@@ -1,12 +1,24 @@
 //! The actix-web shell: one module per resource (handlers, request and response types,
 //! OpenAPI annotations), the error mapping, extractors and middleware.
 
+pub mod audit_events;
+pub mod caller;
+pub mod cases;
 pub mod discordance;
+pub mod documents;
+pub mod etag;
 pub mod health;
+pub mod idempotency;
+pub mod ingestion;
 pub mod json;
 pub mod observe;
 pub mod openapi;
+pub mod organizations;
+pub mod pagination;
+pub mod patients;
 pub mod problem;
+pub mod referrals;
+pub mod tasks;
 
 use std::net::TcpListener;
 use std::sync::Arc;
@@ -31,6 +43,8 @@ pub struct AppState {
     pub rate_limits: RateLimits,
     /// Caps concurrent PDF renders; a full cap answers 503.
     pub pdf_slots: Arc<Semaphore>,
+    /// Where document bytes live.
+    pub documents: Arc<dyn crate::db::documents::DocumentStore>,
 }
 
 pub type State = web::Data<AppState>;
@@ -41,6 +55,7 @@ impl AppState {
             jwt: JwtVerifier::from_config(&config.jwt).context("JWT configuration")?,
             rate_limits: RateLimits::new(&config.rate_limits),
             pdf_slots: Arc::new(Semaphore::new(config.pdf_concurrency)),
+            documents: Arc::new(crate::db::documents::PostgresStore),
             db,
             config,
         })
@@ -58,7 +73,15 @@ pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
 }
 
 fn v1(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
-    cfg.configure(discordance::routes);
+    cfg.configure(discordance::routes)
+        .configure(organizations::routes)
+        .configure(patients::routes)
+        .configure(cases::routes)
+        .configure(documents::routes)
+        .configure(referrals::routes)
+        .configure(ingestion::routes)
+        .configure(tasks::routes)
+        .configure(audit_events::routes);
 }
 
 /// Path and query extraction failures as problem+json.

@@ -552,3 +552,90 @@ pub fn example_picture() -> Value {
         "plan": {"intent": "curative", "systemic_therapy": [{"regimen": "FOLFOX"}]}
     })
 }
+
+/// A navigator with a partner hospital, its API key, a patient and a case: the usual start.
+pub struct Setup {
+    pub partner_id: Uuid,
+    pub partner_key: Auth,
+    pub patient_id: Uuid,
+    pub case_id: Uuid,
+}
+
+impl TestApp {
+    pub async fn create_partner(&self, name: &str) -> (Uuid, Auth) {
+        let partner = self
+            .post(
+                "/v1/organizations",
+                &self.admin(),
+                &json!({"name": name, "kind": "partner"}),
+            )
+            .await
+            .ok(201);
+        let partner_id: Uuid = partner["id"].as_str().expect("id").parse().expect("uuid");
+        let key = self
+            .post(
+                &format!("/v1/organizations/{partner_id}/api-keys"),
+                &self.admin(),
+                &json!({"name": "production"}),
+            )
+            .await
+            .ok(201);
+        (
+            partner_id,
+            Auth::Bearer(key["key"].as_str().expect("key").to_string()),
+        )
+    }
+
+    pub async fn create_patient(&self, login_sub: Option<&str>) -> Uuid {
+        let mut body = json!({"display_name": "Asha K.", "birth_year": 1968, "preferred_language": "en", "country": "IN"});
+        if let Some(sub) = login_sub {
+            body["login_sub"] = json!(sub);
+        }
+        let patient = self
+            .post("/v1/patients", &self.coordinator(), &body)
+            .await
+            .ok(201);
+        patient["id"].as_str().expect("id").parse().expect("uuid")
+    }
+
+    pub async fn create_case(&self, patient_id: Uuid, context: &Value) -> Uuid {
+        let mut body = json!({
+            "patient_id": patient_id,
+            "treating_oncologist": {"name": "Dr. R. Mehta", "institution": "City Cancer Hospital", "country": "IN"},
+            "treatment_status": context.get("treatment_status").cloned().unwrap_or(json!("not_started")),
+        });
+        if let Some(step) = context.get("next_irreversible_step") {
+            body["next_irreversible_step"] = step.clone();
+        }
+        let case = self
+            .post("/v1/cases", &self.coordinator(), &body)
+            .await
+            .ok(201);
+        case["id"].as_str().expect("id").parse().expect("uuid")
+    }
+
+    pub async fn setup(&self) -> Setup {
+        let (partner_id, partner_key) = self.create_partner("Tata Memorial").await;
+        let patient_id = self.create_patient(Some("patient-asha")).await;
+        let case_id = self.create_case(patient_id, &json!({})).await;
+        Setup {
+            partner_id,
+            partner_key,
+            patient_id,
+            case_id,
+        }
+    }
+
+    pub async fn refer(&self, case_id: Uuid, partner_id: Uuid) -> Uuid {
+        let referral = self
+            .post(&format!("/v1/cases/{case_id}/referrals"), &self.coordinator(), &json!({"partner_id": partner_id, "questions": ["Is this the best plan?"], "due_date": "2026-12-10"}))
+            .await
+            .ok(201);
+        referral["id"].as_str().expect("id").parse().expect("uuid")
+    }
+}
+
+pub fn opinion_body(picture: &Value) -> Value {
+    json!({"reviewer": {"name": "Dr. S. Banerjee", "specialty": "medical oncology", "institution": "Tata Memorial Centre"},
+           "narrative": "Reviewed slides and scans.", "picture": picture})
+}

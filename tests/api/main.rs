@@ -2,5 +2,6 @@
 
 mod helpers;
 
+mod cases;
 mod discordance;
 mod foundation;

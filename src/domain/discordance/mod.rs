@@ -3,6 +3,7 @@
 
 mod diagnosis;
 mod outcome;
+mod overrides;
 mod phrases;
 mod plan;
 mod validate;
@@ -18,6 +19,7 @@ use super::codes::{Morphology, Site, parse_site};
 use super::picture::{Modality, Picture, ScopeItem};
 use super::vocabulary::Vocabulary;
 
+pub use overrides::{Override, apply_overrides};
 pub use validate::validate_input;
 
 /// The body of `POST /v1/discordance/classify`.
@@ -81,7 +83,7 @@ pub struct Context {
     pub next_irreversible_step: Option<NextStep>,
     /// ISO 3166-1 alpha-2.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schema(example = "IN", min_length = 2, max_length = 2)]
+    #[schema(example = "IN", pattern = "^[A-Z]{2}$")]
     pub patient_country: Option<String>,
 }
 

@@ -114,7 +114,7 @@ fn scenarios(findings: &[Finding], outcome: Outcome, verdict: &PlanVerdict) -> V
         .collect()
 }
 
-fn actions(
+pub(super) fn actions(
     findings: &[Finding],
     scenarios: &[Scenario],
     outcome: Outcome,

@@ -1,0 +1,341 @@
+//! Cases and their versioned plans.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use diesel::prelude::*;
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use uuid::Uuid;
+
+use super::schema::{case_members, cases, patients, plan_versions};
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = cases)]
+pub struct CaseRow {
+    pub org_id: Uuid,
+    pub id: Uuid,
+    pub patient_id: Uuid,
+    pub status: String,
+    pub assigned_coordinator: Option<String>,
+    pub oncologist_name: Option<String>,
+    pub oncologist_institution: Option<String>,
+    pub oncologist_country: Option<String>,
+    pub cancer_summary: Option<String>,
+    pub treatment_status: String,
+    pub next_step_kind: Option<String>,
+    pub next_step_date: Option<NaiveDate>,
+    pub revision: i32,
+    pub created_by: String,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = cases)]
+pub struct NewCaseRow {
+    pub org_id: Uuid,
+    pub id: Uuid,
+    pub patient_id: Uuid,
+    pub assigned_coordinator: Option<String>,
+    pub oncologist_name: Option<String>,
+    pub oncologist_institution: Option<String>,
+    pub oncologist_country: Option<String>,
+    pub cancer_summary: Option<String>,
+    pub treatment_status: String,
+    pub next_step_kind: Option<String>,
+    pub next_step_date: Option<NaiveDate>,
+    pub created_by: String,
+}
+
+/// Changes to a case; `None` leaves a field, `Some(None)` clears it.
+#[derive(Debug, Clone, Default, AsChangeset)]
+#[diesel(table_name = cases)]
+pub struct CaseChanges {
+    pub assigned_coordinator: Option<Option<String>>,
+    pub oncologist_name: Option<Option<String>>,
+    pub oncologist_institution: Option<Option<String>>,
+    pub oncologist_country: Option<Option<String>>,
+    pub cancer_summary: Option<Option<String>>,
+    pub treatment_status: Option<String>,
+    pub next_step_kind: Option<Option<String>>,
+    pub next_step_date: Option<Option<NaiveDate>>,
+    pub status: Option<String>,
+}
+
+impl CaseChanges {
+    pub fn is_empty(&self) -> bool {
+        self.assigned_coordinator.is_none()
+            && self.oncologist_name.is_none()
+            && self.oncologist_institution.is_none()
+            && self.oncologist_country.is_none()
+            && self.cancer_summary.is_none()
+            && self.treatment_status.is_none()
+            && self.next_step_kind.is_none()
+            && self.next_step_date.is_none()
+            && self.status.is_none()
+    }
+}
+
+pub async fn insert(conn: &mut AsyncPgConnection, row: NewCaseRow) -> QueryResult<CaseRow> {
+    diesel::insert_into(cases::table)
+        .values(row)
+        .returning(CaseRow::as_returning())
+        .get_result(conn)
+        .await
+}
+
+pub async fn find(
+    conn: &mut AsyncPgConnection,
+    org_id: Uuid,
+    id: Uuid,
+) -> QueryResult<Option<CaseRow>> {
+    cases::table
+        .filter(cases::org_id.eq(org_id))
+        .filter(cases::id.eq(id))
+        .select(CaseRow::as_select())
+        .first(conn)
+        .await
+        .optional()
+}
+
+/// The case, locked for the rest of the transaction (serialises plan versions and status).
+pub async fn lock(
+    conn: &mut AsyncPgConnection,
+    org_id: Uuid,
+    id: Uuid,
+) -> QueryResult<Option<CaseRow>> {
+    cases::table
+        .filter(cases::org_id.eq(org_id))
+        .filter(cases::id.eq(id))
+        .for_update()
+        .select(CaseRow::as_select())
+        .first(conn)
+        .await
+        .optional()
+}
+
+/// Applies changes when the revision still is `expected` (any when None); bumps the revision.
+/// `Ok(None)` when the case changed meanwhile (or is gone).
+pub async fn update(
+    conn: &mut AsyncPgConnection,
+    org_id: Uuid,
+    id: Uuid,
+    expected: Option<i32>,
+    changes: CaseChanges,
+) -> QueryResult<Option<CaseRow>> {
+    let mut query = diesel::update(cases::table)
+        .filter(cases::org_id.eq(org_id))
+        .filter(cases::id.eq(id))
+        .into_boxed();
+    if let Some(revision) = expected {
+        query = query.filter(cases::revision.eq(revision));
+    }
+    query
+        .set((
+            changes,
+            cases::revision.eq(cases::revision + 1),
+            cases::updated_at.eq(Utc::now()),
+        ))
+        .returning(CaseRow::as_returning())
+        .get_result(conn)
+        .await
+        .optional()
+}
+
+/// Moves the status forward only (automatic moves: a referral, an opinion, a summary).
+pub async fn advance_status(
+    conn: &mut AsyncPgConnection,
+    org_id: Uuid,
+    id: Uuid,
+    to: &str,
+) -> QueryResult<Option<CaseRow>> {
+    let Some(case) = find(conn, org_id, id).await? else {
+        return Ok(None);
+    };
+    let order = crate::domain::case_status::CaseStatus::order;
+    match (order(&case.status), order(to)) {
+        (Some(now), Some(next)) if next > now && case.status != "closed" => {
+            update(
+                conn,
+                org_id,
+                id,
+                None,
+                CaseChanges {
+                    status: Some(to.to_string()),
+                    ..Default::default()
+                },
+            )
+            .await
+        }
+        _ => Ok(Some(case)),
+    }
+}
+
+/// Filters for the case list.
+#[derive(Debug, Clone, Default)]
+pub struct CaseFilter {
+    pub status: Option<String>,
+    pub coordinator: Option<String>,
+    pub patient_id: Option<Uuid>,
+    pub next_step_before: Option<NaiveDate>,
+    pub updated_since: Option<DateTime<Utc>>,
+    /// Patient role: only cases of the patient with this login.
+    pub patient_login: Option<String>,
+    /// Advocate role: only cases granted to this subject.
+    pub member_subject: Option<String>,
+    pub after: Option<(DateTime<Utc>, Uuid)>,
+    pub limit: i64,
+}
+
+pub async fn list(
+    conn: &mut AsyncPgConnection,
+    org_id: Uuid,
+    filter: &CaseFilter,
+) -> QueryResult<Vec<CaseRow>> {
+    let mut query = cases::table.filter(cases::org_id.eq(org_id)).into_boxed();
+    if let Some(status) = &filter.status {
+        query = query.filter(cases::status.eq(status));
+    }
+    if let Some(coordinator) = &filter.coordinator {
+        query = query.filter(cases::assigned_coordinator.eq(coordinator));
+    }
+    if let Some(patient_id) = filter.patient_id {
+        query = query.filter(cases::patient_id.eq(patient_id));
+    }
+    if let Some(date) = filter.next_step_before {
+        query = query.filter(cases::next_step_date.lt(date));
+    }
+    if let Some(since) = filter.updated_since {
+        query = query.filter(cases::updated_at.ge(since));
+    }
+    if let Some(login) = &filter.patient_login {
+        let own = patients::table
+            .filter(patients::org_id.eq(org_id))
+            .filter(patients::login_sub.eq(login.clone()))
+            .filter(patients::erased_at.is_null())
+            .select(patients::id);
+        query = query.filter(cases::patient_id.eq_any(own));
+    }
+    if let Some(subject) = &filter.member_subject {
+        let granted = case_members::table
+            .filter(case_members::org_id.eq(org_id))
+            .filter(case_members::subject.eq(subject.clone()))
+            .filter(case_members::revoked_at.is_null())
+            .filter(
+                case_members::expires_at
+                    .is_null()
+                    .or(case_members::expires_at.gt(Utc::now())),
+            )
+            .select(case_members::case_id);
+        query = query.filter(cases::id.eq_any(granted));
+    }
+    if let Some((t, id)) = filter.after {
+        query = query.filter(
+            cases::created_at
+                .lt(t)
+                .or(cases::created_at.eq(t).and(cases::id.lt(id))),
+        );
+    }
+    query
+        .order((cases::created_at.desc(), cases::id.desc()))
+        .limit(filter.limit)
+        .select(CaseRow::as_select())
+        .load(conn)
+        .await
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = plan_versions)]
+pub struct PlanVersionRow {
+    pub org_id: Uuid,
+    pub case_id: Uuid,
+    pub version: i32,
+    pub picture: serde_json::Value,
+    pub created_by: String,
+    pub created_at: DateTime<Utc>,
+}
+
+pub async fn current_plan(
+    conn: &mut AsyncPgConnection,
+    org_id: Uuid,
+    case_id: Uuid,
+) -> QueryResult<Option<PlanVersionRow>> {
+    plan_versions::table
+        .filter(plan_versions::org_id.eq(org_id))
+        .filter(plan_versions::case_id.eq(case_id))
+        .order(plan_versions::version.desc())
+        .select(PlanVersionRow::as_select())
+        .first(conn)
+        .await
+        .optional()
+}
+
+pub async fn plan_version(
+    conn: &mut AsyncPgConnection,
+    org_id: Uuid,
+    case_id: Uuid,
+    version: i32,
+) -> QueryResult<Option<PlanVersionRow>> {
+    plan_versions::table
+        .filter(plan_versions::org_id.eq(org_id))
+        .filter(plan_versions::case_id.eq(case_id))
+        .filter(plan_versions::version.eq(version))
+        .select(PlanVersionRow::as_select())
+        .first(conn)
+        .await
+        .optional()
+}
+
+/// Versions newest first, after (created_at, version) when paging.
+pub async fn plan_versions(
+    conn: &mut AsyncPgConnection,
+    org_id: Uuid,
+    case_id: Uuid,
+    before_version: Option<i32>,
+    limit: i64,
+) -> QueryResult<Vec<PlanVersionRow>> {
+    let mut query = plan_versions::table
+        .filter(plan_versions::org_id.eq(org_id))
+        .filter(plan_versions::case_id.eq(case_id))
+        .into_boxed();
+    if let Some(v) = before_version {
+        query = query.filter(plan_versions::version.lt(v));
+    }
+    query
+        .order(plan_versions::version.desc())
+        .limit(limit)
+        .select(PlanVersionRow::as_select())
+        .load(conn)
+        .await
+}
+
+pub async fn insert_plan(
+    conn: &mut AsyncPgConnection,
+    org_id: Uuid,
+    case_id: Uuid,
+    version: i32,
+    picture: serde_json::Value,
+    created_by: &str,
+) -> QueryResult<PlanVersionRow> {
+    diesel::insert_into(plan_versions::table)
+        .values((
+            plan_versions::org_id.eq(org_id),
+            plan_versions::case_id.eq(case_id),
+            plan_versions::version.eq(version),
+            plan_versions::picture.eq(picture),
+            plan_versions::created_by.eq(created_by),
+        ))
+        .returning(PlanVersionRow::as_returning())
+        .get_result(conn)
+        .await
+}
+
+pub async fn touch(conn: &mut AsyncPgConnection, org_id: Uuid, id: Uuid) -> QueryResult<()> {
+    diesel::update(
+        cases::table
+            .filter(cases::org_id.eq(org_id))
+            .filter(cases::id.eq(id)),
+    )
+    .set(cases::updated_at.eq(Utc::now()))
+    .execute(conn)
+    .await?;
+    Ok(())
+}

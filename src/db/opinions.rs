@@ -1,0 +1,313 @@
+//! Second opinions (verbatim and parsed), their assessments and clinicians' overrides.
+
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use uuid::Uuid;
+
+use super::schema::{assessment_overrides, assessments, second_opinions};
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = second_opinions)]
+pub struct OpinionRow {
+    pub org_id: Uuid,
+    pub id: Uuid,
+    pub case_id: Uuid,
+    pub referral_id: Option<Uuid>,
+    pub submitted_by_kind: String,
+    pub submitted_by: String,
+    pub reviewer: serde_json::Value,
+    pub narrative: String,
+    pub picture: serde_json::Value,
+    pub answers: serde_json::Value,
+    pub external_id: Option<String>,
+    pub supersedes: Option<Uuid>,
+    pub raw_body: Vec<u8>,
+    pub raw_sha256: Vec<u8>,
+    pub status: String,
+    pub received_at: DateTime<Utc>,
+}
+
+pub async fn insert(conn: &mut AsyncPgConnection, row: &OpinionRow) -> QueryResult<OpinionRow> {
+    diesel::insert_into(second_opinions::table)
+        .values(row.clone())
+        .returning(OpinionRow::as_returning())
+        .get_result(conn)
+        .await
+}
+
+pub async fn find(
+    conn: &mut AsyncPgConnection,
+    org_id: Uuid,
+    id: Uuid,
+) -> QueryResult<Option<OpinionRow>> {
+    second_opinions::table
+        .filter(second_opinions::org_id.eq(org_id))
+        .filter(second_opinions::id.eq(id))
+        .select(OpinionRow::as_select())
+        .first(conn)
+        .await
+        .optional()
+}
+
+pub async fn find_by_external_id(
+    conn: &mut AsyncPgConnection,
+    org_id: Uuid,
+    referral_id: Uuid,
+    external_id: &str,
+) -> QueryResult<Option<OpinionRow>> {
+    second_opinions::table
+        .filter(second_opinions::org_id.eq(org_id))
+        .filter(second_opinions::referral_id.eq(referral_id))
+        .filter(second_opinions::external_id.eq(external_id))
+        .select(OpinionRow::as_select())
+        .first(conn)
+        .await
+        .optional()
+}
+
+pub async fn mark_superseded(
+    conn: &mut AsyncPgConnection,
+    org_id: Uuid,
+    id: Uuid,
+) -> QueryResult<()> {
+    diesel::update(
+        second_opinions::table
+            .filter(second_opinions::org_id.eq(org_id))
+            .filter(second_opinions::id.eq(id)),
+    )
+    .set(second_opinions::status.eq("superseded"))
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// The case's opinions, newest first.
+pub async fn list_for_case(
+    conn: &mut AsyncPgConnection,
+    org_id: Uuid,
+    case_id: Uuid,
+    after: Option<(DateTime<Utc>, Uuid)>,
+    limit: i64,
+) -> QueryResult<Vec<OpinionRow>> {
+    let mut q = second_opinions::table
+        .filter(second_opinions::org_id.eq(org_id))
+        .filter(second_opinions::case_id.eq(case_id))
+        .into_boxed();
+    if let Some((t, id)) = after {
+        q = q.filter(
+            second_opinions::received_at
+                .lt(t)
+                .or(second_opinions::received_at
+                    .eq(t)
+                    .and(second_opinions::id.lt(id))),
+        );
+    }
+    q.order((
+        second_opinions::received_at.desc(),
+        second_opinions::id.desc(),
+    ))
+    .limit(limit)
+    .select(OpinionRow::as_select())
+    .load(conn)
+    .await
+}
+
+/// Every opinion of a case that is not superseded (the ones a new plan version reassesses).
+pub async fn active_for_case(
+    conn: &mut AsyncPgConnection,
+    org_id: Uuid,
+    case_id: Uuid,
+) -> QueryResult<Vec<OpinionRow>> {
+    second_opinions::table
+        .filter(second_opinions::org_id.eq(org_id))
+        .filter(second_opinions::case_id.eq(case_id))
+        .filter(second_opinions::status.eq("received"))
+        .order(second_opinions::received_at.asc())
+        .select(OpinionRow::as_select())
+        .load(conn)
+        .await
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = assessments)]
+pub struct AssessmentRow {
+    pub org_id: Uuid,
+    pub id: Uuid,
+    pub second_opinion_id: Uuid,
+    pub case_id: Uuid,
+    pub plan_version: i32,
+    pub context: serde_json::Value,
+    pub computed: serde_json::Value,
+    pub effective: serde_json::Value,
+    pub ruleset_version: String,
+    pub outcome: String,
+    pub primary_scenario: String,
+    pub urgency: String,
+    pub current: bool,
+    pub superseded_by: Option<Uuid>,
+    pub created_by: String,
+    pub created_at: DateTime<Utc>,
+}
+
+pub async fn insert_assessment(
+    conn: &mut AsyncPgConnection,
+    row: &AssessmentRow,
+) -> QueryResult<AssessmentRow> {
+    diesel::insert_into(assessments::table)
+        .values(row.clone())
+        .returning(AssessmentRow::as_returning())
+        .get_result(conn)
+        .await
+}
+
+pub async fn find_assessment(
+    conn: &mut AsyncPgConnection,
+    org_id: Uuid,
+    id: Uuid,
+) -> QueryResult<Option<AssessmentRow>> {
+    assessments::table
+        .filter(assessments::org_id.eq(org_id))
+        .filter(assessments::id.eq(id))
+        .select(AssessmentRow::as_select())
+        .first(conn)
+        .await
+        .optional()
+}
+
+pub async fn current_assessment(
+    conn: &mut AsyncPgConnection,
+    org_id: Uuid,
+    opinion_id: Uuid,
+) -> QueryResult<Option<AssessmentRow>> {
+    assessments::table
+        .filter(assessments::org_id.eq(org_id))
+        .filter(assessments::second_opinion_id.eq(opinion_id))
+        .filter(assessments::current.eq(true))
+        .select(AssessmentRow::as_select())
+        .first(conn)
+        .await
+        .optional()
+}
+
+/// The current assessment of each of these opinions.
+pub async fn current_assessments(
+    conn: &mut AsyncPgConnection,
+    org_id: Uuid,
+    opinion_ids: &[Uuid],
+) -> QueryResult<Vec<AssessmentRow>> {
+    assessments::table
+        .filter(assessments::org_id.eq(org_id))
+        .filter(assessments::second_opinion_id.eq_any(opinion_ids))
+        .filter(assessments::current.eq(true))
+        .select(AssessmentRow::as_select())
+        .load(conn)
+        .await
+}
+
+/// An opinion's assessments: the current first, then newest first.
+pub async fn assessments_for(
+    conn: &mut AsyncPgConnection,
+    org_id: Uuid,
+    opinion_id: Uuid,
+) -> QueryResult<Vec<AssessmentRow>> {
+    assessments::table
+        .filter(assessments::org_id.eq(org_id))
+        .filter(assessments::second_opinion_id.eq(opinion_id))
+        .order((
+            assessments::current.desc(),
+            assessments::created_at.desc(),
+            assessments::id.desc(),
+        ))
+        .select(AssessmentRow::as_select())
+        .load(conn)
+        .await
+}
+
+pub async fn supersede(
+    conn: &mut AsyncPgConnection,
+    org_id: Uuid,
+    old: Uuid,
+    new: Uuid,
+) -> QueryResult<()> {
+    diesel::update(
+        assessments::table
+            .filter(assessments::org_id.eq(org_id))
+            .filter(assessments::id.eq(old)),
+    )
+    .set((
+        assessments::current.eq(false),
+        assessments::superseded_by.eq(Some(new)),
+    ))
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Updates the effective result columns after an override.
+pub async fn set_effective(
+    conn: &mut AsyncPgConnection,
+    org_id: Uuid,
+    id: Uuid,
+    effective: serde_json::Value,
+    outcome: &str,
+    primary: &str,
+    urgency: &str,
+) -> QueryResult<()> {
+    diesel::update(
+        assessments::table
+            .filter(assessments::org_id.eq(org_id))
+            .filter(assessments::id.eq(id)),
+    )
+    .set((
+        assessments::effective.eq(effective),
+        assessments::outcome.eq(outcome),
+        assessments::primary_scenario.eq(primary),
+        assessments::urgency.eq(urgency),
+    ))
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = assessment_overrides)]
+pub struct OverrideRow {
+    pub org_id: Uuid,
+    pub id: Uuid,
+    pub assessment_id: Uuid,
+    pub outcome: Option<String>,
+    pub primary_scenario: Option<String>,
+    pub reason: String,
+    pub created_by: String,
+    pub created_at: DateTime<Utc>,
+}
+
+pub async fn insert_override(
+    conn: &mut AsyncPgConnection,
+    row: &OverrideRow,
+) -> QueryResult<OverrideRow> {
+    diesel::insert_into(assessment_overrides::table)
+        .values(row.clone())
+        .returning(OverrideRow::as_returning())
+        .get_result(conn)
+        .await
+}
+
+/// Overrides of these assessments, oldest first.
+pub async fn overrides_for(
+    conn: &mut AsyncPgConnection,
+    org_id: Uuid,
+    assessment_ids: &[Uuid],
+) -> QueryResult<Vec<OverrideRow>> {
+    assessment_overrides::table
+        .filter(assessment_overrides::org_id.eq(org_id))
+        .filter(assessment_overrides::assessment_id.eq_any(assessment_ids))
+        .order((
+            assessment_overrides::created_at.asc(),
+            assessment_overrides::id.asc(),
+        ))
+        .select(OverrideRow::as_select())
+        .load(conn)
+        .await
+}

@@ -1,0 +1,124 @@
+//! Referrals of a case to a partner hospital.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use diesel::prelude::*;
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use uuid::Uuid;
+
+use super::schema::referrals;
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = referrals)]
+pub struct ReferralRow {
+    pub org_id: Uuid,
+    pub id: Uuid,
+    pub case_id: Uuid,
+    pub partner_id: Uuid,
+    pub status: String,
+    pub questions: serde_json::Value,
+    pub due_date: Option<NaiveDate>,
+    pub decline_reason: Option<String>,
+    pub created_by: String,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+pub async fn insert(conn: &mut AsyncPgConnection, row: &ReferralRow) -> QueryResult<ReferralRow> {
+    diesel::insert_into(referrals::table)
+        .values(row.clone())
+        .returning(ReferralRow::as_returning())
+        .get_result(conn)
+        .await
+}
+
+pub async fn find(
+    conn: &mut AsyncPgConnection,
+    org_id: Uuid,
+    id: Uuid,
+) -> QueryResult<Option<ReferralRow>> {
+    referrals::table
+        .filter(referrals::org_id.eq(org_id))
+        .filter(referrals::id.eq(id))
+        .select(ReferralRow::as_select())
+        .first(conn)
+        .await
+        .optional()
+}
+
+/// The referral, locked for the transaction (a submission and a status change serialise).
+pub async fn lock(
+    conn: &mut AsyncPgConnection,
+    org_id: Uuid,
+    id: Uuid,
+) -> QueryResult<Option<ReferralRow>> {
+    referrals::table
+        .filter(referrals::org_id.eq(org_id))
+        .filter(referrals::id.eq(id))
+        .for_update()
+        .select(ReferralRow::as_select())
+        .first(conn)
+        .await
+        .optional()
+}
+
+pub async fn set_status(
+    conn: &mut AsyncPgConnection,
+    org_id: Uuid,
+    id: Uuid,
+    status: &str,
+    decline_reason: Option<String>,
+) -> QueryResult<ReferralRow> {
+    diesel::update(
+        referrals::table
+            .filter(referrals::org_id.eq(org_id))
+            .filter(referrals::id.eq(id)),
+    )
+    .set((
+        referrals::status.eq(status),
+        referrals::decline_reason.eq(decline_reason),
+        referrals::updated_at.eq(Utc::now()),
+    ))
+    .returning(ReferralRow::as_returning())
+    .get_result(conn)
+    .await
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct ReferralFilter {
+    pub case_id: Option<Uuid>,
+    pub partner_id: Option<Uuid>,
+    pub status: Option<String>,
+    pub after: Option<(DateTime<Utc>, Uuid)>,
+    pub limit: i64,
+}
+
+pub async fn list(
+    conn: &mut AsyncPgConnection,
+    org_id: Uuid,
+    f: &ReferralFilter,
+) -> QueryResult<Vec<ReferralRow>> {
+    let mut q = referrals::table
+        .filter(referrals::org_id.eq(org_id))
+        .into_boxed();
+    if let Some(c) = f.case_id {
+        q = q.filter(referrals::case_id.eq(c));
+    }
+    if let Some(p) = f.partner_id {
+        q = q.filter(referrals::partner_id.eq(p));
+    }
+    if let Some(s) = &f.status {
+        q = q.filter(referrals::status.eq(s));
+    }
+    if let Some((t, id)) = f.after {
+        q = q.filter(
+            referrals::created_at
+                .lt(t)
+                .or(referrals::created_at.eq(t).and(referrals::id.lt(id))),
+        );
+    }
+    q.order((referrals::created_at.desc(), referrals::id.desc()))
+        .limit(f.limit)
+        .select(ReferralRow::as_select())
+        .load(conn)
+        .await
+}

@@ -1,0 +1,3 @@
+//! Events for coordinator tools: the transactional outbox, webhook signing and delivery.
+
+pub mod outbox;

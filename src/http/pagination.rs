@@ -1,0 +1,120 @@
+//! Cursor pagination: newest first by (created_at, id); the cursor is opaque and bound to the
+//! filters it came with (another filter set makes it a 400).
+
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use super::problem::{ApiError, ApiResult};
+
+pub const DEFAULT_LIMIT: i64 = 50;
+pub const MAX_LIMIT: i64 = 200;
+
+/// A page of a list.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    /// Pass as `cursor` for the next page; null on the last page.
+    pub next_cursor: Option<String>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct CursorData {
+    t: DateTime<Utc>,
+    id: Uuid,
+    f: String,
+}
+
+/// A validated page request: how many, and after which (created_at, id).
+#[derive(Debug, Clone)]
+pub struct PageRequest {
+    pub limit: i64,
+    pub after: Option<(DateTime<Utc>, Uuid)>,
+    fingerprint: String,
+}
+
+/// A short fingerprint of the filters (serialised without limit and cursor).
+fn fingerprint(filters: &impl Serialize) -> String {
+    let text = serde_json::to_string(filters).unwrap_or_default();
+    hex::encode(&Sha256::digest(text.as_bytes())[..6])
+}
+
+impl PageRequest {
+    pub fn new(
+        limit: Option<i64>,
+        cursor: Option<&str>,
+        filters: &impl Serialize,
+    ) -> ApiResult<PageRequest> {
+        let limit = limit.unwrap_or(DEFAULT_LIMIT);
+        if !(1..=MAX_LIMIT).contains(&limit) {
+            return Err(ApiError::field(
+                "limit",
+                format!("must be between 1 and {MAX_LIMIT}"),
+            ));
+        }
+        let fingerprint = fingerprint(filters);
+        let after = match cursor {
+            None => None,
+            Some(text) => {
+                let data: CursorData = URL_SAFE_NO_PAD
+                    .decode(text)
+                    .ok()
+                    .and_then(|bytes| serde_json::from_slice(&bytes).ok())
+                    .ok_or_else(|| {
+                        ApiError::field("cursor", "is not a cursor this list gave out")
+                    })?;
+                if data.f != fingerprint {
+                    return Err(ApiError::field(
+                        "cursor",
+                        "belongs to another set of filters",
+                    ));
+                }
+                Some((data.t, data.id))
+            }
+        };
+        Ok(PageRequest {
+            limit,
+            after,
+            fingerprint,
+        })
+    }
+
+    /// How many rows to fetch: one more than the limit tells whether a next page exists.
+    pub fn fetch(&self) -> i64 {
+        self.limit + 1
+    }
+
+    /// Cuts the fetched rows to a page.
+    pub fn page<R, T>(
+        &self,
+        mut rows: Vec<R>,
+        key: impl Fn(&R) -> (DateTime<Utc>, Uuid),
+        item: impl Fn(R) -> T,
+    ) -> Page<T> {
+        let more = rows.len() as i64 > self.limit;
+        rows.truncate(self.limit as usize);
+        let next_cursor = if more {
+            rows.last().map(|last| {
+                let (t, id) = key(last);
+                URL_SAFE_NO_PAD.encode(
+                    serde_json::to_vec(&CursorData {
+                        t,
+                        id,
+                        f: self.fingerprint.clone(),
+                    })
+                    .expect("serialises"),
+                )
+            })
+        } else {
+            None
+        };
+        Page {
+            items: rows.into_iter().map(item).collect(),
+            next_cursor,
+        }
+    }
+}

@@ -1,0 +1,449 @@
+//! Patients: created and kept by coordinators; read by the patient themself; erased by admins.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
+use chrono::{DateTime, Datelike, Utc};
+use diesel_async::{AsyncConnection, AsyncPgConnection};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+use super::State;
+use super::caller::Caller;
+use super::idempotency::{self, Created, IdempotencyKey};
+use super::json::{RequestBody, ValidJson, patch_field};
+use super::pagination::{Page, PageRequest};
+use super::problem::{ApiError, ApiResult};
+use crate::audit;
+use crate::auth::policy::{self, CaseAccess, Op, Resource};
+use crate::auth::{Principal, Role};
+use crate::db::patients::{self, NewPatientRow, PatientChanges, PatientFilter, PatientRow};
+use crate::domain::validation::{FieldErrors, check_country, check_text};
+use crate::events::outbox;
+
+pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    cfg.service(create_patient)
+        .service(list_patients)
+        .service(get_patient)
+        .service(update_patient)
+        .service(erase_patient);
+}
+
+const LANGUAGE_PATTERN: &str = r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$";
+
+fn check_language(value: Option<&str>, errors: &mut FieldErrors) {
+    if let Some(lang) = value
+        && !regex::Regex::new(LANGUAGE_PATTERN)
+            .expect("valid")
+            .is_match(lang)
+    {
+        errors.add(
+            "preferred_language",
+            "must be a language tag like en, es or pt-BR",
+        );
+    }
+}
+
+fn check_birth_year(value: Option<i32>, errors: &mut FieldErrors) {
+    if let Some(year) = value
+        && !(1900..=Utc::now().year()).contains(&year)
+    {
+        errors.add(
+            "birth_year",
+            format!("must be between 1900 and {}", Utc::now().year()),
+        );
+    }
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"display_name": "Asha K.", "birth_year": 1968, "preferred_language": "en", "country": "IN"}))]
+pub struct NewPatient {
+    #[schema(pattern = r"\S", min_length = 1, max_length = 200)]
+    pub display_name: String,
+    #[serde(default)]
+    #[schema(minimum = 1900, maximum = 2100)]
+    pub birth_year: Option<i32>,
+    /// A language tag: en, es, pt-BR ...
+    #[serde(default)]
+    #[schema(pattern = r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$", max_length = 35)]
+    pub preferred_language: Option<String>,
+    /// ISO 3166-1 alpha-2.
+    #[serde(default)]
+    #[schema(pattern = "^[A-Z]{2}$")]
+    pub country: Option<String>,
+    /// The `sub` of the patient's own login, if they have one.
+    #[serde(default)]
+    #[schema(min_length = 1, max_length = 255)]
+    pub login_sub: Option<String>,
+}
+
+impl RequestBody for NewPatient {
+    fn check(&self, errors: &mut FieldErrors) {
+        if self.display_name.trim().is_empty() {
+            errors.add("display_name", "must not be blank");
+        }
+        check_birth_year(self.birth_year, errors);
+        check_language(self.preferred_language.as_deref(), errors);
+        check_country(self.country.as_deref(), "country".into(), errors);
+        check_text(
+            self.display_name.as_str().into(),
+            200,
+            "display_name".into(),
+            errors,
+        );
+    }
+}
+
+/// Changes to a patient (JSON merge patch: a field set to null is cleared).
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"preferred_language": "hi"}))]
+pub struct PatientPatch {
+    #[serde(default)]
+    #[schema(pattern = r"\S", min_length = 1, max_length = 200)]
+    pub display_name: Option<String>,
+    #[serde(default, deserialize_with = "patch_field")]
+    #[schema(value_type = Option<i32>, minimum = 1900, maximum = 2100)]
+    pub birth_year: Option<Option<i32>>,
+    #[serde(default, deserialize_with = "patch_field")]
+    #[schema(value_type = Option<String>, pattern = r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$", max_length = 35)]
+    pub preferred_language: Option<Option<String>>,
+    #[serde(default, deserialize_with = "patch_field")]
+    #[schema(value_type = Option<String>, pattern = "^[A-Z]{2}$")]
+    pub country: Option<Option<String>>,
+    #[serde(default, deserialize_with = "patch_field")]
+    #[schema(value_type = Option<String>, min_length = 1, max_length = 255)]
+    pub login_sub: Option<Option<String>>,
+}
+
+impl RequestBody for PatientPatch {
+    fn check(&self, errors: &mut FieldErrors) {
+        if self
+            .display_name
+            .as_deref()
+            .is_some_and(|n| n.trim().is_empty())
+        {
+            errors.add("display_name", "must not be blank");
+        }
+        check_birth_year(self.birth_year.flatten(), errors);
+        check_language(self.preferred_language.clone().flatten().as_deref(), errors);
+        check_country(
+            self.country.clone().flatten().as_deref(),
+            "country".into(),
+            errors,
+        );
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Patient {
+    pub id: Uuid,
+    /// Null once the patient's data was erased.
+    pub display_name: Option<String>,
+    pub birth_year: Option<i32>,
+    pub preferred_language: Option<String>,
+    pub country: Option<String>,
+    pub login_sub: Option<String>,
+    pub erased: bool,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<PatientRow> for Patient {
+    fn from(row: PatientRow) -> Patient {
+        Patient {
+            id: row.id,
+            display_name: row.display_name,
+            birth_year: row.birth_year.map(i32::from),
+            preferred_language: row.preferred_language,
+            country: row.country,
+            login_sub: row.login_sub,
+            erased: row.erased_at.is_some(),
+            created_at: row.created_at,
+            updated_at: row.updated_at,
+        }
+    }
+}
+
+fn unique_login(e: diesel::result::Error) -> ApiError {
+    match e {
+        diesel::result::Error::DatabaseError(
+            diesel::result::DatabaseErrorKind::UniqueViolation,
+            _,
+        ) => ApiError::field(
+            "login_sub",
+            "is already linked to another patient of this organisation",
+        ),
+        other => other.into(),
+    }
+}
+
+/// Register a patient.
+#[utoipa::path(
+    tag = "patients",
+    request_body = NewPatient,
+    params(("Idempotency-Key" = Option<String>, Header, description = "Replays the first response for a retry with the same body")),
+    responses(
+        (status = 201, description = "Created", body = Patient, headers(("Location" = String))),
+        (status = 409, description = "The Idempotency-Key is in flight", body = super::problem::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "The Idempotency-Key was used with another body", body = super::problem::Problem, content_type = "application/problem+json"),
+    ),
+    security(("jwt" = [])),
+)]
+#[post("/patients")]
+pub async fn create_patient(
+    state: State,
+    caller: Caller,
+    req: HttpRequest,
+    key: IdempotencyKey,
+    body: ValidJson<NewPatient>,
+) -> ApiResult<HttpResponse> {
+    policy::require(&caller, Resource::PatientRecord, Op::Create)?;
+    let scope = idempotency::Scope::new(&caller, &req, &key, &body.raw);
+    let p = body.into_inner();
+    let mut conn = state.db.get().await?;
+    let created = conn
+        .transaction::<_, ApiError, _>(async |conn| {
+            if let Some(replay) = idempotency::replay(conn, scope.as_ref()).await? {
+                return Ok(replay);
+            }
+            let row = patients::insert(
+                conn,
+                NewPatientRow {
+                    org_id: caller.org_id(),
+                    id: Uuid::now_v7(),
+                    display_name: Some(p.display_name.trim().to_string()),
+                    birth_year: p.birth_year.map(|y| y as i16),
+                    preferred_language: p.preferred_language,
+                    country: p.country,
+                    login_sub: p.login_sub,
+                    created_by: caller.created_by(),
+                },
+            )
+            .await
+            .map_err(unique_login)?;
+            audit::write(
+                conn,
+                caller.audit("patient.create", "patient", vec![row.id], None),
+            )
+            .await?;
+            let created = Created::new(StatusCode::CREATED, Patient::from(row.clone()))
+                .at(format!("/v1/patients/{}", row.id));
+            idempotency::remember(conn, scope.as_ref(), &created).await?;
+            Ok(created)
+        })
+        .await?;
+    Ok(created.response())
+}
+
+#[derive(Debug, Deserialize, Serialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct PatientQuery {
+    /// Only the patient with this login subject.
+    pub login_sub: Option<String>,
+    /// Page size, 1-200 (default 50).
+    #[serde(skip_serializing)]
+    #[param(minimum = 1, maximum = 200)]
+    pub limit: Option<i64>,
+    /// From a previous page's `next_cursor`.
+    #[serde(skip_serializing)]
+    pub cursor: Option<String>,
+}
+
+/// The organisation's patients, newest first.
+#[utoipa::path(tag = "patients", params(PatientQuery), responses((status = 200, description = "A page of patients", body = Page<Patient>)), security(("jwt" = [])))]
+#[get("/patients")]
+pub async fn list_patients(
+    state: State,
+    caller: Caller,
+    query: web::Query<PatientQuery>,
+) -> ApiResult<web::Json<Page<Patient>>> {
+    policy::require(&caller, Resource::PatientRecord, Op::Read)?;
+    if !caller.is_staff() {
+        return Err(ApiError::forbidden(
+            "patients and advocates read a patient record by id",
+        ));
+    }
+    let page = PageRequest::new(query.limit, query.cursor.as_deref(), &*query)?;
+    let mut conn = state.db.get().await?;
+    let filter = PatientFilter {
+        login_sub: query.login_sub.clone(),
+        after: page.after,
+        limit: page.fetch(),
+    };
+    let rows = patients::list(&mut conn, caller.org_id(), &filter).await?;
+    let ids = rows.iter().map(|r| r.id).collect();
+    audit::write(
+        &mut conn,
+        caller.audit("patient.list", "patient", ids, None),
+    )
+    .await?;
+    Ok(web::Json(page.page(
+        rows,
+        |r| (r.created_at, r.id),
+        Patient::from,
+    )))
+}
+
+/// Whether the caller may see this patient record: staff of the organisation, the patient
+/// themself, or an advocate granted one of the patient's cases.
+async fn visible(
+    conn: &mut AsyncPgConnection,
+    principal: &Principal,
+    row: &PatientRow,
+) -> ApiResult<bool> {
+    Ok(match principal {
+        Principal::User { role, .. } if role.is_staff() => true,
+        Principal::User {
+            role: Role::Patient,
+            subject,
+            ..
+        } => row.login_sub.as_deref() == Some(subject.as_str()),
+        Principal::User {
+            role: Role::Advocate,
+            ..
+        } => {
+            let cases = crate::db::cases::list(
+                conn,
+                row.org_id,
+                &crate::db::cases::CaseFilter {
+                    patient_id: Some(row.id),
+                    limit: 200,
+                    ..Default::default()
+                },
+            )
+            .await?;
+            let mut any = false;
+            for case in cases {
+                if matches!(
+                    policy::case_access(conn, principal, case.id).await,
+                    Ok(CaseAccess::Advocate { .. })
+                ) {
+                    any = true;
+                    break;
+                }
+            }
+            any
+        }
+        _ => false,
+    })
+}
+
+/// A patient record.
+#[utoipa::path(tag = "patients", params(("id" = Uuid, Path)), responses((status = 200, description = "The patient", body = Patient)), security(("jwt" = [])))]
+#[get("/patients/{id}")]
+pub async fn get_patient(
+    state: State,
+    caller: Caller,
+    id: web::Path<Uuid>,
+) -> ApiResult<web::Json<Patient>> {
+    policy::require(&caller, Resource::PatientRecord, Op::Read)?;
+    let mut conn = state.db.get().await?;
+    let row = patients::find(&mut conn, caller.org_id(), *id).await?;
+    let row = match row {
+        Some(row) if visible(&mut conn, &caller, &row).await? => row,
+        _ => return Err(ApiError::not_found("patient")),
+    };
+    audit::write(
+        &mut conn,
+        caller.audit("patient.read", "patient", vec![row.id], None),
+    )
+    .await?;
+    Ok(web::Json(row.into()))
+}
+
+/// Change a patient record (merge patch).
+#[utoipa::path(tag = "patients", params(("id" = Uuid, Path)), request_body = PatientPatch, responses((status = 200, description = "Updated", body = Patient)), security(("jwt" = [])))]
+#[patch("/patients/{id}")]
+pub async fn update_patient(
+    state: State,
+    caller: Caller,
+    id: web::Path<Uuid>,
+    body: ValidJson<PatientPatch>,
+) -> ApiResult<web::Json<Patient>> {
+    policy::require(&caller, Resource::PatientRecord, Op::Update)?;
+    let p = body.into_inner();
+    let id = *id;
+    let changes = PatientChanges {
+        display_name: p.display_name.map(|n| Some(n.trim().to_string())),
+        birth_year: p.birth_year.map(|y| y.map(|y| y as i16)),
+        preferred_language: p.preferred_language,
+        country: p.country,
+        login_sub: p.login_sub,
+        updated_at: None,
+    };
+    let mut conn = state.db.get().await?;
+    let row = conn
+        .transaction::<_, ApiError, _>(async |conn| {
+            let row = patients::update(conn, caller.org_id(), id, changes)
+                .await
+                .map_err(unique_login)?
+                .ok_or_else(|| ApiError::not_found("patient"))?;
+            audit::write(
+                conn,
+                caller.audit("patient.update", "patient", vec![id], None),
+            )
+            .await?;
+            Ok(row)
+        })
+        .await?;
+    Ok(web::Json(row.into()))
+}
+
+/// Erase a patient's health data.
+///
+/// Deletes the patient's cases with their plans, documents, raw submissions, assessments,
+/// summaries and share links (which stop working at once); the patient record stays as an
+/// id-only tombstone, and the id-only audit trail remains.
+#[utoipa::path(tag = "patients", params(("id" = Uuid, Path)), responses((status = 204, description = "Erased")), security(("jwt" = [])))]
+#[delete("/patients/{id}")]
+pub async fn erase_patient(
+    state: State,
+    caller: Caller,
+    id: web::Path<Uuid>,
+) -> ApiResult<HttpResponse> {
+    policy::require(&caller, Resource::PatientRecord, Op::Delete)?;
+    let id = *id;
+    let base = state.config.public_base_url.clone();
+    let mut conn = state.db.get().await?;
+    conn.transaction::<_, ApiError, _>(async |conn| {
+        let row = patients::find(conn, caller.org_id(), id)
+            .await?
+            .ok_or_else(|| ApiError::not_found("patient"))?;
+        let case_ids = patients::erase(conn, caller.org_id(), id).await?;
+        let mut ids = vec![row.id];
+        ids.extend(&case_ids);
+        audit::write(conn, caller.audit("patient.erase", "patient", ids, None)).await?;
+        for case_id in case_ids {
+            outbox::emit(
+                conn,
+                caller.org_id(),
+                "case.updated",
+                outbox::case_data(&base, case_id, serde_json::json!({"erased": true})),
+            )
+            .await?;
+        }
+        Ok(())
+    })
+    .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn languages_and_birth_years_are_checked() {
+        let mut errors = FieldErrors::new();
+        check_language(Some("pt-BR"), &mut errors);
+        check_language(Some("en"), &mut errors);
+        check_birth_year(Some(1968), &mut errors);
+        assert!(errors.is_empty());
+        check_language(Some("English"), &mut errors);
+        check_birth_year(Some(1800), &mut errors);
+        assert_eq!(errors.into_vec().len(), 2);
+    }
+}

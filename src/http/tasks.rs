@@ -1,0 +1,385 @@
+//! Coordinator tasks: opened by assessments' actions (or by hand), assigned, completed.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, get, patch, post, web};
+use chrono::{DateTime, NaiveDate, Utc};
+use diesel_async::AsyncConnection;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+use super::State;
+use super::caller::Caller;
+use super::idempotency::{self, Created, IdempotencyKey};
+use super::json::{RequestBody, ValidJson, patch_field};
+use super::pagination::{Page, PageRequest};
+use super::problem::{ApiError, ApiResult, ProblemKind};
+use crate::audit;
+use crate::auth::policy::{self, Op, Resource};
+use crate::db::tasks::{self, TaskChanges, TaskFilter, TaskRow};
+use crate::domain::validation::FieldErrors;
+use crate::events::outbox;
+
+pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    cfg.service(list_tasks)
+        .service(create_task)
+        .service(get_task)
+        .service(update_task)
+        .service(complete_task);
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum TaskStatus {
+    Open,
+    Done,
+    Cancelled,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Task {
+    pub id: Uuid,
+    pub case_id: Uuid,
+    /// The assessment whose action opened it, if any.
+    pub assessment_id: Option<Uuid>,
+    /// The action code that opened it (check_trial_eligibility ...) or a kind given by hand.
+    pub kind: String,
+    pub title: String,
+    pub status: TaskStatus,
+    pub assignee: Option<String>,
+    #[schema(value_type = Option<String>, format = Date)]
+    pub due_date: Option<NaiveDate>,
+    pub completed_by: Option<String>,
+    pub completed_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<TaskRow> for Task {
+    fn from(r: TaskRow) -> Task {
+        Task {
+            id: r.id,
+            case_id: r.case_id,
+            assessment_id: r.assessment_id,
+            kind: r.kind,
+            title: r.title,
+            status: serde_json::from_value(serde_json::Value::from(r.status))
+                .unwrap_or(TaskStatus::Open),
+            assignee: r.assignee,
+            due_date: r.due_date,
+            completed_by: r.completed_by,
+            completed_at: r.completed_at,
+            created_at: r.created_at,
+            updated_at: r.updated_at,
+        }
+    }
+}
+
+fn task_event(state: &State, row: &TaskRow) -> serde_json::Value {
+    outbox::case_data(
+        &state.config.public_base_url,
+        row.case_id,
+        serde_json::json!({"task_id": row.id, "kind": row.kind, "status": row.status, "due_date": row.due_date,
+                           "links": {"task": outbox::link(&state.config.public_base_url, &format!("/v1/tasks/{}", row.id))}}),
+    )
+}
+
+#[derive(Debug, Deserialize, Serialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct TaskQuery {
+    pub case_id: Option<Uuid>,
+    pub assignee: Option<String>,
+    pub status: Option<TaskStatus>,
+    pub kind: Option<String>,
+    #[serde(skip_serializing)]
+    #[param(minimum = 1, maximum = 200)]
+    pub limit: Option<i64>,
+    #[serde(skip_serializing)]
+    pub cursor: Option<String>,
+}
+
+/// The organisation's tasks, newest first.
+#[utoipa::path(tag = "tasks", params(TaskQuery), responses((status = 200, description = "A page of tasks", body = Page<Task>)), security(("jwt" = [])))]
+#[get("/tasks")]
+pub async fn list_tasks(
+    state: State,
+    caller: Caller,
+    query: web::Query<TaskQuery>,
+) -> ApiResult<web::Json<Page<Task>>> {
+    policy::require(&caller, Resource::Task, Op::Read)?;
+    let page = PageRequest::new(query.limit, query.cursor.as_deref(), &*query)?;
+    let filter = TaskFilter {
+        case_id: query.case_id,
+        assignee: query.assignee.clone(),
+        status: query.status.map(|s| {
+            serde_json::to_value(s)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_owned))
+                .unwrap_or_default()
+        }),
+        kind: query.kind.clone(),
+        after: page.after,
+        limit: page.fetch(),
+    };
+    let mut conn = state.db.get().await?;
+    let rows = tasks::list(&mut conn, caller.org_id(), &filter).await?;
+    audit::write(
+        &mut conn,
+        caller.audit(
+            "task.list",
+            "task",
+            rows.iter().map(|r| r.id).collect(),
+            query.case_id,
+        ),
+    )
+    .await?;
+    Ok(web::Json(page.page(
+        rows,
+        |r| (r.created_at, r.id),
+        Task::from,
+    )))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"case_id": "0193a0e4-7d1c-7c7a-9b8e-3f2d1c0b4a59", "kind": "collect_records", "title": "Collect the biopsy report", "due_date": "2026-12-01"}))]
+pub struct NewTask {
+    pub case_id: Uuid,
+    #[schema(min_length = 1, max_length = 100, pattern = "^[a-z][a-z0-9_]*$")]
+    pub kind: String,
+    #[schema(pattern = r"\S", min_length = 1, max_length = 500)]
+    pub title: String,
+    #[serde(default)]
+    #[schema(min_length = 1, max_length = 255)]
+    pub assignee: Option<String>,
+    #[serde(default)]
+    #[schema(value_type = Option<String>, format = Date)]
+    pub due_date: Option<NaiveDate>,
+}
+
+impl RequestBody for NewTask {
+    fn check(&self, errors: &mut FieldErrors) {
+        if self.title.trim().is_empty() {
+            errors.add("title", "must not be blank");
+        }
+        if !self.kind.starts_with(|c: char| c.is_ascii_lowercase())
+            || !self
+                .kind
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+        {
+            errors.add("kind", "must be a snake_case code");
+        }
+    }
+}
+
+/// Open a task by hand.
+#[utoipa::path(
+    tag = "tasks",
+    params(("Idempotency-Key" = Option<String>, Header, description = "Replays the first response for a retry with the same body")),
+    request_body = NewTask,
+    responses(
+        (status = 201, description = "Opened", body = Task, headers(("Location" = String))),
+        (status = 409, description = "The Idempotency-Key is in flight", body = super::problem::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "The Idempotency-Key was used with another body", body = super::problem::Problem, content_type = "application/problem+json"),
+    ),
+    security(("jwt" = [])),
+)]
+#[post("/tasks")]
+pub async fn create_task(
+    state: State,
+    caller: Caller,
+    req: HttpRequest,
+    key: IdempotencyKey,
+    body: ValidJson<NewTask>,
+) -> ApiResult<HttpResponse> {
+    policy::require(&caller, Resource::Task, Op::Create)?;
+    let scope = idempotency::Scope::new(&caller, &req, &key, &body.raw);
+    let t = body.into_inner();
+    let mut conn = state.db.get().await?;
+    let created = conn
+        .transaction::<_, ApiError, _>(async |conn| {
+            if let Some(replay) = idempotency::replay(conn, scope.as_ref()).await? {
+                return Ok(replay);
+            }
+            if policy::case_access(conn, &caller, t.case_id).await.is_err() {
+                return Err(ApiError::field(
+                    "case_id",
+                    "names no case of your organisation",
+                ));
+            }
+            let now = Utc::now();
+            let row = tasks::insert(
+                conn,
+                &TaskRow {
+                    org_id: caller.org_id(),
+                    id: Uuid::now_v7(),
+                    case_id: t.case_id,
+                    assessment_id: None,
+                    kind: t.kind.clone(),
+                    title: t.title.trim().to_string(),
+                    status: "open".into(),
+                    assignee: t.assignee.clone(),
+                    due_date: t.due_date,
+                    completed_by: None,
+                    completed_at: None,
+                    created_at: now,
+                    updated_at: now,
+                },
+            )
+            .await?;
+            audit::write(
+                conn,
+                caller.audit("task.create", "task", vec![row.id], Some(row.case_id)),
+            )
+            .await?;
+            outbox::emit(
+                conn,
+                caller.org_id(),
+                "task.created",
+                task_event(&state, &row),
+            )
+            .await?;
+            let created = Created::new(StatusCode::CREATED, Task::from(row.clone()))
+                .at(format!("/v1/tasks/{}", row.id));
+            idempotency::remember(conn, scope.as_ref(), &created).await?;
+            Ok(created)
+        })
+        .await?;
+    Ok(created.response())
+}
+
+/// A task.
+#[utoipa::path(tag = "tasks", params(("id" = Uuid, Path)), responses((status = 200, description = "The task", body = Task)), security(("jwt" = [])))]
+#[get("/tasks/{id}")]
+pub async fn get_task(
+    state: State,
+    caller: Caller,
+    id: web::Path<Uuid>,
+) -> ApiResult<web::Json<Task>> {
+    policy::require(&caller, Resource::Task, Op::Read)?;
+    let mut conn = state.db.get().await?;
+    let row = tasks::find(&mut conn, caller.org_id(), *id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("task"))?;
+    audit::write(
+        &mut conn,
+        caller.audit("task.read", "task", vec![row.id], Some(row.case_id)),
+    )
+    .await?;
+    Ok(web::Json(row.into()))
+}
+
+/// Changes to a task (merge patch): assign it, move its due date, retitle it.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"assignee": "coord-2", "due_date": "2026-12-01"}))]
+pub struct TaskPatch {
+    #[serde(default)]
+    #[schema(pattern = r"\S", min_length = 1, max_length = 500)]
+    pub title: Option<String>,
+    #[serde(default, deserialize_with = "patch_field")]
+    #[schema(value_type = Option<String>, min_length = 1, max_length = 255)]
+    pub assignee: Option<Option<String>>,
+    #[serde(default, deserialize_with = "patch_field")]
+    #[schema(value_type = Option<String>, format = Date)]
+    pub due_date: Option<Option<NaiveDate>>,
+}
+
+impl RequestBody for TaskPatch {
+    fn check(&self, errors: &mut FieldErrors) {
+        if self.title.as_deref().is_some_and(|t| t.trim().is_empty()) {
+            errors.add("title", "must not be blank");
+        }
+    }
+}
+
+/// Assign a task, move its due date or retitle it.
+#[utoipa::path(tag = "tasks", params(("id" = Uuid, Path)), request_body = TaskPatch, responses((status = 200, description = "Updated", body = Task)), security(("jwt" = [])))]
+#[patch("/tasks/{id}")]
+pub async fn update_task(
+    state: State,
+    caller: Caller,
+    id: web::Path<Uuid>,
+    body: ValidJson<TaskPatch>,
+) -> ApiResult<web::Json<Task>> {
+    policy::require(&caller, Resource::Task, Op::Update)?;
+    let p = body.into_inner();
+    let changes = TaskChanges {
+        title: p.title.map(|t| t.trim().to_string()),
+        assignee: p.assignee,
+        due_date: p.due_date,
+        ..Default::default()
+    };
+    let id = *id;
+    let mut conn = state.db.get().await?;
+    let row = conn
+        .transaction::<_, ApiError, _>(async |conn| {
+            let row = tasks::update(conn, caller.org_id(), id, changes)
+                .await?
+                .ok_or_else(|| ApiError::not_found("task"))?;
+            audit::write(
+                conn,
+                caller.audit("task.update", "task", vec![id], Some(row.case_id)),
+            )
+            .await?;
+            Ok(row)
+        })
+        .await?;
+    Ok(web::Json(row.into()))
+}
+
+/// Mark a task done.
+#[utoipa::path(tag = "tasks", params(("id" = Uuid, Path)), responses((status = 200, description = "Done", body = Task), (status = 409, description = "The task was cancelled", body = super::problem::Problem, content_type = "application/problem+json")), security(("jwt" = [])))]
+#[post("/tasks/{id}/complete")]
+pub async fn complete_task(
+    state: State,
+    caller: Caller,
+    id: web::Path<Uuid>,
+) -> ApiResult<web::Json<Task>> {
+    policy::require(&caller, Resource::Task, Op::Update)?;
+    let id = *id;
+    let mut conn = state.db.get().await?;
+    let row = conn
+        .transaction::<_, ApiError, _>(async |conn| {
+            let current = tasks::find(conn, caller.org_id(), id)
+                .await?
+                .ok_or_else(|| ApiError::not_found("task"))?;
+            match current.status.as_str() {
+                "done" => return Ok(current),
+                "cancelled" => {
+                    return Err(ApiError::conflict(
+                        ProblemKind::Conflict,
+                        "the task was cancelled",
+                    )
+                    .with_allowed(vec![]));
+                }
+                _ => {}
+            }
+            let changes = TaskChanges {
+                status: Some("done".into()),
+                completed_by: Some(Some(caller.created_by())),
+                completed_at: Some(Some(Utc::now())),
+                ..Default::default()
+            };
+            let row = tasks::update(conn, caller.org_id(), id, changes)
+                .await?
+                .ok_or_else(|| ApiError::not_found("task"))?;
+            audit::write(
+                conn,
+                caller.audit("task.complete", "task", vec![id], Some(row.case_id)),
+            )
+            .await?;
+            outbox::emit(
+                conn,
+                caller.org_id(),
+                "task.completed",
+                task_event(&state, &row),
+            )
+            .await?;
+            Ok(row)
+        })
+        .await?;
+    Ok(web::Json(row.into()))
+}
