@@ -10,6 +10,16 @@ use crate::domain::discordance::{Classification, ClassificationInput, classify a
 use crate::domain::validation::FieldErrors;
 
 impl RequestBody for ClassificationInput {
+    fn check_parts(pruned: &serde_json::Value, errors: &mut FieldErrors) {
+        for side in ["current", "opinion"] {
+            if let Ok(picture) =
+                serde_json::from_value::<crate::domain::picture::Picture>(pruned[side].clone())
+            {
+                picture.check(side, errors);
+            }
+        }
+    }
+
     fn check(&self, errors: &mut FieldErrors) {
         ClassificationInput::check(self, "", errors);
     }

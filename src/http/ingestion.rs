@@ -138,6 +138,12 @@ pub struct OpinionSubmission {
 }
 
 impl RequestBody for OpinionSubmission {
+    fn check_parts(pruned: &serde_json::Value, errors: &mut FieldErrors) {
+        if let Ok(picture) = serde_json::from_value::<Picture>(pruned["picture"].clone()) {
+            picture.check("picture", errors);
+        }
+    }
+
     fn check(&self, errors: &mut FieldErrors) {
         if self.reviewer.name.trim().is_empty() {
             errors.add("reviewer.name", "must not be blank");
@@ -328,11 +334,16 @@ pub async fn assess(
     let input = classification_input(conn, case, plan, opinion, today).await?;
     let computed = classify(&input, today);
     let computed_json = serde_json::to_value(&computed).map_err(anyhow::Error::from)?;
+    let id = Uuid::now_v7();
+    // The old assessment stops being current before the new one is: one current per opinion.
+    if let Some(previous) = previous {
+        opinions::supersede(conn, case.org_id, previous.id, id).await?;
+    }
     let row = opinions::insert_assessment(
         conn,
         &AssessmentRow {
             org_id: case.org_id,
-            id: Uuid::now_v7(),
+            id,
             second_opinion_id: opinion.id,
             case_id: case.id,
             plan_version: plan.version,
@@ -361,9 +372,6 @@ pub async fn assess(
         ),
         other => other.into(),
     })?;
-    if let Some(previous) = previous {
-        opinions::supersede(conn, case.org_id, previous.id, row.id).await?;
-    }
     sync_tasks(conn, state, case, &row, &computed, previous.map(|p| p.id)).await?;
     let data = outbox::case_data(
         &state.config.public_base_url,

@@ -25,6 +25,10 @@ use crate::domain::validation::{FieldError, FieldErrors, join};
 pub trait RequestBody: DeserializeOwned + ToSchema + 'static {
     /// Field rules the JSON schema cannot express, each error with its path.
     fn check(&self, _errors: &mut FieldErrors) {}
+
+    /// The same rules on the parts that still parse when the whole body does not (a
+    /// required field missing), so one answer names every bad field.
+    fn check_parts(_pruned: &Value, _errors: &mut FieldErrors) {}
 }
 
 /// A parsed, schema-checked and rule-checked body, with the exact bytes received.
@@ -151,9 +155,12 @@ fn with_rule_errors<T: RequestBody>(value: &Value, mut errors: Vec<FieldError>) 
         remove_field(&mut pruned, &error.field);
     }
     normalise_whole_numbers(&mut pruned);
-    if let Ok(parsed) = serde_json::from_value::<T>(pruned) {
-        let mut rules = FieldErrors::new();
-        parsed.check(&mut rules);
+    let mut rules = FieldErrors::new();
+    match serde_json::from_value::<T>(pruned.clone()) {
+        Ok(parsed) => parsed.check(&mut rules),
+        Err(_) => T::check_parts(&pruned, &mut rules),
+    }
+    {
         let reported: Vec<String> = errors.iter().map(|e| e.field.clone()).collect();
         let covered = |field: &str| {
             reported.iter().any(|r| {

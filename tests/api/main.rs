@@ -3,5 +3,7 @@
 mod helpers;
 
 mod cases;
+mod crash;
 mod discordance;
 mod foundation;
+mod ingestion;

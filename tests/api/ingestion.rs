@@ -1,0 +1,572 @@
+//! Referrals and second-opinion ingestion: the partner flow end to end, idempotency under
+//! concurrency, external ids, closed referrals, amendments, waiting for a plan, reassessment,
+//! overrides, and every worked example ingested the partner's way.
+
+use std::collections::BTreeSet;
+
+use chrono::{NaiveDate, Utc};
+use reqwest::Method;
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+use crate::helpers::*;
+
+async fn count(app: &TestApp, table: &str) -> i64 {
+    #[derive(diesel::QueryableByName)]
+    struct Count {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+    let mut conn = app.sql().await;
+    let row: Count = diesel_async::RunQueryDsl::get_result(
+        diesel::sql_query(format!("SELECT count(*) AS n FROM {table}")),
+        &mut conn,
+    )
+    .await
+    .expect("count");
+    row.n
+}
+
+fn capox() -> Value {
+    let mut picture = example_picture();
+    picture["plan"]["systemic_therapy"] = json!([{"regimen": "CAPOX"}]);
+    picture
+}
+
+#[tokio::test]
+async fn a_partner_opinion_flows_from_referral_to_assessment_tasks_and_override() {
+    let app = spawn_app().await;
+    let s = app.setup().await;
+    app.put(
+        &format!("/v1/cases/{}/plan", s.case_id),
+        &app.coordinator(),
+        &example_picture(),
+    )
+    .await
+    .ok(201);
+    let referral = app.refer(s.case_id, s.partner_id).await;
+    assert_eq!(
+        app.get(&format!("/v1/cases/{}", s.case_id), &app.coordinator())
+            .await
+            .ok(200)["status"],
+        "referred"
+    );
+
+    // The partner's inbox: the minimal packet, never the patient's name.
+    let inbox = app.get("/v1/referrals", &s.partner_key).await;
+    let packet = &inbox.ok(200)["items"][0];
+    assert_eq!(packet["id"], referral.to_string());
+    assert_eq!(
+        packet["current_plan"]["systemic_therapy"],
+        json!([{"regimen": "FOLFOX"}])
+    );
+    assert_eq!(
+        packet["patient"],
+        json!({"birth_year": 1968, "country": "IN"})
+    );
+    assert!(
+        !inbox.text().contains("Asha"),
+        "the partner saw the patient's name: {}",
+        inbox.text()
+    );
+    assert!(
+        !inbox.text().contains("Mehta"),
+        "the partner saw the oncologist's name"
+    );
+    app.post(
+        &format!("/v1/referrals/{referral}/accept"),
+        &s.partner_key,
+        &json!({}),
+    )
+    .await
+    .ok(200);
+
+    let body = opinion_body(&capox());
+    let raw = serde_json::to_vec(&body).expect("json");
+    let key = Uuid::now_v7().to_string();
+    let mut request = app
+        .client
+        .post(app.url(&format!("/v1/referrals/{referral}/second-opinions")))
+        .header("content-type", "application/json")
+        .header("idempotency-key", &key)
+        .body(raw.clone());
+    if let Auth::Bearer(k) = &s.partner_key {
+        request = request.bearer_auth(k);
+    }
+    let reply = request.send().await.expect("sent");
+    assert_eq!(reply.status(), 201);
+    let receipt: Value = reply.json().await.expect("json");
+    assert_eq!(receipt["status"], "received");
+    let opinion_id = receipt["id"].as_str().expect("id").to_string();
+
+    // The coordinator sees the assessment; the case and the referral moved on.
+    let opinions = app
+        .get(
+            &format!("/v1/cases/{}/second-opinions", s.case_id),
+            &app.coordinator(),
+        )
+        .await
+        .ok(200);
+    let assessment = &opinions["items"][0]["current_assessment"];
+    assert_eq!(assessment["outcome"], "refines");
+    assert_eq!(assessment["primary_scenario"], "different_treatment");
+    assert_eq!(assessment["plan_version"], 1);
+    assert_eq!(
+        app.get(&format!("/v1/cases/{}", s.case_id), &app.coordinator())
+            .await
+            .ok(200)["status"],
+        "opinion_received"
+    );
+    assert_eq!(
+        app.get(&format!("/v1/referrals/{referral}"), &app.coordinator())
+            .await
+            .ok(200)["status"],
+        "answered"
+    );
+    let tasks = app
+        .get(
+            &format!("/v1/tasks?case_id={}", s.case_id),
+            &app.coordinator(),
+        )
+        .await
+        .ok(200);
+    let kinds: BTreeSet<String> = tasks["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .map(|t| t["kind"].as_str().expect("kind").to_string())
+        .collect();
+    assert_eq!(
+        kinds,
+        BTreeSet::from(["discuss_evidence_for_alternative".to_string()])
+    );
+
+    // Verbatim: the exact bytes received.
+    let stored = app
+        .get(
+            &format!("/v1/second-opinions/{opinion_id}/submission"),
+            &app.coordinator(),
+        )
+        .await;
+    assert!(
+        stored.bytes == raw,
+        "the stored submission differs from what was sent"
+    );
+    // The partner reads its own submission, but no assessment.
+    let own = app
+        .get(&format!("/v1/second-opinions/{opinion_id}"), &s.partner_key)
+        .await
+        .ok(200);
+    assert!(own["current_assessment"].is_null());
+
+    // Only a clinician overrides; the computed result stays visible beside the effective one.
+    let assessment_id = assessment["id"].as_str().expect("id");
+    let override_body = json!({"outcome": "confirms", "primary_scenario": "confirms_plan", "reason": "CAPOX and FOLFOX are equivalent for this patient."});
+    app.post(
+        &format!("/v1/assessments/{assessment_id}/overrides"),
+        &app.coordinator(),
+        &override_body,
+    )
+    .await
+    .problem(403, "forbidden");
+    let overridden = app
+        .post(
+            &format!("/v1/assessments/{assessment_id}/overrides"),
+            &app.clinician(),
+            &override_body,
+        )
+        .await
+        .ok(201);
+    assert_eq!(overridden["outcome"], "confirms");
+    assert_eq!(overridden["actions"], json!(["proceed_with_plan"]));
+    assert_eq!(overridden["computed"]["outcome"], "refines");
+    assert_eq!(
+        overridden["overrides"][0]["reason"],
+        "CAPOX and FOLFOX are equivalent for this patient."
+    );
+    let open = app
+        .get(
+            &format!("/v1/tasks?case_id={}&status=open", s.case_id),
+            &app.coordinator(),
+        )
+        .await
+        .ok(200);
+    assert_eq!(
+        open["items"],
+        json!([]),
+        "the override's effective result no longer calls for the task"
+    );
+    let misfit = app
+        .post(
+            &format!("/v1/assessments/{assessment_id}/overrides"),
+            &app.clinician(),
+            &json!({"primary_scenario": "different_treatment", "reason": "x"}),
+        )
+        .await;
+    assert_eq!(misfit.invalid_fields(), vec!["primary_scenario"]);
+}
+
+#[tokio::test]
+async fn thirty_two_concurrent_retries_with_one_key_create_one_opinion() {
+    let app = spawn_app().await;
+    let s = app.setup().await;
+    app.put(
+        &format!("/v1/cases/{}/plan", s.case_id),
+        &app.coordinator(),
+        &example_picture(),
+    )
+    .await
+    .ok(201);
+    let referral = app.refer(s.case_id, s.partner_id).await;
+    let key = Uuid::now_v7().to_string();
+    let body = opinion_body(&capox());
+    let path = format!("/v1/referrals/{referral}/second-opinions");
+    let header = [("idempotency-key", key.as_str())];
+    let requests =
+        (0..32).map(|_| app.send(Method::POST, &path, &s.partner_key, Some(&body), &header));
+    let replies = futures_util::future::join_all(requests).await;
+    let mut ids = BTreeSet::new();
+    for reply in &replies {
+        match reply.status.as_u16() {
+            201 => {
+                ids.insert(reply.json()["id"].as_str().expect("id").to_string());
+            }
+            409 => {
+                reply.problem(409, "idempotency-key-in-use");
+            }
+            other => panic!("unexpected {other}: {}", reply.text()),
+        }
+    }
+    assert_eq!(ids.len(), 1, "{ids:?}");
+    assert_eq!(count(&app, "second_opinions").await, 1);
+    assert_eq!(count(&app, "assessments").await, 1);
+    // After the burst, a retry replays.
+    let replay = app
+        .send(
+            Method::POST,
+            &path,
+            &s.partner_key,
+            Some(&body),
+            &[("idempotency-key", key.as_str())],
+        )
+        .await;
+    assert_eq!(
+        replay.header("idempotent-replayed").as_deref(),
+        Some("true")
+    );
+    assert!(ids.contains(replay.json()["id"].as_str().expect("id")));
+}
+
+#[tokio::test]
+async fn an_external_id_is_the_same_opinion_or_a_conflict_naming_it() {
+    let app = spawn_app().await;
+    let s = app.setup().await;
+    let referral = app.refer(s.case_id, s.partner_id).await;
+    let mut body = opinion_body(&capox());
+    body["external_id"] = json!("TMC-42");
+    let path = format!("/v1/referrals/{referral}/second-opinions");
+    let first = app.post(&path, &s.partner_key, &body).await.ok(201);
+    let again = app.post(&path, &s.partner_key, &body).await.ok(200);
+    assert_eq!(again["id"], first["id"]);
+    body["narrative"] = json!("A different text.");
+    let conflict = app
+        .post(&path, &s.partner_key, &body)
+        .await
+        .problem(409, "duplicate-external-id");
+    assert_eq!(conflict["existing_id"], first["id"]);
+    assert_eq!(count(&app, "second_opinions").await, 1);
+}
+
+#[tokio::test]
+async fn closed_referrals_refuse_submissions_and_answered_ones_take_amendments() {
+    let app = spawn_app().await;
+    let s = app.setup().await;
+    app.put(
+        &format!("/v1/cases/{}/plan", s.case_id),
+        &app.coordinator(),
+        &example_picture(),
+    )
+    .await
+    .ok(201);
+    let declined = app.refer(s.case_id, s.partner_id).await;
+    app.post(
+        &format!("/v1/referrals/{declined}/decline"),
+        &s.partner_key,
+        &json!({"reason": "No capacity"}),
+    )
+    .await
+    .ok(200);
+    app.post(
+        &format!("/v1/referrals/{declined}/second-opinions"),
+        &s.partner_key,
+        &opinion_body(&capox()),
+    )
+    .await
+    .problem(409, "referral-closed");
+
+    let referral = app.refer(s.case_id, s.partner_id).await;
+    let path = format!("/v1/referrals/{referral}/second-opinions");
+    let first = app
+        .post(&path, &s.partner_key, &opinion_body(&capox()))
+        .await
+        .ok(201);
+    app.post(&path, &s.partner_key, &opinion_body(&example_picture()))
+        .await
+        .problem(409, "referral-closed");
+    let mut amendment = opinion_body(&example_picture());
+    amendment["supersedes"] = first["id"].clone();
+    let amended = app.post(&path, &s.partner_key, &amendment).await.ok(201);
+    let old = app
+        .get(
+            &format!("/v1/second-opinions/{}", first["id"].as_str().expect("id")),
+            &app.coordinator(),
+        )
+        .await
+        .ok(200);
+    assert_eq!(old["status"], "superseded");
+    let new = app
+        .get(
+            &format!(
+                "/v1/second-opinions/{}",
+                amended["id"].as_str().expect("id")
+            ),
+            &app.coordinator(),
+        )
+        .await
+        .ok(200);
+    assert_eq!(new["supersedes"], first["id"]);
+    assert_eq!(new["current_assessment"]["outcome"], "confirms");
+    // The amendment confirms the plan: the first opinion's open work is cancelled.
+    let open = app
+        .get(
+            &format!("/v1/tasks?case_id={}&status=open", s.case_id),
+            &app.coordinator(),
+        )
+        .await
+        .ok(200);
+    assert_eq!(open["items"], json!([]));
+}
+
+#[tokio::test]
+async fn a_malformed_submission_is_a_400_that_stores_nothing() {
+    let app = spawn_app().await;
+    let s = app.setup().await;
+    let referral = app.refer(s.case_id, s.partner_id).await;
+    let bad = json!({"reviewer": {"specialty": "x"}, "picture": {"diagnosis": {"histology": "81403", "grade": 0},
+        "plan": {"clinical_trials": [{"registry_id": "NCT1"}]}}, "patient_name": "leak"});
+    let fields = app
+        .post(
+            &format!("/v1/referrals/{referral}/second-opinions"),
+            &s.partner_key,
+            &bad,
+        )
+        .await
+        .invalid_fields();
+    for f in [
+        "reviewer.name",
+        "picture.diagnosis.histology",
+        "picture.diagnosis.grade",
+        "picture.plan.clinical_trials.0.registry_id",
+        "patient_name",
+    ] {
+        assert!(fields.contains(&f.to_string()), "{f} in {fields:?}");
+    }
+    assert_eq!(count(&app, "second_opinions").await, 0);
+    assert_eq!(
+        app.get(&format!("/v1/referrals/{referral}"), &app.coordinator())
+            .await
+            .ok(200)["status"],
+        "sent"
+    );
+}
+
+#[tokio::test]
+async fn an_opinion_waits_for_the_plan_and_every_new_version_reassesses() {
+    let app = spawn_app().await;
+    let s = app.setup().await;
+    let entered = app
+        .post(
+            &format!("/v1/cases/{}/second-opinions", s.case_id),
+            &app.coordinator(),
+            &opinion_body(&capox()),
+        )
+        .await
+        .ok(201);
+    let opinion = entered["id"].as_str().expect("id").to_string();
+    let listed = app
+        .get(
+            &format!("/v1/cases/{}/second-opinions", s.case_id),
+            &app.coordinator(),
+        )
+        .await
+        .ok(200);
+    assert!(listed["items"][0]["current_assessment"].is_null());
+    app.post(
+        &format!("/v1/second-opinions/{opinion}/assessments"),
+        &app.coordinator(),
+        &json!({}),
+    )
+    .await
+    .problem(409, "conflict");
+
+    app.put(
+        &format!("/v1/cases/{}/plan", s.case_id),
+        &app.coordinator(),
+        &example_picture(),
+    )
+    .await
+    .ok(201);
+    let first = app
+        .get(
+            &format!("/v1/second-opinions/{opinion}/assessments"),
+            &app.coordinator(),
+        )
+        .await
+        .ok(200);
+    assert_eq!(first["items"].as_array().expect("items").len(), 1);
+    assert_eq!(first["items"][0]["outcome"], "refines");
+
+    app.put(
+        &format!("/v1/cases/{}/plan", s.case_id),
+        &app.coordinator(),
+        &capox(),
+    )
+    .await
+    .ok(200);
+    let second = app
+        .get(
+            &format!("/v1/second-opinions/{opinion}/assessments"),
+            &app.coordinator(),
+        )
+        .await
+        .ok(200);
+    let items = second["items"].as_array().expect("items");
+    assert_eq!(items.len(), 2);
+    assert_eq!(
+        (
+            items[0]["current"].clone(),
+            items[0]["plan_version"].clone(),
+            items[0]["outcome"].clone()
+        ),
+        (json!(true), json!(2), json!("confirms"))
+    );
+    assert_eq!(items[1]["superseded_by"], items[0]["id"]);
+
+    // On request, after the treatment status changed.
+    app.patch(
+        &format!("/v1/cases/{}", s.case_id),
+        &app.coordinator(),
+        &json!({"treatment_status": "completed"}),
+    )
+    .await
+    .ok(200);
+    let fresh = app
+        .post(
+            &format!("/v1/second-opinions/{opinion}/assessments"),
+            &app.coordinator(),
+            &json!({}),
+        )
+        .await
+        .ok(201);
+    assert_eq!(fresh["context"]["treatment_status"], "completed");
+    assert_eq!(fresh["current"], true);
+}
+
+#[tokio::test]
+async fn partners_reach_only_their_own_referrals() {
+    let app = spawn_app().await;
+    let s = app.setup().await;
+    let (_, other_key) = app.create_partner("Another Hospital").await;
+    let referral = app.refer(s.case_id, s.partner_id).await;
+    app.get(&format!("/v1/referrals/{referral}"), &other_key)
+        .await
+        .problem(404, "not-found");
+    app.post(
+        &format!("/v1/referrals/{referral}/second-opinions"),
+        &other_key,
+        &opinion_body(&capox()),
+    )
+    .await
+    .problem(404, "not-found");
+    app.get(&format!("/v1/cases/{}", s.case_id), &s.partner_key)
+        .await
+        .problem(403, "forbidden");
+    let inbox = app.get("/v1/referrals", &other_key).await.ok(200);
+    assert_eq!(inbox["items"], json!([]));
+}
+
+/// The worked examples' next steps are relative to 2026-11-25; ingestion assesses as of today,
+/// so the dates move by the days since then to keep every example's distances.
+fn shifted(step: &Value) -> Value {
+    let mut step = step.clone();
+    if let Some(date) = step.get("date").and_then(Value::as_str) {
+        let base = NaiveDate::from_ymd_opt(2026, 11, 25).expect("date");
+        let days = (Utc::now().date_naive() - base).num_days();
+        let moved = date.parse::<NaiveDate>().expect("date") + chrono::Duration::days(days);
+        step["date"] = json!(moved.to_string());
+    }
+    step
+}
+
+#[tokio::test]
+async fn every_worked_example_ingested_the_partner_way_gives_its_expected_assessment() {
+    let app = spawn_app().await;
+    let (partner_id, key) = app.create_partner("Reviewing Centre").await;
+    for (name, case) in worked_examples() {
+        let input = &case["input"];
+        let context = input.get("context").cloned().unwrap_or(json!({}));
+        let mut patient = json!({"display_name": "Patient", "birth_year": 1960});
+        if let Some(country) = context.get("patient_country") {
+            patient["country"] = country.clone();
+        }
+        let patient_id = app
+            .post("/v1/patients", &app.coordinator(), &patient)
+            .await
+            .ok(201)["id"]
+            .clone();
+        let mut case_body = json!({"patient_id": patient_id, "treatment_status": context.get("treatment_status").cloned().unwrap_or(json!("not_started"))});
+        if let Some(step) = context.get("next_irreversible_step") {
+            case_body["next_irreversible_step"] = shifted(step);
+        }
+        let case_id: Uuid = app
+            .post("/v1/cases", &app.coordinator(), &case_body)
+            .await
+            .ok(201)["id"]
+            .as_str()
+            .expect("id")
+            .parse()
+            .expect("uuid");
+        app.put(
+            &format!("/v1/cases/{case_id}/plan"),
+            &app.coordinator(),
+            &input["current"],
+        )
+        .await
+        .ok(201);
+        let referral = app.refer(case_id, partner_id).await;
+        app.post(
+            &format!("/v1/referrals/{referral}/second-opinions"),
+            &key,
+            &opinion_body(&input["opinion"]),
+        )
+        .await
+        .ok(201);
+        let opinions = app
+            .get(
+                &format!("/v1/cases/{case_id}/second-opinions"),
+                &app.coordinator(),
+            )
+            .await
+            .ok(200);
+        let a = &opinions["items"][0]["current_assessment"];
+        let expected = &case["expected"];
+        assert_eq!(a["outcome"], expected["outcome"], "{name}");
+        assert_eq!(
+            a["primary_scenario"], expected["primary_scenario"],
+            "{name}"
+        );
+        assert_eq!(a["urgency"], expected["urgency"], "{name}");
+        assert_eq!(set(&a["scenarios"]), set(&expected["scenarios"]), "{name}");
+        assert_eq!(set(&a["actions"]), set(&expected["actions"]), "{name}");
+    }
+}
