@@ -32,12 +32,16 @@ impl FromRequest for Caller {
         let principal = Principal::from_request(req, payload);
         // The socket's peer, not X-Forwarded-For: a client cannot choose what is audited.
         let client_ip = req.peer_addr().map(|a| a.ip().to_string());
+        let req = req.clone();
         Box::pin(async move {
-            Ok(Caller {
+            let caller = Caller {
                 principal: principal.await?,
                 request_id: current_request_id(),
                 client_ip,
-            })
+            };
+            // Kept for the middleware, which audits refused requests (403, 404) too.
+            actix_web::HttpMessage::extensions_mut(&req).insert(caller.clone());
+            Ok(caller)
         })
     }
 }

@@ -6,6 +6,7 @@
 use std::sync::OnceLock;
 use std::time::Instant;
 
+use actix_web::HttpMessage;
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{self, HeaderName, HeaderValue};
@@ -91,6 +92,62 @@ fn as_problem(res: ServiceResponse<BoxBody>) -> ServiceResponse<BoxBody> {
     ServiceResponse::new(request, response)
 }
 
+/// An authenticated request refused with 403 or 404 leaves an audit row too (ids only); if
+/// that row cannot be written, the request fails.
+async fn audit_refusal(res: ServiceResponse<BoxBody>) -> ServiceResponse<BoxBody> {
+    let caller = res
+        .request()
+        .extensions()
+        .get::<super::caller::Caller>()
+        .cloned();
+    let state = res
+        .request()
+        .app_data::<actix_web::web::Data<super::AppState>>()
+        .cloned();
+    let (Some(caller), Some(state)) = (caller, state) else {
+        return res;
+    };
+    let route = res
+        .request()
+        .match_pattern()
+        .unwrap_or_else(|| "unmatched".into());
+    let ids: Vec<uuid::Uuid> = res
+        .request()
+        .match_info()
+        .iter()
+        .filter_map(|(_, v)| v.parse().ok())
+        .collect();
+    let outcome = if res.status().as_u16() == 403 {
+        crate::audit::Outcome::Denied
+    } else {
+        crate::audit::Outcome::NotFound
+    };
+    let record = caller
+        .audit(
+            &format!("{} {route}", res.request().method()),
+            "request",
+            ids,
+            None,
+        )
+        .with_outcome(outcome);
+    let written = async {
+        let mut conn = state.db.get().await.map_err(|e| anyhow::anyhow!("{e}"))?;
+        crate::audit::write(&mut conn, record)
+            .await
+            .map_err(anyhow::Error::from)
+    };
+    match written.await {
+        Ok(()) => res,
+        Err(e) => {
+            let (request, _) = res.into_parts();
+            let response = REQUEST_ID.sync_scope(caller.request_id.clone(), || {
+                actix_web::ResponseError::error_response(&ApiError::internal(e))
+            });
+            ServiceResponse::new(request, response)
+        }
+    }
+}
+
 pub async fn observe(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
@@ -116,6 +173,9 @@ pub async fn observe(
         .await;
 
     let mut res = handled?;
+    if matches!(res.status().as_u16(), 403 | 404) {
+        res = audit_refusal(res).await;
+    }
     res.headers_mut().insert(
         REQUEST_ID_HEADER,
         HeaderValue::from_str(&id).expect("request id is a valid header value"),

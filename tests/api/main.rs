@@ -2,6 +2,7 @@
 
 mod helpers;
 
+mod access;
 mod cases;
 mod crash;
 mod discordance;
