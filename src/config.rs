@@ -77,6 +77,12 @@ pub struct Config {
     pub workers: usize,
     /// Whether this instance runs the webhook delivery worker.
     pub deliver_webhooks: bool,
+    /// How often an idle worker looks for due deliveries.
+    pub webhook_poll: Duration,
+    /// The first retry's delay; each later one doubles it (with jitter).
+    pub webhook_backoff_base: Duration,
+    /// How long a claimed delivery stays another replica's to leave alone.
+    pub webhook_lease: Duration,
 }
 
 /// Every invalid variable, each with why.
@@ -332,7 +338,31 @@ impl Config {
                 "a number",
             ) as usize,
             deliver_webhooks: r.flag("WEBHOOK_DELIVERY", true),
+            webhook_poll: Duration::from_millis(r.bounded(
+                "WEBHOOK_POLL_MS",
+                500,
+                10,
+                60_000,
+                "a number of milliseconds",
+            )),
+            webhook_backoff_base: Duration::from_millis(r.bounded(
+                "WEBHOOK_BACKOFF_BASE_MS",
+                10_000,
+                10,
+                3_600_000,
+                "a number of milliseconds",
+            )),
+            webhook_lease: Duration::from_secs(r.bounded(
+                "WEBHOOK_LEASE_SECONDS",
+                60,
+                1,
+                3600,
+                "a number of seconds",
+            )),
         };
+        if config.webhook_lease <= config.webhook_timeout {
+            r.errors.push(("WEBHOOK_LEASE_SECONDS".into(), "must be longer than WEBHOOK_TIMEOUT_SECONDS, or two replicas could deliver one message at once".into()));
+        }
         if r.errors.is_empty() {
             Ok(config)
         } else {

@@ -12,6 +12,7 @@ pub mod patients;
 pub mod referrals;
 pub mod schema;
 pub mod tasks;
+pub mod webhooks;
 
 use std::time::Duration;
 

@@ -1,3 +1,6 @@
 //! Events for coordinator tools: the transactional outbox, webhook signing and delivery.
 
 pub mod outbox;
+pub mod signing;
+pub mod target;
+pub mod worker;

@@ -1,5 +1,5 @@
 //! The outbox: an event is written in the same transaction as the change that causes it,
-//! with one delivery row per enabled subscription that wants it. Payloads carry ids,
+//! with one delivery row per subscription that wants it. Payloads carry ids,
 //! statuses, codes and links; never names or clinical free text.
 
 use diesel::prelude::*;
@@ -56,9 +56,9 @@ pub async fn emit(
         ))
         .execute(conn)
         .await?;
+    // Disabled subscriptions get their deliveries too: held, not lost, until re-enabled.
     let subscribers: Vec<Uuid> = webhook_subscriptions::table
         .filter(webhook_subscriptions::org_id.eq(org_id))
-        .filter(webhook_subscriptions::enabled.eq(true))
         .filter(webhook_subscriptions::event_types.contains(vec![event_type.to_string()]))
         .select(webhook_subscriptions::id)
         .load(conn)

@@ -19,6 +19,7 @@ pub mod patients;
 pub mod problem;
 pub mod referrals;
 pub mod tasks;
+pub mod webhooks;
 
 use std::net::TcpListener;
 use std::sync::Arc;
@@ -81,7 +82,8 @@ fn v1(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .configure(referrals::routes)
         .configure(ingestion::routes)
         .configure(tasks::routes)
-        .configure(audit_events::routes);
+        .configure(audit_events::routes)
+        .configure(webhooks::routes);
 }
 
 /// Path and query extraction failures as problem+json.
@@ -125,6 +127,11 @@ impl Application {
         let address = listener.local_addr()?;
         let workers = state.config.workers;
         let json_limit = state.config.json_limit;
+        if state.config.deliver_webhooks {
+            tokio::spawn(
+                crate::events::worker::Deliverer::new(state.db.clone(), &state.config).run(),
+            );
+        }
         let state = web::Data::new(state);
         observe::install_metrics_recorder();
         let server = HttpServer::new(move || {

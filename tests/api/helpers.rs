@@ -229,6 +229,8 @@ pub fn test_config(database_url: &str, overrides: &[(&str, &str)]) -> Config {
         ("RATE_LIMIT_PER_SUBJECT_PER_MINUTE", "100000"),
         ("RATE_LIMIT_PER_IP_PER_MINUTE", "100000"),
         ("WEBHOOK_ALLOWED_CIDRS", "127.0.0.0/8"),
+        // Webhook tests turn the worker on; elsewhere it would only poll.
+        ("WEBHOOK_DELIVERY", "false"),
     ]
     .iter()
     .map(|(k, v)| (k.to_string(), v.to_string()))

@@ -8,3 +8,4 @@ mod crash;
 mod discordance;
 mod foundation;
 mod ingestion;
+mod webhooks;
