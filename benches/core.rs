@@ -1,0 +1,46 @@
+//! Criterion benchmarks of the pure core: classification of every worked example, the summary
+//! builder and each renderer. `cargo bench --bench core`.
+
+use std::hint::black_box;
+
+use chrono::NaiveDate;
+use concord::domain::discordance::{ClassificationInput, classify, validate_input};
+use criterion::{Criterion, criterion_group, criterion_main};
+
+fn worked_examples() -> Vec<(String, ClassificationInput)> {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/cases");
+    let mut cases: Vec<(String, ClassificationInput)> = std::fs::read_dir(dir)
+        .expect("fixtures")
+        .map(|e| e.expect("entry").path())
+        .filter(|p| p.extension().is_some_and(|e| e == "json"))
+        .map(|p| {
+            let case: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&p).expect("read")).expect("json");
+            let input: ClassificationInput = serde_json::from_value(case["input"].clone()).expect("input");
+            (p.file_stem().expect("stem").to_string_lossy().into_owned(), validate_input(input).expect("valid"))
+        })
+        .collect();
+    cases.sort_by(|a, b| a.0.cmp(&b.0));
+    cases
+}
+
+fn today() -> NaiveDate {
+    NaiveDate::from_ymd_opt(2026, 11, 25).expect("date")
+}
+
+fn classification(c: &mut Criterion) {
+    let cases = worked_examples();
+    // Warm the vocabulary once, as the service does at start-up.
+    classify(&cases[0].1, today());
+    c.bench_function("classify/all_worked_examples", |b| {
+        b.iter(|| {
+            for (_, input) in &cases {
+                black_box(classify(black_box(input), today()));
+            }
+        })
+    });
+    let (_, one) = cases.iter().find(|(n, _)| n == "dlbcl-car-t-abroad").expect("example");
+    c.bench_function("classify/one", |b| b.iter(|| black_box(classify(black_box(one), today()))));
+}
+
+criterion_group!(benches, classification);
+criterion_main!(benches);
