@@ -5,5 +5,6 @@ pub mod codes;
 pub mod countries;
 pub mod discordance;
 pub mod picture;
+pub mod summary;
 pub mod validation;
 pub mod vocabulary;
