@@ -6,6 +6,9 @@
 
 mod compose;
 mod glossary;
+mod html;
+mod markdown;
+mod pdf;
 mod phrases;
 pub(crate) mod readability;
 mod table;
@@ -15,6 +18,10 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::domain::discordance::{Classification, NextStep, TreatmentStatus};
+
+pub use html::to_html;
+pub use markdown::to_markdown;
+pub use pdf::to_pdf;
 
 /// What a summary is built from: the effective assessment and the options of the request.
 #[derive(Debug, Clone, PartialEq)]
@@ -113,3 +120,58 @@ pub fn build(req: &SummaryRequest) -> Result<Summary, SummaryError> {
         readability,
     })
 }
+
+/// Headings and labels of the rendered forms, in the summary's language.
+struct Labels {
+    title: String,
+    findings: String,
+    agreements: String,
+    what_to_say: String,
+    what_to_expect: String,
+    questions: String,
+    next_steps: String,
+    timing: String,
+    sharing_tips: String,
+    oncologist_table: String,
+    disclaimer: String,
+    readability: String,
+    columns: [String; 4],
+}
+
+impl Labels {
+    /// The summary's own language, or English for a language no longer registered.
+    fn of(summary: &Summary) -> Labels {
+        let t = templates::for_language(&summary.language)
+            .or_else(|| templates::for_language("en"))
+            .expect("English templates are embedded");
+        let grade = format!("{:.1}", summary.readability.flesch_kincaid_grade)
+            .replace('.', &t.text("words.decimal_point"));
+        Labels {
+            title: t.text("sections.title"),
+            findings: t.text("sections.findings"),
+            agreements: t.text("sections.agreements"),
+            what_to_say: t.text("sections.what_to_say"),
+            what_to_expect: t.text("sections.what_to_expect"),
+            questions: t.text("sections.questions"),
+            next_steps: t.text("sections.next_steps"),
+            timing: t.text("sections.timing"),
+            sharing_tips: t.text("sections.sharing_tips"),
+            oncologist_table: t.text("sections.oncologist_table"),
+            disclaimer: t.text("sections.disclaimer"),
+            readability: t.fill(
+                "sections.readability",
+                &[
+                    ("grade", &grade),
+                    ("words", &summary.readability.words.to_string()),
+                ],
+            ),
+            columns: [
+                t.text("table.dimension"),
+                t.text("table.current"),
+                t.text("table.opinion"),
+                t.text("table.change"),
+            ],
+        }
+    }
+}
+
