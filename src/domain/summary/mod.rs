@@ -175,3 +175,5 @@ impl Labels {
     }
 }
 
+#[cfg(test)]
+mod tests;
