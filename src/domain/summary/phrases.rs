@@ -1,0 +1,526 @@
+//! Plain words, in the summary's language, for the values a finding compares (the JSON
+//! objects built in `discordance/diagnosis.rs` and `discordance/plan.rs`).
+
+use serde_json::Value;
+
+use super::templates::{Templates, fill};
+use crate::domain::codes::m_category;
+use crate::domain::countries;
+use crate::domain::discordance::{Change, Dimension, Finding, Severity};
+
+/// A finding in words: each side's value, and the extra placeholders its sentences use.
+#[derive(Debug, Clone)]
+pub(super) struct Worded {
+    pub dimension: Dimension,
+    pub change: Change,
+    pub severity: Severity,
+    /// Picks a more specific sentence (`to_invasive`, `watch`, `type` ...).
+    pub variant: Option<&'static str>,
+    /// Empty when the side does not state the value.
+    pub current: String,
+    pub opinion: String,
+    pub extra: Vec<(&'static str, String)>,
+}
+
+impl Worded {
+    pub fn of(finding: &Finding, t: &Templates) -> Worded {
+        let words = |side: &Option<Value>| {
+            side.as_ref()
+                .map(|v| value_words(finding.dimension, v, t))
+                .unwrap_or_default()
+        };
+        let mut worded = Worded {
+            dimension: finding.dimension,
+            change: finding.change,
+            severity: finding.severity,
+            variant: None,
+            current: words(&finding.current),
+            opinion: words(&finding.opinion),
+            extra: Vec::new(),
+        };
+        worded.add_details(finding, t);
+        worded
+    }
+
+    pub fn differs(&self) -> bool {
+        self.change != Change::Same
+    }
+
+    /// The placeholders of this finding's sentences.
+    pub fn vars(&self) -> Vec<(&str, &str)> {
+        let mut vars = vec![
+            ("current", self.current.as_str()),
+            ("opinion", self.opinion.as_str()),
+        ];
+        vars.extend(self.extra.iter().map(|(k, v)| (*k, v.as_str())));
+        vars
+    }
+
+    pub fn extra(&self, name: &str) -> Option<&str> {
+        self.extra
+            .iter()
+            .find(|(k, _)| *k == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// The value as it reads in a script or headline ("the cancer medicines ...").
+    pub fn noun(&self, value: &str, t: &Templates) -> String {
+        let pattern = t.first(&[
+            format!("noun.{}", self.dimension.code()),
+            "noun.default".to_string(),
+        ]);
+        fill(&pattern, &[("value", value)])
+    }
+
+    /// (what the opinion suggests, what the current plan does), for scripts and headlines.
+    pub fn contrast(&self, t: &Templates) -> (String, String) {
+        if matches!(self.variant, Some("type" | "type_and_dose")) {
+            // The kind of radiation is what differs: name it with each dose.
+            let side = |kind: &str, dose: &str| {
+                t.fill("noun.radiotherapy_type", &[("type", kind), ("value", dose)])
+            };
+            let kind = |name: &str| self.extra(name).unwrap_or_default().to_string();
+            return (
+                side(&kind("opinion_type"), &self.opinion),
+                side(&kind("current_type"), &self.current),
+            );
+        }
+        match self.change {
+            Change::Added => (
+                t.fill("noun.adding", &[("value", &self.noun(&self.opinion, t))]),
+                t.text("noun.plan_without"),
+            ),
+            Change::Removed => {
+                let current = self.noun(&self.current, t);
+                (
+                    t.fill("noun.leaving_out", &[("value", &current)]),
+                    t.fill("noun.plan_with", &[("value", &current)]),
+                )
+            }
+            _ => (self.noun(&self.opinion, t), self.noun(&self.current, t)),
+        }
+    }
+
+    /// "grade 3 instead of grade 2", or the new value alone when the opinion adds it.
+    pub fn difference(&self, t: &Templates) -> String {
+        if self.current.is_empty() {
+            return self.opinion.clone();
+        }
+        t.fill(
+            "words.instead",
+            &[("opinion", &self.opinion), ("current", &self.current)],
+        )
+    }
+
+    fn add_details(&mut self, finding: &Finding, t: &Templates) {
+        let (cur, op) = (finding.current.as_ref(), finding.opinion.as_ref());
+        let field = |v: Option<&Value>, key: &str| {
+            v.and_then(|v| v.get(key))
+                .and_then(Value::as_str)
+                .map(str::to_string)
+        };
+        match finding.dimension {
+            Dimension::Histology => {
+                let behaviour = |v: Option<&Value>| field(v, "code").and_then(|mut c| c.pop());
+                self.variant = match (behaviour(cur), behaviour(op)) {
+                    (Some('2'), Some('3')) => Some("to_invasive"),
+                    (Some('3'), Some('2')) => Some("to_in_situ"),
+                    _ => None,
+                };
+                let has_text = |v: Option<&Value>| field(v, "text").is_some();
+                if !has_text(cur) && !has_text(op) {
+                    self.extra.push(("code_only", String::new()));
+                }
+            }
+            Dimension::Stage => {
+                let m = |v: Option<&Value>| field(v, "m").as_deref().and_then(m_category);
+                self.variant = match (m(cur), m(op)) {
+                    (Some(false), Some(true)) => Some("spread"),
+                    (Some(true), Some(false)) => Some("no_spread"),
+                    _ => None,
+                };
+                // Same group on both sides: the T, N or M category is what differs, so show it.
+                if field(cur, "group").is_some() && field(cur, "group") == field(op, "group") {
+                    self.current = cur.map(|v| stage_words(v, true, t)).unwrap_or_default();
+                    self.opinion = op.map(|v| stage_words(v, true, t)).unwrap_or_default();
+                }
+            }
+            Dimension::Biomarkers => {
+                let gene = field(op, "gene").or_else(|| field(cur, "gene"));
+                self.extra.push(("gene", gene.unwrap_or_default()));
+                let result = |v: Option<&Value>| v.map(|v| result_words(v, t)).unwrap_or_default();
+                self.extra.push(("current_result", result(cur)));
+                self.extra.push(("opinion_result", result(op)));
+            }
+            Dimension::Intent => {
+                self.variant = match field(op, "intent").as_deref() {
+                    Some("curative") => Some("to_cure"),
+                    Some("palliative") => Some("to_control"),
+                    _ => None,
+                };
+            }
+            Dimension::Observation => {
+                let watches = op.is_some_and(|v| v.get("observation").is_some());
+                self.variant = Some(if watches { "watch" } else { "treat" });
+            }
+            Dimension::SupportiveCare => {
+                let comfort = op.is_some_and(|v| v.get("best_supportive_care").is_some());
+                self.variant = Some(if comfort { "comfort" } else { "treat" });
+            }
+            Dimension::Radiotherapy => self.radiotherapy_details(cur, op, t),
+            Dimension::ClinicalTrials => self.trial_details(op, t),
+            _ => {}
+        }
+    }
+
+    fn radiotherapy_details(&mut self, cur: Option<&Value>, op: Option<&Value>, t: &Templates) {
+        let kind = |v: Option<&Value>| {
+            v.and_then(|v| v.get("radiation_type"))
+                .and_then(Value::as_str)
+                .map(str::to_string)
+        };
+        let kind_words = |k: &Option<String>| {
+            k.as_deref()
+                .map(|k| t.text(&format!("value.radiation_type.{k}")))
+                .unwrap_or_default()
+        };
+        let (ck, ok) = (kind(cur), kind(op));
+        self.extra.push(("current_type", kind_words(&ck)));
+        self.extra.push(("opinion_type", kind_words(&ok)));
+        if self.change != Change::Different {
+            return;
+        }
+        let type_differs = ck.is_some() && ok.is_some() && ck != ok;
+        let dose_differs = self.current != self.opinion;
+        self.variant = match (type_differs, dose_differs) {
+            (true, false) => Some("type"),
+            (true, true) => Some("type_and_dose"),
+            _ => None,
+        };
+    }
+
+    fn trial_details(&mut self, op: Option<&Value>, t: &Templates) {
+        let trials: Vec<&Value> = op
+            .and_then(|v| v.get("trials"))
+            .and_then(Value::as_array)
+            .map(|a| a.iter().collect())
+            .unwrap_or_default();
+        if trials.len() > 1 {
+            self.variant = Some("many");
+        }
+        let ids: Vec<String> = trials
+            .iter()
+            .filter_map(|trial| trial.get("registry_id").and_then(Value::as_str))
+            .map(str::to_string)
+            .collect();
+        let mut places: Vec<String> = trials.iter().filter_map(|tr| place(tr, t)).collect();
+        places.dedup();
+        self.extra.push(("trial_ids", t.join(&ids)));
+        self.extra.push(("trial_places", t.join(&places)));
+    }
+}
+
+/// The plain words for one side's value of a dimension.
+pub(super) fn value_words(dimension: Dimension, value: &Value, t: &Templates) -> String {
+    let text = |key: &str| value.get(key).and_then(Value::as_str);
+    match dimension {
+        Dimension::Histology => match (text("text"), text("code")) {
+            (Some(words), _) => words.to_string(),
+            (None, Some(code)) => t.fill("value.histology_code", &[("code", code)]),
+            (None, None) => String::new(),
+        },
+        Dimension::PrimarySite => site_words(value, t),
+        Dimension::Grade => value
+            .get("grade")
+            .map(|g| t.fill("value.grade", &[("grade", &scalar(g, t))]))
+            .unwrap_or_default(),
+        Dimension::Stage => stage_words(value, false, t),
+        Dimension::Biomarkers => {
+            let gene = text("gene").or(text("name")).unwrap_or_default();
+            let result = result_words(value, t);
+            match text("value") {
+                Some(v) => t.fill(
+                    "value.biomarker_value",
+                    &[("gene", gene), ("result", &result), ("value", v)],
+                ),
+                None => t.fill("value.biomarker", &[("gene", gene), ("result", &result)]),
+            }
+        }
+        Dimension::Intent => text("intent")
+            .map(|i| t.text(&format!("value.intent.{i}")))
+            .unwrap_or_default(),
+        Dimension::Observation | Dimension::SupportiveCare | Dimension::ModalitySwap => {
+            approach_words(value, t)
+        }
+        Dimension::Sequence => {
+            let names: Vec<String> = value
+                .get("sequence")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .filter_map(Value::as_str)
+                .map(|m| t.text(&format!("value.modality.{m}")))
+                .collect();
+            names.join(&t.text("words.then"))
+        }
+        Dimension::SystemicTherapy => medicine_words(value, t, true),
+        Dimension::Radiotherapy => dose_words(value, t),
+        Dimension::Surgery => text("procedure").unwrap_or_default().trim().to_string(),
+        Dimension::Transplant => text("type")
+            .map(|k| t.text(&format!("value.transplant.{k}")))
+            .unwrap_or_default(),
+        Dimension::CellularTherapy => text("product").unwrap_or_default().trim().to_string(),
+        Dimension::Workup => t.join(&strings(value.get("investigations"))),
+        Dimension::ClinicalTrials => {
+            let trials: Vec<String> = value
+                .get("trials")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .map(|trial| trial_words(trial, t))
+                .collect();
+            t.join(&trials)
+        }
+        Dimension::Location => place(value, t).unwrap_or_default(),
+    }
+}
+
+/// Observation, best supportive care, or a list of treatments.
+fn approach_words(value: &Value, t: &Templates) -> String {
+    if value.get("observation").is_some() {
+        return t.text("value.observation");
+    }
+    if value.get("best_supportive_care").is_some() {
+        return t.text("value.best_supportive_care");
+    }
+    let treatments: Vec<String> = strings(value.get("modalities"))
+        .iter()
+        .map(|code| {
+            // Medicines without the regimen name: the treatment is already in parentheses.
+            let detail = match (value.get(code.as_str()), modality_dimension(code)) {
+                (Some(v), Some(Dimension::SystemicTherapy)) => medicine_words(v, t, false),
+                (Some(v), Some(d)) => value_words(d, v, t),
+                _ => String::new(),
+            };
+            if detail.is_empty() {
+                t.text(&format!("value.modality.{code}"))
+            } else {
+                t.fill(&format!("value.treatment.{code}"), &[("detail", &detail)])
+            }
+        })
+        .collect();
+    t.join(&treatments)
+}
+
+fn modality_dimension(code: &str) -> Option<Dimension> {
+    Some(match code {
+        "systemic_therapy" => Dimension::SystemicTherapy,
+        "radiotherapy" => Dimension::Radiotherapy,
+        "surgery" => Dimension::Surgery,
+        "transplant" => Dimension::Transplant,
+        "cellular_therapy" => Dimension::CellularTherapy,
+        _ => return None,
+    })
+}
+
+/// "fluorouracil and oxaliplatin with leucovorin (FOLFOX)".
+fn medicine_words(value: &Value, t: &Templates, with_regimen: bool) -> String {
+    let drugs = t.join(&strings(value.get("drugs")));
+    let left_out = strings(value.get("left_out"));
+    let regimens = strings(value.get("regimens"));
+    let mut words = t.fill("value.medicines", &[("drugs", &drugs)]);
+    if !left_out.is_empty() {
+        words = t.fill(
+            "value.medicines_with",
+            &[("drugs", &words), ("left_out", &t.join(&left_out))],
+        );
+    }
+    if with_regimen && !regimens.is_empty() {
+        words = t.fill(
+            "value.medicines_regimen",
+            &[("drugs", &words), ("regimens", &t.join(&regimens))],
+        );
+    }
+    words
+}
+
+/// "66 Gy in 33 sessions".
+pub(super) fn dose_words(value: &Value, t: &Templates) -> String {
+    let dose = value.get("total_dose_gy").map(|d| scalar(d, t));
+    let sessions = value.get("fractions").and_then(Value::as_i64);
+    match (dose, sessions) {
+        (Some(dose), Some(1)) => t.fill("value.dose_one", &[("dose", &dose)]),
+        (Some(dose), Some(n)) => t.fill(
+            "value.dose",
+            &[("dose", &dose), ("sessions", &n.to_string())],
+        ),
+        (Some(dose), None) => t.fill("value.dose_only", &[("dose", &dose)]),
+        (None, Some(n)) => t.fill("value.sessions_only", &[("sessions", &n.to_string())]),
+        (None, None) => String::new(),
+    }
+}
+
+fn site_words(value: &Value, t: &Templates) -> String {
+    let side = value
+        .get("laterality")
+        .and_then(Value::as_str)
+        .map(|s| t.text(&format!("value.side_word.{s}")));
+    match (value.get("code").and_then(Value::as_str), side) {
+        (Some(code), Some(side)) => t.fill("value.site_side", &[("code", code), ("side", &side)]),
+        (Some(code), None) => t.fill("value.site", &[("code", code)]),
+        (None, Some(side)) => t.fill("value.side", &[("side", &side)]),
+        (None, None) => String::new(),
+    }
+}
+
+/// "stage IIIB", or with the T, N and M categories: "stage I (T1b N0 M0)".
+fn stage_words(value: &Value, with_tnm: bool, t: &Templates) -> String {
+    let text = |key: &str| value.get(key).and_then(Value::as_str);
+    let tnm: Vec<&str> = ["t", "n", "m"].into_iter().filter_map(text).collect();
+    let tnm = tnm.join(" ");
+    match text("group") {
+        Some(group) if with_tnm && !tnm.is_empty() => {
+            t.fill("value.stage_tnm", &[("group", group), ("tnm", &tnm)])
+        }
+        Some(group) => t.fill("value.stage", &[("group", group)]),
+        None => t.fill("value.tnm", &[("tnm", &tnm)]),
+    }
+}
+
+/// "G12D detected", "low": the variant and the result, translated when the result is listed.
+fn result_words(value: &Value, t: &Templates) -> String {
+    let text = |key: &str| value.get(key).and_then(Value::as_str).map(str::trim);
+    let result = text("result").unwrap_or_default();
+    let result = t.text_or(&format!("value.result.{}", result.to_lowercase()), result);
+    match text("variant") {
+        Some(variant) => format!("{variant} {result}"),
+        None => result,
+    }
+}
+
+/// "ChiCTR2400081234 (for CLDN18.2, in China)".
+fn trial_words(trial: &Value, t: &Templates) -> String {
+    let text = |key: &str| trial.get(key).and_then(Value::as_str);
+    let id = text("registry_id").unwrap_or_default();
+    let mut details = Vec::new();
+    // summary.md: a trial is described with its id, phase and place; say when a phase is missing.
+    details.push(match text("phase") {
+        Some(phase) => t.fill("value.trial_phase", &[("phase", phase)]),
+        None => t.text("value.trial_phase_unknown"),
+    });
+    if let Some(target) = text("target") {
+        details.push(t.fill("value.trial_target", &[("target", target)]));
+    }
+    if let Some(place) = place(trial, t) {
+        details.push(t.fill("value.trial_place", &[("place", &place)]));
+    }
+    t.fill(
+        "value.trial_details",
+        &[
+            ("id", id),
+            ("details", &details.join(&t.text("words.separator"))),
+        ],
+    )
+}
+
+/// "Germany, at proton therapy centre", from `country` and `centre`.
+pub(super) fn place(value: &Value, t: &Templates) -> Option<String> {
+    let country = value
+        .get("country")
+        .and_then(Value::as_str)
+        .map(|c| country_name(c, t));
+    let centre = value.get("centre").and_then(Value::as_str);
+    match (country, centre) {
+        (Some(country), Some(centre)) => Some(t.fill(
+            "value.place_centre",
+            &[("country", &country), ("centre", centre)],
+        )),
+        (Some(country), None) => Some(t.fill("value.place", &[("country", &country)])),
+        (None, Some(centre)) => Some(centre.to_string()),
+        (None, None) => None,
+    }
+}
+
+/// The country's name in the summary's language when the templates list it, else in English.
+pub(super) fn country_name(code: &str, t: &Templates) -> String {
+    let english = countries::name(code).unwrap_or(code);
+    t.text_or(&format!("country.{code}"), english)
+}
+
+/// A JSON number without trailing zeros (60, 40.05), with the language's decimal point.
+pub(super) fn scalar(value: &Value, t: &Templates) -> String {
+    match value.as_f64() {
+        Some(number) => {
+            let text = format!("{number:.2}");
+            let trimmed = text.trim_end_matches('0').trim_end_matches('.');
+            trimmed.replace('.', &t.text("words.decimal_point"))
+        }
+        None => value.as_str().unwrap_or_default().to_string(),
+    }
+}
+
+pub(super) fn strings(value: Option<&Value>) -> Vec<String> {
+    value
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_str)
+        .map(|s| s.trim().to_string())
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::summary::templates::for_language;
+    use serde_json::json;
+
+    fn en() -> &'static Templates {
+        for_language("en").expect("en")
+    }
+
+    #[test]
+    fn values_read_as_plain_words() {
+        let t = en();
+        let folfox = json!({"drugs": ["fluorouracil", "oxaliplatin"], "left_out": ["leucovorin"], "regimens": ["FOLFOX"]});
+        assert_eq!(
+            value_words(Dimension::SystemicTherapy, &folfox, t),
+            "fluorouracil and oxaliplatin with leucovorin (FOLFOX)"
+        );
+        let rt = json!({"total_dose_gy": 40.05, "fractions": 15});
+        assert_eq!(
+            value_words(Dimension::Radiotherapy, &rt, t),
+            "40.05 Gy in 15 sessions"
+        );
+        let single = json!({"total_dose_gy": 8.0, "fractions": 1});
+        assert_eq!(
+            value_words(Dimension::Radiotherapy, &single, t),
+            "8 Gy in 1 session"
+        );
+        let trial = json!({"trials": [{"registry_id": "NCT04513925", "phase": "2", "target": "KRAS G12C", "country": "DE", "centre": "Charité"}]});
+        assert_eq!(
+            value_words(Dimension::ClinicalTrials, &trial, t),
+            "NCT04513925 (phase 2, for KRAS G12C, in Germany, at Charité)"
+        );
+        let swap = json!({"modalities": ["systemic_therapy", "transplant"],
+            "systemic_therapy": {"drugs": ["carboplatin", "etoposide"], "regimens": []},
+            "transplant": {"type": "autologous"}});
+        assert_eq!(
+            value_words(Dimension::ModalitySwap, &swap, t),
+            "cancer medicines (carboplatin and etoposide) and a stem cell transplant using your own cells"
+        );
+        let sequence = json!({"sequence": ["systemic_therapy", "surgery"]});
+        assert_eq!(
+            value_words(Dimension::Sequence, &sequence, t),
+            "cancer medicines, then surgery"
+        );
+    }
+
+    #[test]
+    fn spanish_uses_its_decimal_comma_and_country_names() {
+        let t = for_language("es").expect("es");
+        let rt = json!({"total_dose_gy": 40.05, "fractions": 15});
+        assert!(value_words(Dimension::Radiotherapy, &rt, t).starts_with("40,05 Gy"));
+        assert_eq!(country_name("DE", t), "Alemania");
+    }
+}

@@ -1,0 +1,901 @@
+//! The worked examples (`tests/fixtures/cases`) through the whole summary: the wording rules
+//! of `summary.md`, readability, one page, determinism and escaping.
+
+use chrono::NaiveDate;
+use regex::Regex;
+use serde_json::{Value, json};
+
+use super::pdf::layout::{Mark, lay_out};
+use super::templates::for_language;
+use super::*;
+use crate::domain::discordance::{
+    Action, Change, ClassificationInput, Dimension, Finding, Outcome, Scenario, Severity, Urgency,
+    classify, validate_input,
+};
+
+struct Example {
+    name: String,
+    input: ClassificationInput,
+    classification: Classification,
+}
+
+fn today() -> NaiveDate {
+    NaiveDate::from_ymd_opt(2026, 11, 25).expect("date")
+}
+
+fn examples() -> Vec<Example> {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/cases");
+    let mut paths: Vec<_> = std::fs::read_dir(&dir)
+        .expect("fixtures dir")
+        .map(|e| e.expect("entry").path())
+        .filter(|p| p.extension().is_some_and(|e| e == "json"))
+        .collect();
+    paths.sort();
+    let examples: Vec<Example> = paths
+        .iter()
+        .map(|path| {
+            let case: Value =
+                serde_json::from_str(&std::fs::read_to_string(path).expect("read case"))
+                    .expect("case json");
+            let input: ClassificationInput =
+                serde_json::from_value(case["input"].clone()).expect("input parses");
+            let input = validate_input(input).expect("input is valid");
+            let classification = classify(&input, today());
+            Example {
+                name: path.file_stem().expect("name").to_string_lossy().into(),
+                input,
+                classification,
+            }
+        })
+        .collect();
+    assert!(
+        examples.len() >= 30,
+        "only {} worked examples",
+        examples.len()
+    );
+    examples
+}
+
+fn request<'a>(e: &'a Example, language: &str) -> SummaryRequest<'a> {
+    SummaryRequest {
+        classification: &e.classification,
+        patient_first_name: None,
+        oncologist_name: None,
+        language: language.to_string(),
+        next_step: e.input.context.next_irreversible_step.clone(),
+        treatment_status: e.input.context.treatment_status,
+    }
+}
+
+fn summary(e: &Example, language: &str) -> Summary {
+    build(&request(e, language)).unwrap_or_else(|err| panic!("{}: {err}", e.name))
+}
+
+/// Parts 1 to 8, the patient-facing text.
+fn patient_parts(s: &Summary) -> Vec<&str> {
+    let mut parts = vec![s.headline.as_str()];
+    parts.extend(s.findings.iter().map(String::as_str));
+    parts.extend(s.agreements.iter().map(String::as_str));
+    parts.push(&s.what_to_say);
+    parts.push(&s.what_to_expect);
+    parts.extend(s.questions.iter().map(String::as_str));
+    parts.extend(s.next_steps.iter().map(String::as_str));
+    parts.extend(s.timing.as_deref());
+    parts.extend(s.sharing_tips.iter().map(String::as_str));
+    parts
+}
+
+fn patient_text(s: &Summary) -> String {
+    patient_parts(s).join("\n")
+}
+
+fn for_each_summary(mut check: impl FnMut(&Example, &Summary)) {
+    for e in examples() {
+        for language in supported_languages() {
+            check(&e, &summary(&e, language));
+        }
+    }
+}
+
+/// Every string of the JSON form.
+fn json_strings(s: &Summary) -> Vec<String> {
+    fn walk(v: &Value, out: &mut Vec<String>) {
+        match v {
+            Value::String(text) => out.push(text.clone()),
+            Value::Array(items) => items.iter().for_each(|i| walk(i, out)),
+            Value::Object(map) => map.values().for_each(|i| walk(i, out)),
+            _ => {}
+        }
+    }
+    let mut out = Vec::new();
+    walk(&serde_json::to_value(s).expect("serialises"), &mut out);
+    out
+}
+
+/// The page's text, outside the inline style sheet.
+fn html_body(html: &str) -> &str {
+    html.split("</style>").nth(1).expect("style sheet ends")
+}
+
+fn pdf_text(s: &Summary) -> String {
+    lay_out(s)
+        .expect("fits one page")
+        .marks
+        .iter()
+        .filter_map(|m| match m {
+            Mark::Text { text, .. } => Some(text.as_str()),
+            Mark::Rule { .. } => None,
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[test]
+fn no_template_syntax_or_placeholder_survives_in_any_form() {
+    for_each_summary(|e, s| {
+        let forms = [
+            ("json", json_strings(s).join("\n")),
+            ("markdown", to_markdown(s)),
+            ("html", html_body(&to_html(s)).to_string()),
+            ("pdf", pdf_text(s)),
+        ];
+        for (form, text) in forms {
+            for c in ['{', '}', '[', ']'] {
+                assert!(
+                    !text.contains(c),
+                    "{} ({}) {form} contains '{c}':\n{text}",
+                    e.name,
+                    s.language
+                );
+            }
+        }
+    });
+}
+
+#[test]
+fn internal_labels_stay_in_the_oncologist_table() {
+    let snake_case = Regex::new(r"\b[a-z0-9]+_[a-z0-9_]+\b").expect("regex");
+    let dose_percent = Regex::new(r"\d\s*%").expect("regex");
+    let forbidden = [
+        "contradict",
+        "refines",
+        "discordance",
+        "palliative",
+        "paliativ",
+        "eqd2",
+        "alpha",
+        "α",
+        "β",
+        "severity",
+        "outcome",
+    ];
+    for_each_summary(|e, s| {
+        let text = patient_text(s);
+        let lower = text.to_lowercase();
+        for word in forbidden {
+            assert!(!lower.contains(word), "{}: '{word}' in\n{text}", e.name);
+        }
+        assert!(!snake_case.is_match(&text), "{}: a code in\n{text}", e.name);
+        assert!(
+            !dose_percent.is_match(&text),
+            "{}: a percentage in\n{text}",
+            e.name
+        );
+    });
+}
+
+#[test]
+fn every_difference_says_not_to_stop_treatment() {
+    const SENTENCE: &str =
+        "Do not stop, delay or cancel any planned treatment without talking to your oncologist.";
+    for_each_summary(|e, s| {
+        let t = for_language(&s.language).expect("language");
+        if e.classification.outcome != Outcome::Confirms {
+            assert!(
+                s.next_steps.contains(&t.text("next_steps.do_not_stop")),
+                "{}",
+                e.name
+            );
+            if s.language == "en" {
+                assert!(patient_text(s).contains(SENTENCE), "{}", e.name);
+            }
+        }
+    });
+}
+
+#[test]
+fn an_equivalent_schedule_is_an_accepted_alternative() {
+    let mut seen = 0;
+    for e in examples() {
+        let equivalent = e
+            .classification
+            .findings
+            .iter()
+            .any(|f| f.change == Change::EquivalentAlternative);
+        if equivalent {
+            seen += 1;
+            let text = patient_text(&summary(&e, "en"));
+            assert!(
+                text.contains("an accepted alternative way to give the same treatment"),
+                "{}: {text}",
+                e.name
+            );
+        }
+    }
+    assert!(seen > 0, "no worked example has an equivalent alternative");
+}
+
+#[test]
+fn trials_are_named_with_their_place_and_who_decides() {
+    for e in examples() {
+        let trials: Vec<&Value> = e
+            .classification
+            .findings
+            .iter()
+            .filter(|f| f.dimension == Dimension::ClinicalTrials && f.differs())
+            .filter_map(|f| f.opinion.as_ref()?.get("trials")?.as_array())
+            .flatten()
+            .collect();
+        if trials.is_empty() {
+            continue;
+        }
+        let text = patient_text(&summary(&e, "en"));
+        assert!(
+            text.to_lowercase()
+                .contains("the trial team decides who can join"),
+            "{}",
+            e.name
+        );
+        for trial in trials {
+            for key in ["registry_id", "phase", "target"] {
+                if let Some(value) = trial.get(key).and_then(Value::as_str) {
+                    assert!(text.contains(value), "{}: {key} {value}", e.name);
+                }
+            }
+            let country = trial["country"].as_str().expect("country");
+            let name = crate::domain::countries::name(country).expect("known country");
+            assert!(text.contains(name), "{}: {name}", e.name);
+        }
+        for missed in ["missed", "miss out", "too late", "lost chance"] {
+            assert!(
+                !text.to_lowercase().contains(missed),
+                "{}: {missed}",
+                e.name
+            );
+        }
+    }
+}
+
+#[test]
+fn timing_names_the_step_and_its_date_and_never_says_cancel() {
+    for e in examples() {
+        let s = summary(&e, "en");
+        match e.classification.urgency {
+            Urgency::Routine => assert_eq!(s.timing, None, "{}", e.name),
+            Urgency::Urgent | Urgency::BeforeNextDecision => {
+                let timing = s.timing.as_deref().expect("timing");
+                assert!(timing.contains("before"), "{}: {timing}", e.name);
+                assert!(!timing.to_lowercase().contains("cancel"), "{}", e.name);
+                if let Some(step) = &e.input.context.next_irreversible_step
+                    && let Some(date) = step.date
+                {
+                    let date = date.format("%B %-d, %Y").to_string();
+                    assert!(timing.contains(&date), "{}: {timing}", e.name);
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn a_partial_review_never_claims_to_agree_with_the_whole_plan() {
+    let mut seen = 0;
+    for e in examples() {
+        if e.classification.primary_scenario != Scenario::ConfirmsReviewedParts {
+            continue;
+        }
+        seen += 1;
+        let text = patient_text(&summary(&e, "en")).to_lowercase();
+        for claim in [
+            "agrees with your current plan",
+            "agrees with my current plan",
+            "agrees with your plan",
+            "agrees with the plan",
+        ] {
+            assert!(!text.contains(claim), "{}: {claim}", e.name);
+        }
+        assert!(text.contains("did not review"), "{}", e.name);
+    }
+    assert!(seen > 0);
+}
+
+#[test]
+fn nobody_is_called_wrong_and_nobody_is_ranked() {
+    let judging = Regex::new(
+        r"(?i)\b(wrong|mistaken?|incorrect|at fault|error|renowned|prestigious|famous|world-class|leading|top-ranked|better hospital)\b",
+    )
+    .expect("regex");
+    for e in examples() {
+        let s = summary(&e, "en");
+        // The sharing tip quotes "Why are you wrong?" as the question not to ask.
+        let parts: Vec<&str> = patient_parts(&s)
+            .into_iter()
+            .filter(|p| !s.sharing_tips.iter().any(|tip| tip == p))
+            .collect();
+        for part in parts {
+            assert!(!judging.is_match(part), "{}: {part}", e.name);
+        }
+    }
+}
+
+/// Drug names (anticancer and left out), anywhere in a finding's values.
+fn drug_names(value: &Value, out: &mut Vec<String>) {
+    match value {
+        Value::Object(map) => {
+            for (key, inner) in map {
+                if key == "drugs" || key == "left_out" {
+                    out.extend(
+                        inner
+                            .as_array()
+                            .into_iter()
+                            .flatten()
+                            .filter_map(Value::as_str)
+                            .map(str::to_string),
+                    );
+                } else {
+                    drug_names(inner, out);
+                }
+            }
+        }
+        Value::Array(items) => items.iter().for_each(|i| drug_names(i, out)),
+        _ => {}
+    }
+}
+
+#[test]
+fn the_actual_values_reach_the_patient() {
+    for_each_summary(|e, s| {
+        let text = patient_text(s).to_lowercase();
+        let t = for_language(&s.language).expect("language");
+        for f in &e.classification.findings {
+            for side in [&f.current, &f.opinion].into_iter().flatten() {
+                let mut drugs = Vec::new();
+                drug_names(side, &mut drugs);
+                for drug in drugs {
+                    assert!(text.contains(&drug.to_lowercase()), "{}: {drug}", e.name);
+                }
+                for trial in side
+                    .get("trials")
+                    .and_then(Value::as_array)
+                    .into_iter()
+                    .flatten()
+                {
+                    let id = trial["registry_id"].as_str().expect("id").to_lowercase();
+                    assert!(text.contains(&id), "{}: {id}", e.name);
+                }
+                if f.dimension == Dimension::Grade {
+                    let grade = side["grade"].to_string();
+                    let words = t.fill("value.grade", &[("grade", &grade)]).to_lowercase();
+                    assert!(text.contains(&words), "{}: {words}", e.name);
+                }
+            }
+        }
+    });
+}
+
+#[test]
+fn english_reads_at_or_below_grade_8() {
+    for e in examples() {
+        let s = summary(&e, "en");
+        let grade = s.readability.flesch_kincaid_grade;
+        assert!(grade <= 8.0, "{} reads at grade {grade}", e.name);
+        assert!(s.readability.words > 100, "{}", e.name);
+    }
+}
+
+#[test]
+fn readability_measures_parts_one_to_eight() {
+    for_each_summary(|e, s| {
+        let t = for_language(&s.language).expect("language");
+        assert_eq!(
+            readability::measure(&patient_text(s), t),
+            s.readability,
+            "{}",
+            e.name
+        );
+        let tenth = s.readability.flesch_kincaid_grade * 10.0;
+        assert!((tenth - tenth.round()).abs() < 1e-9, "one decimal");
+    });
+}
+
+#[test]
+fn every_part_is_present_and_questions_are_three_to_five() {
+    for_each_summary(|e, s| {
+        assert!(
+            !s.headline.is_empty() && !s.findings.is_empty(),
+            "{}",
+            e.name
+        );
+        assert!(
+            (3..=5).contains(&s.questions.len()),
+            "{}: {:?}",
+            e.name,
+            s.questions
+        );
+        assert!(
+            !s.next_steps.is_empty() && s.sharing_tips.len() == 4,
+            "{}",
+            e.name
+        );
+        assert_eq!(
+            s.oncologist_table.len(),
+            e.classification.findings.len(),
+            "{}",
+            e.name
+        );
+        // Every sentence ends, so the readability counts see each one.
+        for part in patient_parts(s) {
+            assert!(
+                part.ends_with(['.', '?', '”', '»']),
+                "{}: unterminated '{part}'",
+                e.name
+            );
+        }
+    });
+}
+
+#[test]
+fn every_pdf_is_exactly_one_page() {
+    for_each_summary(|e, s| {
+        let pdf = to_pdf(s).unwrap_or_else(|err| panic!("{}: {err}", e.name));
+        assert!(pdf.starts_with(b"%PDF"), "{}", e.name);
+        assert_eq!(page_count(&pdf), 1, "{} ({})", e.name, s.language);
+    });
+}
+
+/// The page objects in the PDF bytes, checked against the page tree's count.
+fn page_count(pdf: &[u8]) -> usize {
+    let text = String::from_utf8_lossy(pdf);
+    let pages = Regex::new(r"/Type\s*/Page\b[^s]").expect("regex");
+    let count = Regex::new(r"/Type\s*/Pages\s*/Count\s+(\d+)").expect("regex");
+    let objects = pages.find_iter(&text).count();
+    let declared: usize = count
+        .captures(&text)
+        .and_then(|c| c[1].parse().ok())
+        .expect("page tree");
+    assert_eq!(objects, declared, "page objects and /Count agree");
+    objects
+}
+
+#[test]
+fn the_same_request_gives_the_same_bytes() {
+    for e in examples() {
+        let (a, b) = (summary(&e, "en"), summary(&e, "en"));
+        assert_eq!(a, b, "{}", e.name);
+        assert_eq!(
+            serde_json::to_string(&a).expect("json"),
+            serde_json::to_string(&b).expect("json")
+        );
+        assert_eq!(to_markdown(&a), to_markdown(&b), "{}", e.name);
+        assert_eq!(to_html(&a), to_html(&b), "{}", e.name);
+        assert_eq!(
+            to_pdf(&a).expect("pdf"),
+            to_pdf(&b).expect("pdf"),
+            "{}",
+            e.name
+        );
+    }
+}
+
+#[test]
+fn outside_text_is_escaped_in_html_and_markdown() {
+    let e = examples()
+        .into_iter()
+        .find(|e| e.name == "colon-folfox-vs-capox")
+        .expect("example");
+    let mut classification = e.classification.clone();
+    let finding = classification
+        .findings
+        .iter_mut()
+        .find(|f| f.dimension == Dimension::SystemicTherapy)
+        .expect("systemic finding");
+    finding.opinion = Some(json!({"drugs": ["<script>alert('drug')</script>"], "regimens": []}));
+    let s = build(&SummaryRequest {
+        classification: &classification,
+        patient_first_name: Some("<script>alert(1)</script>".into()),
+        oncologist_name: Some("Dr <b>Rao</b> & \"Co\"".into()),
+        language: "en".into(),
+        next_step: None,
+        treatment_status: None,
+    })
+    .expect("summary");
+    assert!(
+        s.headline
+            .starts_with("<script>alert(1)</script>, the second opinion")
+    );
+
+    let html = to_html(&s);
+    assert!(!html.contains("<script"), "{html}");
+    assert!(!html.contains("<b>"));
+    assert!(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
+    assert!(html.contains("&lt;script&gt;alert(&#39;drug&#39;)&lt;/script&gt;"));
+    assert!(html.contains("Dr &lt;b&gt;Rao&lt;/b&gt; &amp; &quot;Co&quot;"));
+
+    let markdown = to_markdown(&s);
+    let unescaped = markdown
+        .char_indices()
+        .any(|(i, c)| c == '<' && !markdown[..i].ends_with('\\'));
+    assert!(!unescaped, "{markdown}");
+    assert!(markdown.contains("\\<script\\>alert(1)\\</script\\>"));
+    assert!(to_pdf(&s).is_ok());
+}
+
+#[test]
+fn html_is_one_self_contained_page() {
+    for_each_summary(|e, s| {
+        let html = to_html(s);
+        for outside in [
+            "http:", "https:", "//", "<script", "<link", "<img", "<iframe", "url(", "@import",
+            "src=",
+        ] {
+            assert!(
+                !html_head_and_body(&html).contains(outside),
+                "{}: {outside}",
+                e.name
+            );
+        }
+        assert!(html.contains("@page{size:A4"), "{}", e.name);
+        assert!(html.contains("@media print"), "{}", e.name);
+        assert!(html.starts_with("<!DOCTYPE html>"));
+    });
+}
+
+/// The page without its doctype line (which has no URL either, but keeps the check simple).
+fn html_head_and_body(html: &str) -> &str {
+    html.split_once('\n').map(|(_, rest)| rest).unwrap_or(html)
+}
+
+#[test]
+fn an_unsupported_language_is_an_error() {
+    let e = &examples()[0];
+    let err = build(&request(e, "fr")).expect_err("no French templates");
+    assert_eq!(err, SummaryError::UnsupportedLanguage("fr".into()));
+    assert_eq!(supported_languages(), vec!["en", "es"]);
+}
+
+#[test]
+fn a_patient_name_and_an_oncologist_name_personalise_the_text() {
+    let e = &examples()[0];
+    let s = build(&SummaryRequest {
+        patient_first_name: Some("Ana".into()),
+        oncologist_name: Some("Dr Rao".into()),
+        ..request(e, "en")
+    })
+    .expect("summary");
+    assert!(
+        s.headline.starts_with("Ana, the second opinion"),
+        "{}",
+        s.headline
+    );
+    assert!(
+        s.what_to_say
+            .starts_with("Here is what you could say to Dr Rao.")
+    );
+}
+
+#[test]
+fn every_scenario_and_action_has_wording_in_every_language() {
+    let scenarios = [
+        Scenario::DiagnosisDiscordance,
+        Scenario::ObservationVsTreatment,
+        Scenario::GoalsOfCare,
+        Scenario::ClinicalTrialNotOffered,
+        Scenario::DifferentTreatment,
+        Scenario::AdditionalTestsRecommended,
+        Scenario::TreatmentAbroad,
+        Scenario::DiagnosisRefined,
+        Scenario::ConfirmsPlan,
+        Scenario::ConfirmsReviewedParts,
+    ];
+    for language in supported_languages() {
+        let t = for_language(language).expect("language");
+        for scenario in scenarios {
+            let code = scenario.code();
+            for key in ["headline", "what_to_say", "what_to_expect"] {
+                assert!(t.has(&format!("{key}.{code}")), "{language}: {key}.{code}");
+            }
+            assert!(
+                t.list(&format!("questions.{code}")).len() >= 3,
+                "{language}: {code}"
+            );
+        }
+        for action in Action::ALL {
+            assert!(
+                t.has(&format!("next_steps.{}", action.code())),
+                "{language}: {}",
+                action.code()
+            );
+        }
+    }
+}
+
+/// A finding with realistic values for each dimension and change the engine produces.
+fn synthetic_findings() -> Vec<Finding> {
+    use Change::*;
+    let finding = |dimension, change, current: Option<Value>, opinion: Option<Value>| Finding {
+        dimension,
+        change,
+        severity: Severity::Minor,
+        current,
+        opinion,
+        explanation: String::new(),
+    };
+    let rt = |dose: f64, fractions: i64, kind: &str| {
+        json!({"total_dose_gy": dose, "fractions": fractions, "radiation_type": kind,
+               "eqd2_gy": dose, "alpha_beta_gy": 10.0, "dose_per_fraction_gy": dose / fractions as f64})
+    };
+    let drugs = |names: &[&str]| json!({"drugs": names, "regimens": []});
+    vec![
+        finding(
+            Dimension::Histology,
+            Refined,
+            Some(json!({"code": "8140/3"})),
+            Some(json!({"code": "8550/3"})),
+        ),
+        finding(
+            Dimension::Histology,
+            Added,
+            None,
+            Some(json!({"code": "8070/3", "text": "squamous cell carcinoma"})),
+        ),
+        finding(
+            Dimension::PrimarySite,
+            Different,
+            Some(json!({"code": "C18.2", "laterality": "left"})),
+            Some(json!({"code": "C20.9", "laterality": "right"})),
+        ),
+        finding(
+            Dimension::PrimarySite,
+            Added,
+            None,
+            Some(json!({"code": "C50.4"})),
+        ),
+        finding(
+            Dimension::Grade,
+            Added,
+            None,
+            Some(json!({"grade": 2, "system": "Nottingham"})),
+        ),
+        finding(
+            Dimension::Stage,
+            Added,
+            None,
+            Some(json!({"system": "AJCC8", "group": "IIB"})),
+        ),
+        finding(
+            Dimension::Stage,
+            Different,
+            Some(json!({"system": "AJCC8", "group": "IV", "m": "M1"})),
+            Some(json!({"system": "AJCC8", "group": "III", "m": "M0"})),
+        ),
+        finding(
+            Dimension::Biomarkers,
+            Refined,
+            Some(json!({"gene": "PD-L1", "name": "PD-L1", "result": "positive", "value": "10%"})),
+            Some(json!({"gene": "PD-L1", "name": "PD-L1", "result": "positive", "value": "60%"})),
+        ),
+        finding(
+            Dimension::Intent,
+            Different,
+            Some(json!({"intent": "curative"})),
+            Some(json!({"intent": "palliative"})),
+        ),
+        finding(
+            Dimension::Observation,
+            Different,
+            Some(json!({"observation": true})),
+            Some(json!({"modalities": ["radiotherapy"], "radiotherapy": rt(60.0, 20, "photon")})),
+        ),
+        finding(
+            Dimension::SupportiveCare,
+            Different,
+            Some(json!({"best_supportive_care": true})),
+            Some(
+                json!({"modalities": ["systemic_therapy"], "systemic_therapy": drugs(&["gemcitabine"])}),
+            ),
+        ),
+        finding(
+            Dimension::SupportiveCare,
+            Different,
+            Some(json!({"observation": true})),
+            Some(json!({"best_supportive_care": true})),
+        ),
+        finding(
+            Dimension::Sequence,
+            Different,
+            Some(json!({"sequence": ["surgery", "radiotherapy"]})),
+            Some(json!({"sequence": ["radiotherapy", "surgery"]})),
+        ),
+        finding(
+            Dimension::SystemicTherapy,
+            Added,
+            None,
+            Some(drugs(&["osimertinib"])),
+        ),
+        finding(
+            Dimension::SystemicTherapy,
+            Removed,
+            Some(drugs(&["cisplatin"])),
+            None,
+        ),
+        finding(
+            Dimension::Radiotherapy,
+            Different,
+            Some(rt(54.0, 30, "photon")),
+            Some(rt(54.0, 30, "proton")),
+        ),
+        finding(
+            Dimension::Radiotherapy,
+            Different,
+            Some(rt(50.0, 25, "photon")),
+            Some(rt(30.0, 10, "proton")),
+        ),
+        finding(
+            Dimension::Radiotherapy,
+            Removed,
+            Some(rt(20.0, 5, "photon")),
+            None,
+        ),
+        finding(
+            Dimension::Surgery,
+            Refined,
+            Some(json!({"procedure": "gastrectomy"})),
+            Some(json!({"procedure": "total gastrectomy"})),
+        ),
+        finding(
+            Dimension::Surgery,
+            Removed,
+            Some(json!({"procedure": "gastrectomy"})),
+            None,
+        ),
+        finding(
+            Dimension::Transplant,
+            Different,
+            Some(json!({"type": "autologous"})),
+            Some(json!({"type": "allogeneic"})),
+        ),
+        finding(
+            Dimension::Transplant,
+            Added,
+            None,
+            Some(json!({"type": "allogeneic"})),
+        ),
+        finding(
+            Dimension::Transplant,
+            Removed,
+            Some(json!({"type": "autologous"})),
+            None,
+        ),
+        finding(
+            Dimension::CellularTherapy,
+            Different,
+            Some(json!({"product": "tisagenlecleucel"})),
+            Some(json!({"product": "axicabtagene ciloleucel"})),
+        ),
+        finding(
+            Dimension::CellularTherapy,
+            Added,
+            None,
+            Some(json!({"product": "lifileucel"})),
+        ),
+        finding(
+            Dimension::CellularTherapy,
+            Removed,
+            Some(json!({"product": "lifileucel"})),
+            None,
+        ),
+        finding(
+            Dimension::ClinicalTrials,
+            Added,
+            None,
+            Some(json!({"trials": [
+            {"registry_id": "NCT04513925", "phase": "2", "target": "KRAS G12C", "country": "DE", "centre": "Charité"},
+            {"registry_id": "ISRCTN12345678", "phase": "3", "country": "GB"}]})),
+        ),
+        finding(
+            Dimension::Workup,
+            Same,
+            Some(json!({"investigations": ["PET-CT"]})),
+            Some(json!({"investigations": ["PET-CT"]})),
+        ),
+        finding(
+            Dimension::ClinicalTrials,
+            Same,
+            Some(json!({"trials": [{"registry_id": "NCT04513925"}]})),
+            Some(json!({"trials": [{"registry_id": "NCT04513925"}]})),
+        ),
+        finding(
+            Dimension::Observation,
+            Same,
+            Some(json!({"observation": true})),
+            Some(json!({"observation": true})),
+        ),
+        finding(
+            Dimension::Transplant,
+            Same,
+            Some(json!({"type": "autologous"})),
+            Some(json!({"type": "autologous"})),
+        ),
+    ]
+}
+
+#[test]
+fn every_kind_of_finding_has_wording_in_every_language() {
+    let base = &examples()[0].classification;
+    for finding in synthetic_findings() {
+        for (scenario, urgency) in [
+            (Scenario::DifferentTreatment, Urgency::Urgent),
+            (Scenario::DiagnosisRefined, Urgency::BeforeNextDecision),
+        ] {
+            let classification = Classification {
+                outcome: Outcome::Refines,
+                primary_scenario: scenario,
+                scenarios: vec![scenario],
+                urgency,
+                findings: vec![finding.clone()],
+                ..base.clone()
+            };
+            for language in supported_languages() {
+                let s = build(&SummaryRequest {
+                    classification: &classification,
+                    patient_first_name: None,
+                    oncologist_name: None,
+                    language: language.into(),
+                    next_step: None,
+                    treatment_status: None,
+                })
+                .expect("summary");
+                let text = json_strings(&s).join("\n");
+                assert!(
+                    !text.contains('{') && !text.contains('}'),
+                    "{language} {:?} {:?}:\n{text}",
+                    finding.dimension,
+                    finding.change
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn markdown_snapshots_of_worked_examples() {
+    for e in examples() {
+        if [
+            "colon-folfox-vs-capox",
+            "breast-her2-flip",
+            "pancreas-trial-abroad",
+            "pathology-only-review-agrees",
+            "prostate-moderate-hypofractionation",
+        ]
+        .contains(&e.name.as_str())
+        {
+            insta::assert_snapshot!(e.name.clone(), to_markdown(&summary(&e, "en")));
+        }
+    }
+}
+
+#[test]
+fn a_spanish_summary_is_written_in_spanish() {
+    let e = examples()
+        .into_iter()
+        .find(|e| e.name == "colon-folfox-vs-capox")
+        .expect("example");
+    let s = summary(&e, "es");
+    assert_eq!(s.language, "es");
+    assert!(
+        s.headline.starts_with("La segunda opinión"),
+        "{}",
+        s.headline
+    );
+    assert!(s.readability.flesch_kincaid_grade.is_finite());
+}
