@@ -14,9 +14,14 @@ fn worked_examples() -> Vec<(String, ClassificationInput)> {
         .map(|e| e.expect("entry").path())
         .filter(|p| p.extension().is_some_and(|e| e == "json"))
         .map(|p| {
-            let case: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&p).expect("read")).expect("json");
-            let input: ClassificationInput = serde_json::from_value(case["input"].clone()).expect("input");
-            (p.file_stem().expect("stem").to_string_lossy().into_owned(), validate_input(input).expect("valid"))
+            let case: serde_json::Value =
+                serde_json::from_str(&std::fs::read_to_string(&p).expect("read")).expect("json");
+            let input: ClassificationInput =
+                serde_json::from_value(case["input"].clone()).expect("input");
+            (
+                p.file_stem().expect("stem").to_string_lossy().into_owned(),
+                validate_input(input).expect("valid"),
+            )
         })
         .collect();
     cases.sort_by(|a, b| a.0.cmp(&b.0));
@@ -38,8 +43,13 @@ fn classification(c: &mut Criterion) {
             }
         })
     });
-    let (_, one) = cases.iter().find(|(n, _)| n == "dlbcl-car-t-abroad").expect("example");
-    c.bench_function("classify/one", |b| b.iter(|| black_box(classify(black_box(one), today()))));
+    let (_, one) = cases
+        .iter()
+        .find(|(n, _)| n == "dlbcl-car-t-abroad")
+        .expect("example");
+    c.bench_function("classify/one", |b| {
+        b.iter(|| black_box(classify(black_box(one), today())))
+    });
 }
 
 criterion_group!(benches, classification);

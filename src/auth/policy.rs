@@ -74,7 +74,8 @@ pub fn permits(role: Role, resource: Resource, op: Op) -> bool {
         (Assessment, Override) => role == Clinician,
         (Summary, Read) => true,
         (Summary, Create) => case_worker,
-        (ShareLink, Read | Create) => matches!(role, Patient | Coordinator | Clinician | Admin),
+        (ShareLink, Read) => matches!(role, Patient | Coordinator | Clinician | Admin),
+        (ShareLink, Create) => matches!(role, Patient | Coordinator | Clinician),
         (ShareLink, Delete | Update) => case_worker,
         (Organization, Read) => role.is_staff(),
         (Organization | ApiKey | Webhook, _) => role == Admin,
@@ -242,7 +243,11 @@ mod tests {
         assert!(
             permits(Coordinator, Assessment, Reassess) && !permits(Admin, Assessment, Reassess)
         );
-        assert!(permits(Patient, ShareLink, Create) && !permits(Advocate, ShareLink, Create));
+        assert!(
+            permits(Patient, ShareLink, Create)
+                && !permits(Advocate, ShareLink, Create)
+                && !permits(Admin, ShareLink, Create)
+        );
         assert!(permits(Admin, ApiKey, Create) && !permits(Coordinator, ApiKey, Create));
         assert!(
             permits(Coordinator, Organization, Read) && !permits(Coordinator, Organization, Create)

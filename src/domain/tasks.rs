@@ -98,3 +98,81 @@ mod tests {
         );
     }
 }
+
+/// How the treating oncologist answered when the opinion was shared.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum OncologistResponse {
+    Agreed,
+    PlanChanged,
+    KeptPlanWithReasons,
+    DismissedWithoutReasons,
+}
+
+/// The follow-up work a conversation opens: (kind, title). A dismissal without reasons of a
+/// diagnosis discordance or a trial not offered calls for a third opinion or another
+/// oncologist; a changed plan must be recorded as a new plan version.
+pub fn conversation_follow_ups(
+    response: OncologistResponse,
+    scenarios: &[super::discordance::Scenario],
+) -> Vec<(&'static str, &'static str)> {
+    use super::discordance::Scenario;
+    match response {
+        OncologistResponse::DismissedWithoutReasons
+            if scenarios.iter().any(|s| {
+                matches!(
+                    s,
+                    Scenario::DiagnosisDiscordance | Scenario::ClinicalTrialNotOffered
+                )
+            }) =>
+        {
+            vec![(
+                "consider_third_opinion_or_new_oncologist",
+                "Discuss a third opinion or another treating oncologist with the patient",
+            )]
+        }
+        OncologistResponse::PlanChanged => vec![(
+            "record_new_plan_version",
+            "Record the oncologist's changed plan as a new plan version",
+        )],
+        _ => Vec::new(),
+    }
+}
+
+#[cfg(test)]
+mod follow_up_tests {
+    use super::*;
+    use crate::domain::discordance::Scenario;
+
+    #[test]
+    fn dismissals_of_discordance_or_trials_and_plan_changes_open_work() {
+        assert_eq!(
+            conversation_follow_ups(
+                OncologistResponse::DismissedWithoutReasons,
+                &[Scenario::ClinicalTrialNotOffered]
+            )
+            .len(),
+            1
+        );
+        assert!(
+            conversation_follow_ups(
+                OncologistResponse::DismissedWithoutReasons,
+                &[Scenario::DifferentTreatment]
+            )
+            .is_empty()
+        );
+        assert_eq!(
+            conversation_follow_ups(OncologistResponse::PlanChanged, &[])[0].0,
+            "record_new_plan_version"
+        );
+        assert!(
+            conversation_follow_ups(
+                OncologistResponse::Agreed,
+                &[Scenario::DiagnosisDiscordance]
+            )
+            .is_empty()
+        );
+    }
+}

@@ -4,6 +4,7 @@
 pub mod audit_events;
 pub mod caller;
 pub mod cases;
+pub mod conversations;
 pub mod discordance;
 pub mod documents;
 pub mod etag;
@@ -11,6 +12,7 @@ pub mod health;
 pub mod idempotency;
 pub mod ingestion;
 pub mod json;
+pub mod negotiate;
 pub mod observe;
 pub mod openapi;
 pub mod organizations;
@@ -18,6 +20,8 @@ pub mod pagination;
 pub mod patients;
 pub mod problem;
 pub mod referrals;
+pub mod share_links;
+pub mod summaries;
 pub mod tasks;
 pub mod webhooks;
 
@@ -83,7 +87,10 @@ fn v1(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .configure(ingestion::routes)
         .configure(tasks::routes)
         .configure(audit_events::routes)
-        .configure(webhooks::routes);
+        .configure(webhooks::routes)
+        .configure(summaries::routes)
+        .configure(share_links::routes)
+        .configure(conversations::routes);
 }
 
 /// Path and query extraction failures as problem+json.

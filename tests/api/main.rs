@@ -8,4 +8,5 @@ mod crash;
 mod discordance;
 mod foundation;
 mod ingestion;
+mod summaries;
 mod webhooks;
