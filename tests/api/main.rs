@@ -8,5 +8,6 @@ mod crash;
 mod discordance;
 mod foundation;
 mod ingestion;
+mod matrix;
 mod summaries;
 mod webhooks;
