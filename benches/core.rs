@@ -5,6 +5,7 @@ use std::hint::black_box;
 
 use chrono::NaiveDate;
 use concord::domain::discordance::{ClassificationInput, classify, validate_input};
+use concord::domain::summary::{self, SummaryRequest};
 use criterion::{Criterion, criterion_group, criterion_main};
 
 fn worked_examples() -> Vec<(String, ClassificationInput)> {
@@ -52,5 +53,38 @@ fn classification(c: &mut Criterion) {
     });
 }
 
-criterion_group!(benches, classification);
+fn summaries(c: &mut Criterion) {
+    let cases = worked_examples();
+    let (_, input) = cases
+        .iter()
+        .find(|(n, _)| n == "dlbcl-car-t-abroad")
+        .expect("example");
+    let classification = classify(input, today());
+    let request = |language: &str| SummaryRequest {
+        classification: &classification,
+        patient_first_name: Some("Asha".into()),
+        oncologist_name: Some("Dr. Rao".into()),
+        language: language.into(),
+        next_step: input.context.next_irreversible_step.clone(),
+        treatment_status: input.context.treatment_status,
+    };
+    for language in ["en", "es"] {
+        let request = request(language);
+        c.bench_function(&format!("summary/build_{language}"), |b| {
+            b.iter(|| black_box(summary::build(black_box(&request)).expect("summary")))
+        });
+    }
+    let built = summary::build(&request("en")).expect("summary");
+    c.bench_function("summary/markdown", |b| {
+        b.iter(|| black_box(summary::to_markdown(black_box(&built))))
+    });
+    c.bench_function("summary/html", |b| {
+        b.iter(|| black_box(summary::to_html(black_box(&built))))
+    });
+    c.bench_function("summary/pdf", |b| {
+        b.iter(|| black_box(summary::to_pdf(black_box(&built)).expect("pdf")))
+    });
+}
+
+criterion_group!(benches, classification, summaries);
 criterion_main!(benches);
