@@ -33,4 +33,3 @@ mod tests {
         assert_eq!(super::name("XX"), None);
     }
 }
-

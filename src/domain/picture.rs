@@ -71,7 +71,7 @@ pub struct Diagnosis {
     #[schema(
         example = "C34.1",
         max_length = 16,
-        pattern = r"^[CD]\d{2}(\.?\d{1,3})?$"
+        pattern = r"^(C\d{2}|D[0-4]\d)(\.?\d{1,3})?$"
     )]
     pub primary_site: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]

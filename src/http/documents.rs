@@ -79,11 +79,14 @@ impl From<DocumentRow> for Document {
 pub struct DocumentMeta {
     pub kind: Option<DocumentKind>,
     /// Defaults to the file name (multipart) or the kind.
+    #[param(pattern = r"\S", max_length = 500)]
     pub title: Option<String>,
     /// The document's own date, ISO 8601.
     pub date: Option<NaiveDate>,
+    #[param(max_length = 200)]
     pub source_institution: Option<String>,
     /// A language tag: en, es ...
+    #[param(max_length = 200)]
     pub language: Option<String>,
 }
 
@@ -94,10 +97,13 @@ pub struct UploadForm {
     #[schema(value_type = String, format = Binary)]
     pub file: Vec<u8>,
     pub kind: DocumentKind,
+    #[schema(pattern = r"\S", max_length = 500)]
     pub title: Option<String>,
     #[schema(value_type = Option<String>, format = Date)]
     pub date: Option<String>,
+    #[schema(max_length = 200)]
     pub source_institution: Option<String>,
+    #[schema(max_length = 200)]
     pub language: Option<String>,
 }
 

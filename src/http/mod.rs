@@ -96,8 +96,17 @@ fn v1(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
 
 /// Path and query extraction failures as problem+json.
 fn extractor_config(cfg: &mut web::ServiceConfig) {
-    cfg.app_data(web::PathConfig::default().error_handler(|err, _req| {
-        ApiError::new(ProblemKind::NotFound, format!("no such resource ({err})")).into()
+    cfg.app_data(web::PathConfig::default().error_handler(|err, req| {
+        // `GET /v1/summaries/preview` reaches `/v1/summaries/{id}`; the path is known, the method not.
+        match openapi::allowed_methods(req.path()) {
+            Some(allow) if !allow.split(", ").any(|m| m == req.method().as_str()) => ApiError::new(
+                ProblemKind::MethodNotAllowed,
+                format!("{} is not allowed here; allowed: {allow}", req.method()),
+            )
+            .with_allow_methods(allow)
+            .into(),
+            _ => ApiError::new(ProblemKind::NotFound, format!("no such resource ({err})")).into(),
+        }
     }))
     .app_data(web::QueryConfig::default().error_handler(|err, _req| {
         ApiError::new(

@@ -6,15 +6,16 @@
 use std::sync::OnceLock;
 use std::time::Instant;
 
-use actix_web::HttpMessage;
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{self, HeaderName, HeaderValue};
 use actix_web::middleware::Next;
+use actix_web::{HttpMessage, ResponseError};
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 use tracing::Instrument;
 
 use super::problem::{ApiError, ProblemKind, REQUEST_ID};
+use crate::domain::validation::FieldError;
 
 pub const REQUEST_ID_HEADER: HeaderName = HeaderName::from_static("x-request-id");
 
@@ -148,6 +149,19 @@ async fn audit_refusal(res: ServiceResponse<BoxBody>) -> ServiceResponse<BoxBody
     }
 }
 
+/// PostgreSQL text cannot hold NUL, and no query parameter means one: refuse it up front,
+/// naming the parameter, for every route alike.
+fn nul_in_query(req: &ServiceRequest) -> Option<ApiError> {
+    let errors: Vec<FieldError> = url::form_urlencoded::parse(req.query_string().as_bytes())
+        .filter(|(name, value)| name.contains('\0') || value.contains('\0'))
+        .map(|(name, _)| FieldError {
+            field: name.replace('\0', ""),
+            message: "must not contain a NUL character".into(),
+        })
+        .collect();
+    (!errors.is_empty()).then(|| ApiError::validation(errors))
+}
+
 pub async fn observe(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
@@ -161,6 +175,10 @@ pub async fn observe(
         .scope(id.clone(), async move {
             // Handlers' and extractors' errors arrive here as responses already; a middleware
             // error inside the app (none today) would pass through unchanged.
+            if let Some(refused) = nul_in_query(&req) {
+                let response = refused.error_response();
+                return Ok(req.into_response(response));
+            }
             let mut res = next.call(req).await?.map_into_boxed_body();
             // Errors raised outside our handlers (actix's own) become problem+json too.
             let failed = res.status().is_client_error() || res.status().is_server_error();

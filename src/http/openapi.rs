@@ -121,6 +121,11 @@ impl Modify for Conventions {
                         "Invalid fields, malformed JSON or a malformed request",
                     );
                     add_error(op, 413, "The body is too large");
+                    add_error(
+                        op,
+                        422,
+                        "Well-formed, but naming an object that does not exist, or a date or state that cannot be now",
+                    );
                     add_error(op, 415, "The body is not JSON");
                 } else if has_query || secured || has_path_params {
                     add_error(
@@ -238,6 +243,8 @@ pub fn swagger_ui() -> actix_web::Scope {
 struct RouteTemplate {
     pattern: Regex,
     methods: Vec<String>,
+    /// No `{param}`: `/v1/summaries/preview` names itself, not a summary called "preview".
+    literal: bool,
 }
 
 static ROUTES: LazyLock<Vec<RouteTemplate>> = LazyLock::new(|| {
@@ -260,6 +267,7 @@ static ROUTES: LazyLock<Vec<RouteTemplate>> = LazyLock::new(|| {
                     RouteTemplate {
                         pattern: Regex::new(&format!("^{regex}$")).expect("valid route regex"),
                         methods,
+                        literal: !template.contains('{'),
                     }
                 })
                 .collect()
@@ -268,15 +276,19 @@ static ROUTES: LazyLock<Vec<RouteTemplate>> = LazyLock::new(|| {
     routes.push(RouteTemplate {
         pattern: Regex::new("^/docs(/.*)?$").expect("valid"),
         methods: vec!["GET".into()],
+        literal: true,
     });
     routes
 });
 
 /// The methods a known path takes, for 405 `Allow`; None for an unknown path.
 pub fn allowed_methods(path: &str) -> Option<String> {
-    let methods: Vec<&str> = ROUTES
-        .iter()
-        .filter(|r| r.pattern.is_match(path))
+    let matching: Vec<&RouteTemplate> =
+        ROUTES.iter().filter(|r| r.pattern.is_match(path)).collect();
+    let literal = matching.iter().any(|r| r.literal);
+    let methods: Vec<&str> = matching
+        .into_iter()
+        .filter(|r| r.literal || !literal)
         .flat_map(|r| r.methods.iter().map(String::as_str))
         .collect();
     (!methods.is_empty()).then(|| methods.join(", "))

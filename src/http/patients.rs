@@ -13,7 +13,7 @@ use super::caller::Caller;
 use super::idempotency::{self, Created, IdempotencyKey};
 use super::json::{RequestBody, ValidJson, patch_field};
 use super::pagination::{Page, PageRequest};
-use super::problem::{ApiError, ApiResult};
+use super::problem::{ApiError, ApiResult, ProblemKind};
 use crate::audit;
 use crate::auth::policy::{self, CaseAccess, Op, Resource};
 use crate::auth::{Principal, Role};
@@ -177,9 +177,9 @@ fn unique_login(e: diesel::result::Error) -> ApiError {
         diesel::result::Error::DatabaseError(
             diesel::result::DatabaseErrorKind::UniqueViolation,
             _,
-        ) => ApiError::field(
-            "login_sub",
-            "is already linked to another patient of this organisation",
+        ) => ApiError::conflict(
+            ProblemKind::Conflict,
+            "login_sub is already linked to another patient of this organisation",
         ),
         other => other.into(),
     }
@@ -192,7 +192,7 @@ fn unique_login(e: diesel::result::Error) -> ApiError {
     params(("Idempotency-Key" = Option<String>, Header, description = "Replays the first response for a retry with the same body")),
     responses(
         (status = 201, description = "Created", body = Patient, headers(("Location" = String))),
-        (status = 409, description = "The Idempotency-Key is in flight", body = super::problem::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The Idempotency-Key is in flight, or login_sub is already linked to another patient", body = super::problem::Problem, content_type = "application/problem+json"),
         (status = 422, description = "The Idempotency-Key was used with another body", body = super::problem::Problem, content_type = "application/problem+json"),
     ),
     security(("jwt" = [])),
@@ -361,7 +361,7 @@ pub async fn get_patient(
 }
 
 /// Change a patient record (merge patch).
-#[utoipa::path(tag = "patients", params(("id" = Uuid, Path)), request_body = PatientPatch, responses((status = 200, description = "Updated", body = Patient)), security(("jwt" = [])))]
+#[utoipa::path(tag = "patients", params(("id" = Uuid, Path)), request_body = PatientPatch, responses((status = 200, description = "Updated", body = Patient), (status = 409, description = "login_sub is already linked to another patient", body = super::problem::Problem, content_type = "application/problem+json")), security(("jwt" = [])))]
 #[patch("/patients/{id}")]
 pub async fn update_patient(
     state: State,

@@ -421,13 +421,26 @@ impl ApiError {
             kind: self.kind.type_uri(),
             title: self.kind.title().into(),
             status: self.kind.status().as_u16(),
-            detail: self.detail.clone(),
+            detail: printable(&self.detail),
             request_id: current_request_id(),
-            errors: self.errors.clone(),
+            errors: self
+                .errors
+                .iter()
+                .map(|e| FieldError {
+                    field: printable(&e.field),
+                    message: printable(&e.message),
+                })
+                .collect(),
             allowed: self.allowed.clone(),
             existing_id: self.existing_id,
         }
     }
+}
+
+/// A problem may quote what the caller sent; a NUL would break the document's text pattern
+/// and many a client's string handling.
+fn printable(text: &str) -> String {
+    text.replace('\0', "\u{FFFD}")
 }
 
 impl ResponseError for ApiError {

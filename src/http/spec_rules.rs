@@ -27,8 +27,10 @@ const TRIAL_ID: &str = concat!(
     "|^(19|20)[0-9]{2}-[0-9]{6}-[0-9]{2}$"
 );
 
-/// Standard base64 with padding.
-const BASE64: &str = "^([A-Za-z0-9+/]{4})*([A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$";
+/// Canonical standard base64 with padding: the bits after the last byte are zero, as the
+/// decoder requires (so `QUI=` but not `QUJ=`).
+const BASE64: &str =
+    "^([A-Za-z0-9+/]{4})*([A-Za-z0-9+/][AQgw]==|[A-Za-z0-9+/]{2}[AEIMQUYcgkosw048]=)?$";
 
 const MODALITIES: [&str; 5] = [
     "systemic_therapy",
@@ -278,7 +280,7 @@ fn header_rules(doc: &mut Value) {
         ),
         (
             "If-Match",
-            json!({"type": "string", "pattern": "^\\s*(\\*|(W/)?\"[^\"]*\"(\\s*,\\s*(W/)?\"[^\"]*\")*)\\s*$"}),
+            json!({"type": "string", "pattern": "^[ \t]*(\\*|(W/)?\"[^\"]*\"([ \t]*,[ \t]*(W/)?\"[^\"]*\")*)[ \t]*$"}),
         ),
         (
             "Content-Digest",
@@ -293,6 +295,21 @@ fn header_rules(doc: &mut Value) {
             node.insert("schema".into(), schema.clone());
         }
     });
+}
+
+/// The event feed's `type` filter: a comma-separated list of the known event types.
+fn event_type_filter(doc: &mut Value) {
+    let one = crate::events::outbox::EVENT_TYPES
+        .iter()
+        .map(|t| regex::escape(t))
+        .collect::<Vec<_>>()
+        .join("|");
+    let list = format!("^[ \t]*({one})?([ \t]*,[ \t]*({one})?)*[ \t]*$");
+    if let Some(Value::Array(params)) = doc.pointer_mut("/paths/~1v1~1events/get/parameters") {
+        for param in params.iter_mut().filter(|p| p["name"] == "type") {
+            param["schema"] = json!({"type": ["string", "null"], "pattern": list});
+        }
+    }
 }
 
 /// Binary bodies as `string`/`binary` (utoipa writes `Vec<u8>` as an array of integers), and
@@ -342,6 +359,7 @@ fn page_items(doc: &mut Value) {
 /// Applies every rule to the serialised document.
 pub fn refine(doc: &mut Value) {
     header_rules(doc);
+    event_type_filter(doc);
     binary_and_formats(doc);
     page_items(doc);
     let countries: Vec<Value> = crate::domain::countries::codes()
@@ -415,6 +433,10 @@ mod tests {
         assert!(matches(NO_NUL, "") && !matches(NO_NUL, "x\u{0}y"));
         assert!(
             matches(BASE64, "aGVsbG8=")
+                && matches(BASE64, "QUI=")
+                && !matches(BASE64, "QUJ=")
+                && matches(BASE64, "AA==")
+                && !matches(BASE64, "AB==")
                 && matches(BASE64, "")
                 && !matches(BASE64, "abc")
                 && !matches(BASE64, "a b=")
@@ -444,7 +466,9 @@ mod tests {
         walk(crate::http::openapi::document_json(), "", &mut found);
         assert!(!found.is_empty());
         assert!(
-            found.iter().all(|p| p.starts_with("/components/schemas/Plan/")),
+            found
+                .iter()
+                .all(|p| p.starts_with("/components/schemas/Plan/")),
             "{found:?}"
         );
     }

@@ -575,7 +575,7 @@ pub async fn list_events(
     }
     let types: Option<Vec<String>> = query.event_type.as_ref().map(|t| {
         t.split(',')
-            .map(|s| s.trim().to_string())
+            .map(|s| s.trim_matches([' ', '\t']).to_string())
             .filter(|s| !s.is_empty())
             .collect()
     });

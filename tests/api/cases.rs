@@ -674,3 +674,29 @@ async fn erasing_a_patient_leaves_a_tombstone_and_the_audit_trail() {
     .expect("count");
     assert_eq!((blobs.n, plans.n, audits.n), (0, 0, 1));
 }
+
+#[tokio::test]
+async fn a_login_already_linked_is_a_409_and_changes_nothing() {
+    let app = spawn_app().await;
+    app.create_patient(Some("login-1")).await;
+    let other = app.create_patient(Some("login-2")).await;
+    app.post(
+        "/v1/patients",
+        &app.coordinator(),
+        &json!({"display_name": "Twin", "login_sub": "login-1"}),
+    )
+    .await
+    .problem(409, "conflict");
+    app.patch(
+        &format!("/v1/patients/{other}"),
+        &app.coordinator(),
+        &json!({"login_sub": "login-1"}),
+    )
+    .await
+    .problem(409, "conflict");
+    let kept = app
+        .get(&format!("/v1/patients/{other}"), &app.coordinator())
+        .await
+        .ok(200);
+    assert_eq!(kept["login_sub"], "login-2");
+}

@@ -199,6 +199,29 @@ async fn unknown_routes_are_404_and_wrong_methods_405_with_allow() {
         .await;
     reply.problem(405, "method-not-allowed");
     assert_eq!(reply.header("allow").as_deref(), Some("POST"));
+    // A literal path beside a templated one (`/v1/summaries/{id}`) is still itself.
+    let reply = app.get("/v1/summaries/preview", &app.coordinator()).await;
+    reply.problem(405, "method-not-allowed");
+    assert_eq!(reply.header("allow").as_deref(), Some("POST"));
+    // A malformed id under a known template is simply not there.
+    app.get("/v1/summaries/not-an-id", &app.coordinator())
+        .await
+        .problem(404, "not-found");
+}
+
+#[tokio::test]
+async fn a_nul_in_a_query_parameter_is_a_400_naming_it() {
+    let app = spawn_app().await;
+    for path in [
+        "/v1/cases?coordinator=%00",
+        "/v1/patients?login_sub=a%00b",
+        "/v1/events?type=%00",
+    ] {
+        let reply = app.get(path, &app.coordinator()).await;
+        let fields = reply.invalid_fields();
+        assert_eq!(fields.len(), 1, "{path}: {fields:?}");
+        assert!(!reply.text().contains("\\u0000"), "{path} echoed a NUL");
+    }
 }
 
 #[tokio::test]
