@@ -16,6 +16,13 @@ pub fn name(code: &str) -> Option<&'static str> {
     COUNTRIES.get(code).copied()
 }
 
+/// Every assigned code, sorted.
+pub fn codes() -> Vec<&'static str> {
+    let mut codes: Vec<&str> = COUNTRIES.keys().copied().collect();
+    codes.sort_unstable();
+    codes
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
@@ -26,3 +33,4 @@ mod tests {
         assert_eq!(super::name("XX"), None);
     }
 }
+

@@ -287,7 +287,7 @@ pub async fn create_case(
             match patients::find(conn, org_id, c.patient_id).await? {
                 Some(p) if p.erased_at.is_none() => {}
                 _ => {
-                    return Err(ApiError::field(
+                    return Err(ApiError::unprocessable_field(
                         "patient_id",
                         "names no patient of your organisation",
                     ));
@@ -803,12 +803,15 @@ pub struct NewMember {
 }
 
 impl RequestBody for NewMember {
+    fn check_state(&self, errors: &mut FieldErrors) {
+        if self.expires_at.is_some_and(|t| t <= Utc::now()) {
+            errors.add("expires_at", "must be in the future");
+        }
+    }
+
     fn check(&self, errors: &mut FieldErrors) {
         if self.subject.trim().is_empty() {
             errors.add("subject", "must not be blank");
-        }
-        if self.expires_at.is_some_and(|t| t <= Utc::now()) {
-            errors.add("expires_at", "must be in the future");
         }
     }
 }

@@ -71,14 +71,17 @@ pub struct NewConversation {
 }
 
 impl RequestBody for NewConversation {
-    fn check(&self, errors: &mut FieldErrors) {
-        check_text(self.notes.as_deref(), 10_000, "notes".into(), errors);
+    fn check_state(&self, errors: &mut FieldErrors) {
         if self.held_on > Utc::now().date_naive() {
             errors.add(
                 "held_on",
                 "is in the future: record a conversation once it took place",
             );
         }
+    }
+
+    fn check(&self, errors: &mut FieldErrors) {
+        check_text(self.notes.as_deref(), 10_000, "notes".into(), errors);
     }
 }
 
@@ -174,7 +177,7 @@ pub async fn record_conversation(
                 .get_result(conn)
                 .await?;
                 if !on_case {
-                    return Err(ApiError::field("summary_id", "names no summary of this case"));
+                    return Err(ApiError::unprocessable_field("summary_id", "names no summary of this case"));
                 }
             }
             let id = Uuid::now_v7();

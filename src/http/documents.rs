@@ -220,7 +220,8 @@ fn check_digest(req: &HttpRequest, digest: &[u8; 32]) -> ApiResult<()> {
     });
     match sent {
         Some(bytes) if bytes == digest => Ok(()),
-        Some(_) => Err(ApiError::field(
+        // Well-formed but another digest: the bytes were damaged on the way.
+        Some(_) => Err(ApiError::unprocessable_field(
             "Content-Digest",
             "the sha-256 digest does not match the body received",
         )),

@@ -24,15 +24,29 @@ impl FromRequest for IfMatch {
     type Future = Ready<Result<Self, ApiError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let tags = req.headers().get("if-match").map(|v| {
-            v.to_str()
-                .unwrap_or("")
-                .split(',')
-                .map(|t| t.trim().trim_start_matches("W/").to_string())
-                .filter(|t| !t.is_empty())
-                .collect::<Vec<_>>()
+        let Some(value) = req.headers().get("if-match") else {
+            return ready(Ok(IfMatch(None)));
+        };
+        // `*` or a list of quoted entity tags (weak ones compare as strong here).
+        let tags: Option<Vec<String>> = value.to_str().ok().and_then(|text| {
+            text.split(',')
+                .map(|t| {
+                    let t = t.trim();
+                    let opaque = t.strip_prefix("W/").unwrap_or(t);
+                    let quoted = opaque.len() >= 2
+                        && opaque.starts_with('"')
+                        && opaque.ends_with('"')
+                        && !opaque[1..opaque.len() - 1].contains('"');
+                    (t == "*" || quoted).then(|| opaque.to_string())
+                })
+                .collect()
         });
-        ready(Ok(IfMatch(tags)))
+        ready(match tags {
+            Some(tags) if !tags.is_empty() => Ok(IfMatch(Some(tags))),
+            _ => Err(ApiError::bad_request(
+                "If-Match must be * or quoted entity tags, as an ETag header gave them",
+            )),
+        })
     }
 }
 

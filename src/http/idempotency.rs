@@ -33,8 +33,12 @@ impl FromRequest for IdempotencyKey {
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let key = match req.headers().get("idempotency-key") {
             None => Ok(None),
-            Some(v) => match v.to_str().map(str::trim) {
-                Ok(k) if !k.is_empty() && k.len() <= 255 => Ok(Some(k.to_string())),
+            Some(v) => match v.to_str() {
+                Ok(k)
+                    if (1..=255).contains(&k.len()) && k.bytes().all(|b| b.is_ascii_graphic()) =>
+                {
+                    Ok(Some(k.to_string()))
+                }
                 _ => Err(ApiError::bad_request(
                     "Idempotency-Key must be 1 to 255 visible ASCII characters",
                 )),

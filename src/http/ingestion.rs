@@ -661,7 +661,7 @@ async fn check_referral_open(
             None => Ok(()),
             Some(old) => match opinions::find(conn, org_id, old).await? {
                 Some(o) if o.referral_id == Some(referral.id) && o.status == "received" => Ok(()),
-                _ => Err(ApiError::field(
+                _ => Err(ApiError::unprocessable_field(
                     "supersedes",
                     "names no current opinion of this referral",
                 )),
@@ -679,7 +679,7 @@ async fn check_supersedes_in_case(
     let Some(old) = supersedes else { return Ok(()) };
     match opinions::find(conn, org_id, old).await? {
         Some(o) if o.case_id == case_id && o.status == "received" => Ok(()),
-        _ => Err(ApiError::field(
+        _ => Err(ApiError::unprocessable_field(
             "supersedes",
             "names no current opinion of this case",
         )),

@@ -21,6 +21,7 @@ pub mod patients;
 pub mod problem;
 pub mod referrals;
 pub mod share_links;
+pub mod spec_rules;
 pub mod summaries;
 pub mod tasks;
 pub mod webhooks;

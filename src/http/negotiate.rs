@@ -29,23 +29,29 @@ impl Format {
     }
 }
 
+/// `?format=`: overrides Accept (for links).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum FormatParam {
+    Json,
+    Md,
+    Html,
+    Pdf,
+}
+
+impl From<FormatParam> for Format {
+    fn from(format: FormatParam) -> Format {
+        match format {
+            FormatParam::Json => Format::Json,
+            FormatParam::Md => Format::Markdown,
+            FormatParam::Html => Format::Html,
+            FormatParam::Pdf => Format::Pdf,
+        }
+    }
+}
+
 /// In order of preference when the client accepts several equally.
 const OFFERED: [Format; 4] = [Format::Json, Format::Html, Format::Markdown, Format::Pdf];
-
-fn from_param(format: &str) -> ApiResult<Format> {
-    Ok(match format {
-        "json" => Format::Json,
-        "md" | "markdown" => Format::Markdown,
-        "html" => Format::Html,
-        "pdf" => Format::Pdf,
-        other => {
-            return Err(ApiError::field(
-                "format",
-                format!("'{other}' is not json, md, html or pdf"),
-            ));
-        }
-    })
-}
 
 fn matches(range: &str, format: Format) -> bool {
     let essence = format.essence();
@@ -57,9 +63,9 @@ fn matches(range: &str, format: Format) -> bool {
 }
 
 /// The format to answer in.
-pub fn choose(req: &HttpRequest, format: Option<&str>) -> ApiResult<Format> {
+pub fn choose(req: &HttpRequest, format: Option<FormatParam>) -> ApiResult<Format> {
     if let Some(format) = format {
-        return from_param(format);
+        return Ok(format.into());
     }
     let Some(accept) = req
         .headers()
@@ -83,10 +89,9 @@ pub fn choose(req: &HttpRequest, format: Option<&str>) -> ApiResult<Format> {
         .filter(|(_, q)| *q > 0.0)
         .collect();
     ranges.sort_by(|a, b| b.1.partial_cmp(&a.1).unwrap_or(std::cmp::Ordering::Equal));
-    ranges
-        .iter()
-        .find_map(|(range, _)| OFFERED.into_iter().find(|f| matches(range, *f)))
-        .ok_or_else(|| ApiError::new(ProblemKind::NotAcceptable, "this resource is available as application/json, text/markdown, text/html or application/pdf"))
+    ranges.iter().find_map(|(range, _)| OFFERED.into_iter().find(|f| matches(range, *f))).ok_or_else(|| {
+        ApiError::new(ProblemKind::NotAcceptable, "this resource is available as application/json, text/markdown, text/html or application/pdf")
+    })
 }
 
 #[cfg(test)]
@@ -94,7 +99,7 @@ mod tests {
     use super::*;
     use actix_web::test::TestRequest;
 
-    fn pick(accept: Option<&str>, format: Option<&str>) -> Option<Format> {
+    fn pick(accept: Option<&str>, format: Option<FormatParam>) -> Option<Format> {
         let mut req = TestRequest::default();
         if let Some(a) = accept {
             req = req.insert_header((header::ACCEPT, a));
@@ -114,7 +119,9 @@ mod tests {
         );
         assert_eq!(pick(Some("text/*"), None), Some(Format::Html));
         assert_eq!(pick(Some("image/png"), None), None);
-        assert_eq!(pick(Some("image/png"), Some("pdf")), Some(Format::Pdf));
-        assert_eq!(pick(None, Some("docx")), None);
+        assert_eq!(
+            pick(Some("image/png"), Some(FormatParam::Pdf)),
+            Some(Format::Pdf)
+        );
     }
 }

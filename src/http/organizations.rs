@@ -220,12 +220,15 @@ pub struct NewApiKey {
 }
 
 impl RequestBody for NewApiKey {
+    fn check_state(&self, errors: &mut FieldErrors) {
+        if self.expires_at.is_some_and(|t| t <= Utc::now()) {
+            errors.add("expires_at", "must be in the future");
+        }
+    }
+
     fn check(&self, errors: &mut FieldErrors) {
         if self.name.trim().is_empty() {
             errors.add("name", "must not be blank");
-        }
-        if self.expires_at.is_some_and(|t| t <= Utc::now()) {
-            errors.add("expires_at", "must be in the future");
         }
     }
 }

@@ -79,11 +79,14 @@ pub struct NewPatient {
 }
 
 impl RequestBody for NewPatient {
+    fn check_state(&self, errors: &mut FieldErrors) {
+        check_birth_year(self.birth_year, errors);
+    }
+
     fn check(&self, errors: &mut FieldErrors) {
         if self.display_name.trim().is_empty() {
             errors.add("display_name", "must not be blank");
         }
-        check_birth_year(self.birth_year, errors);
         check_language(self.preferred_language.as_deref(), errors);
         check_country(self.country.as_deref(), "country".into(), errors);
         check_text(
@@ -118,6 +121,10 @@ pub struct PatientPatch {
 }
 
 impl RequestBody for PatientPatch {
+    fn check_state(&self, errors: &mut FieldErrors) {
+        check_birth_year(self.birth_year.flatten(), errors);
+    }
+
     fn check(&self, errors: &mut FieldErrors) {
         if self
             .display_name
@@ -126,7 +133,6 @@ impl RequestBody for PatientPatch {
         {
             errors.add("display_name", "must not be blank");
         }
-        check_birth_year(self.birth_year.flatten(), errors);
         check_language(self.preferred_language.clone().flatten().as_deref(), errors);
         check_country(
             self.country.clone().flatten().as_deref(),

@@ -340,6 +340,21 @@ impl ApiError {
         error
     }
 
+    /// Well-formed fields the current state (other objects, the date) makes unusable: 422.
+    pub fn unprocessable(errors: Vec<FieldError>) -> ApiError {
+        let mut error = ApiError::validation(errors);
+        error.kind = ProblemKind::Unprocessable;
+        error
+    }
+
+    /// One field the current state makes unusable: 422.
+    pub fn unprocessable_field(field: impl Into<String>, message: impl Into<String>) -> ApiError {
+        ApiError::unprocessable(vec![FieldError {
+            field: field.into(),
+            message: message.into(),
+        }])
+    }
+
     /// One invalid field.
     pub fn field(field: impl Into<String>, message: impl Into<String>) -> ApiError {
         ApiError::validation(vec![FieldError {

@@ -285,7 +285,7 @@ pub async fn create_referral(
                 .await?
                 .is_none()
             {
-                return Err(ApiError::field(
+                return Err(ApiError::unprocessable_field(
                     "partner_id",
                     "names no partner hospital of your organisation",
                 ));

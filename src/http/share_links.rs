@@ -287,12 +287,21 @@ fn guarded(mut builder: actix_web::HttpResponseBuilder) -> actix_web::HttpRespon
     builder
 }
 
+/// What a shared link answers with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum SharedFormat {
+    Html,
+    Pdf,
+}
+
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct SharedQuery {
     /// html (default) or pdf.
-    pub format: Option<String>,
+    #[param(inline)]
+    pub format: Option<SharedFormat>,
 }
 
 /// Open a shared summary (no credentials): the snapshot as it was when shared, as an HTML
@@ -317,16 +326,9 @@ pub async fn open_shared(
     if let Some(ip) = req.peer_addr().map(|a| a.ip()) {
         state.rate_limits.check_ip(ip)?;
     }
-    let format = match query.format.as_deref() {
-        None | Some("html") => Format::Html,
-        Some("pdf") => Format::Pdf,
-        Some(_) => {
-            return Ok(page(
-                StatusCode::NOT_FOUND,
-                "Not available",
-                "This link offers an HTML page or a PDF (format=pdf).",
-            ));
-        }
+    let format = match query.format {
+        None | Some(SharedFormat::Html) => Format::Html,
+        Some(SharedFormat::Pdf) => Format::Pdf,
     };
     let plausible = token.len() == 43
         && token

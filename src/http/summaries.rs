@@ -35,6 +35,7 @@ pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     cfg.service(create_summary)
         .service(list_case_summaries)
         .service(get_summary)
+        .service(get_summary_pdf)
         .service(preview);
 }
 
@@ -259,14 +260,15 @@ pub async fn readable_summary(
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct FormatQuery {
-    /// Overrides Accept: json, md, html or pdf.
-    pub format: Option<String>,
+    /// Overrides Accept: json, md (Markdown), html or pdf.
+    #[param(inline)]
+    pub format: Option<negotiate::FormatParam>,
 }
 
 /// A stored summary in the format `Accept` (or `?format=`) asks for.
 #[utoipa::path(
     tag = "summaries",
-    params(("id" = Uuid, Path), FormatQuery, ("Accept" = Option<String>, Header, description = "application/json (default), text/markdown, text/html or application/pdf")),
+    params(("id" = Uuid, Path), FormatQuery),
     responses(
         (status = 200, description = "The summary", content(
             (StoredSummary = "application/json"),
@@ -287,7 +289,7 @@ pub async fn get_summary(
     query: web::Query<FormatQuery>,
 ) -> ApiResult<HttpResponse> {
     policy::require(&caller, Resource::Summary, Op::Read)?;
-    let format = negotiate::choose(&req, query.format.as_deref())?;
+    let format = negotiate::choose(&req, query.format)?;
     let mut conn = state.db.get().await?;
     let row = readable_summary(&mut conn, &caller, *id).await?;
     let view = stored(&row)?;
@@ -299,6 +301,34 @@ pub async fn get_summary(
     drop(conn);
     let content = view.content.clone();
     render(&state.pdf_slots, format, view, &content).await
+}
+
+/// A stored summary as its one-page PDF (the same as `GET /v1/summaries/{id}` with
+/// `Accept: application/pdf`, for clients that want one response type per operation).
+#[utoipa::path(
+    tag = "summaries",
+    params(("id" = Uuid, Path)),
+    responses((status = 200, description = "The one-page PDF", content_type = "application/pdf", body = Vec<u8>)),
+    security(("jwt" = [])),
+)]
+#[get("/summaries/{id}/pdf")]
+pub async fn get_summary_pdf(
+    state: State,
+    caller: Caller,
+    id: web::Path<Uuid>,
+) -> ApiResult<HttpResponse> {
+    policy::require(&caller, Resource::Summary, Op::Read)?;
+    let mut conn = state.db.get().await?;
+    let row = readable_summary(&mut conn, &caller, *id).await?;
+    let view = stored(&row)?;
+    audit::write(
+        &mut conn,
+        caller.audit("summary.read", "summary", vec![row.id], Some(row.case_id)),
+    )
+    .await?;
+    drop(conn);
+    let content = view.content.clone();
+    render(&state.pdf_slots, Format::Pdf, view, &content).await
 }
 
 #[derive(Debug, Deserialize, Serialize, IntoParams)]
@@ -421,7 +451,7 @@ impl RequestBody for SummaryPreview {
 /// A summary of a classification that nothing stores, in the format `Accept` asks for.
 #[utoipa::path(
     tag = "summaries",
-    params(FormatQuery, ("Accept" = Option<String>, Header, description = "application/json (default), text/markdown, text/html or application/pdf")),
+    params(FormatQuery),
     request_body = SummaryPreview,
     responses(
         (status = 200, description = "The summary", content(
@@ -444,7 +474,7 @@ pub async fn preview(
     body: ValidJson<SummaryPreview>,
 ) -> ApiResult<HttpResponse> {
     policy::require_staff(&caller)?;
-    let format = negotiate::choose(&req, query.format.as_deref())?;
+    let format = negotiate::choose(&req, query.format)?;
     let p = body.into_inner();
     let input = ClassificationInput {
         current: p.current,

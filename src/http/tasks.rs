@@ -204,7 +204,7 @@ pub async fn create_task(
                 return Ok(replay);
             }
             if policy::case_access(conn, &caller, t.case_id).await.is_err() {
-                return Err(ApiError::field(
+                return Err(ApiError::unprocessable_field(
                     "case_id",
                     "names no case of your organisation",
                 ));

@@ -77,6 +77,7 @@ fn check_url(state: &State, url: &str, errors: &mut FieldErrors) {
     let policy = TargetPolicy {
         allowed: state.config.webhook_allowed_cidrs.clone(),
     };
+    // The schema checks the URL's form; where it may point is the configuration's call: 422.
     if let Err(why) = policy
         .check_url(url)
         .and_then(|u| policy.check_literal(&u).map(|_| u))
@@ -89,7 +90,11 @@ fn check_url(state: &State, url: &str, errors: &mut FieldErrors) {
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"url": "https://crm.example/hooks", "events": ["assessment.created"]}))]
 pub struct NewWebhook {
-    #[schema(max_length = 2000, example = "https://crm.example/hooks")]
+    #[schema(
+        max_length = 2000,
+        pattern = "^[Hh][Tt][Tt][Pp][Ss]?://[^\\s/?#@]+([/?#][^\\s]*)?$",
+        example = "https://crm.example/hooks"
+    )]
     pub url: String,
     #[schema(min_items = 1, max_items = 13)]
     pub events: Vec<EventType>,
@@ -104,7 +109,10 @@ impl RequestBody for NewWebhook {}
 #[schema(example = json!({"enabled": false}))]
 pub struct WebhookPatch {
     #[serde(default)]
-    #[schema(max_length = 2000)]
+    #[schema(
+        max_length = 2000,
+        pattern = "^[Hh][Tt][Tt][Pp][Ss]?://[^\\s/?#@]+([/?#][^\\s]*)?$"
+    )]
     pub url: Option<String>,
     #[serde(default)]
     #[schema(min_items = 1, max_items = 13)]
@@ -181,7 +189,7 @@ pub async fn create_webhook(
     policy::require(&caller, Resource::Webhook, Op::Create)?;
     let mut errors = FieldErrors::new();
     check_url(&state, &body.value.url, &mut errors);
-    errors.finish(()).map_err(ApiError::validation)?;
+    errors.finish(()).map_err(ApiError::unprocessable)?;
     let scope = idempotency::Scope::new(&caller, &req, &key, &body.raw);
     let w = body.into_inner();
     let mut events: Vec<String> = w.events.iter().copied().map(event_code).collect();
@@ -286,7 +294,7 @@ pub async fn update_webhook(
     if let Some(url) = &body.value.url {
         check_url(&state, url, &mut errors);
     }
-    errors.finish(()).map_err(ApiError::validation)?;
+    errors.finish(()).map_err(ApiError::unprocessable)?;
     let p = body.into_inner();
     let changes = SubscriptionChanges {
         url: p.url,

@@ -254,7 +254,7 @@ async fn invalid_patients_and_cases_name_every_bad_field() {
             &json!({"patient_id": Uuid::now_v7()}),
         )
         .await
-        .invalid_fields();
+        .unprocessable_fields();
     assert_eq!(unknown_patient, vec!["patient_id"]);
     let plan_fields = app
         .put(
@@ -441,7 +441,7 @@ async fn documents_round_trip_ten_megabytes_byte_for_byte_and_dedupe() {
 }
 
 #[tokio::test]
-async fn uploads_over_the_limit_are_413_and_bad_digests_400() {
+async fn uploads_over_the_limit_are_413_and_bad_digests_422() {
     let app = spawn_app_with(&[("UPLOAD_LIMIT_BYTES", "4096")]).await;
     let s = app.setup().await;
     let path = format!("/v1/cases/{}/documents?kind=imaging_report", s.case_id);
@@ -464,7 +464,7 @@ async fn uploads_over_the_limit_are_413_and_bad_digests_400() {
         request = request.bearer_auth(t);
     }
     let reply = request.send().await.expect("sent");
-    assert_eq!(reply.status(), 400);
+    assert_eq!(reply.status(), 422, "a digest that does not match the body");
     let missing_kind = app
         .raw(
             Method::POST,

@@ -363,7 +363,18 @@ impl Reply {
     /// The `field`s of a validation problem.
     #[track_caller]
     pub fn invalid_fields(&self) -> Vec<String> {
-        let body = self.problem(400, "validation-error");
+        self.fields_of(400, "validation-error")
+    }
+
+    /// The `field`s of a 422: well-formed, but naming what does not exist or cannot be now.
+    #[track_caller]
+    pub fn unprocessable_fields(&self) -> Vec<String> {
+        self.fields_of(422, "unprocessable")
+    }
+
+    #[track_caller]
+    fn fields_of(&self, status: u16, slug: &str) -> Vec<String> {
+        let body = self.problem(status, slug);
         body["errors"]
             .as_array()
             .expect("errors")

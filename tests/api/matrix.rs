@@ -361,7 +361,7 @@ fn rows() -> Vec<(&'static str, &'static str, Option<Value>, &'static str)> {
             "POST",
             "/v1/cases",
             Some(json!({"patient_id": "{patient}"})),
-            "403 403 403 403 201 400 201 403 403 403 401 401 401",
+            "403 403 403 403 201 422 201 403 403 403 401 401 401",
         ),
         (
             "GET",
@@ -585,6 +585,12 @@ fn rows() -> Vec<(&'static str, &'static str, Option<Value>, &'static str)> {
         ),
         (
             "GET",
+            "/v1/summaries/{id}/pdf",
+            None,
+            "200 404 200 404 200 404 200 200 403 403 401 401 401",
+        ),
+        (
+            "GET",
             "/v1/summaries/{id}/share-links",
             None,
             "200 404 403 403 200 404 200 200 403 403 401 401 401",
@@ -625,7 +631,7 @@ fn rows() -> Vec<(&'static str, &'static str, Option<Value>, &'static str)> {
             Some(
                 json!({"case_id": "{case}", "kind": "collect_records", "title": "Collect the scans"}),
             ),
-            "403 403 403 403 201 400 201 403 403 403 401 401 401",
+            "403 403 403 403 201 422 201 403 403 403 401 401 401",
         ),
         (
             "GET",

@@ -591,6 +591,6 @@ async fn conversations_open_follow_up_work() {
             &json!({"held_on": "2999-01-01", "response": "agreed"}),
         )
         .await
-        .invalid_fields();
+        .unprocessable_fields();
     assert_eq!(future, vec!["held_on"]);
 }

@@ -355,7 +355,7 @@ async fn destinations_outside_the_allowed_ranges_are_refused() {
             &json!({"url": "http://10.0.0.5/hook", "events": ["case.created"]}),
         )
         .await
-        .invalid_fields();
+        .unprocessable_fields();
     assert_eq!(fields, vec!["url"]);
     app.post(
         "/v1/webhooks",
@@ -363,7 +363,7 @@ async fn destinations_outside_the_allowed_ranges_are_refused() {
         &json!({"url": "https://169.254.169.254/latest", "events": ["case.created"]}),
     )
     .await
-    .invalid_fields();
+    .unprocessable_fields();
     app.post(
         "/v1/webhooks",
         &app.admin(),

@@ -1,0 +1,451 @@
+//! Rules of the service the derive macros cannot state, written into the published JSON
+//! schema so that what the document says is valid is exactly what the service accepts (the
+//! request validator reads this same document): no NUL in any string, ISO country codes,
+//! trial registry id formats, non-blank list items, base64 attachments, the plan rules of
+//! `discordance.md` (observation or supportive care excludes treatment), overrides that
+//! change something, and links between operations for clients that follow them.
+
+use serde_json::{Map, Value, json};
+
+/// No NUL anywhere: PostgreSQL text cannot hold it.
+const NO_NUL: &str = "^[^\\u0000]*$";
+/// At least one visible character, and no NUL.
+const NON_BLANK: &str = "^[^\\u0000]*[^\\s\\u0000][^\\u0000]*$";
+
+/// A registry id: one of the nine checked formats (any case), or anything that does not start
+/// like one of them (another registry's id, kept as written).
+const TRIAL_ID: &str = concat!(
+    "^(?![Nn][Cc][Tt]|[Cc][Hh][Ii][Cc][Tt][Rr]|[Cc][Tt][Rr][Ii]|[Ii][Ss][Rr][Cc][Tt][Nn]|[Jj][Rr][Cc][Tt]|[Aa][Cc][Tt][Rr][Nn]|[Uu]1111|(19|20)[0-9]{2}-)[^\\s\\u0000][^\\u0000]*$",
+    "|^[Nn][Cc][Tt][0-9]{8}$",
+    "|^[Cc][Hh][Ii][Cc][Tt][Rr]([0-9]{10}|-[A-Za-z]{3,5}-[0-9]{8})$",
+    "|^[Cc][Tt][Rr][Ii]/20[0-9]{2}/[0-9]{2,3}/[0-9]{6}$",
+    "|^[Ii][Ss][Rr][Cc][Tt][Nn][0-9]{8}$",
+    "|^[Jj][Rr][Cc][Tt][A-Za-z0-9][0-9]{9}$",
+    "|^[Aa][Cc][Tt][Rr][Nn][0-9]{14}$",
+    "|^[Uu]1111-[0-9]{4}-[0-9]{4}$",
+    "|^20[0-9]{2}-5[0-9]{5}-[0-9]{2}-[0-9]{2}$",
+    "|^(19|20)[0-9]{2}-[0-9]{6}-[0-9]{2}$"
+);
+
+/// Standard base64 with padding.
+const BASE64: &str = "^([A-Za-z0-9+/]{4})*([A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$";
+
+const MODALITIES: [&str; 5] = [
+    "systemic_therapy",
+    "radiotherapy",
+    "surgery",
+    "transplant",
+    "cellular_therapy",
+];
+
+fn is_string(schema: &Map<String, Value>) -> bool {
+    match schema.get("type") {
+        Some(Value::String(t)) => t == "string",
+        Some(Value::Array(ts)) => ts.iter().any(|t| t == "string"),
+        _ => false,
+    }
+}
+
+/// Walks every schema object of the document.
+fn walk(value: &mut Value, visit: &mut dyn FnMut(&mut Map<String, Value>)) {
+    match value {
+        Value::Object(map) => {
+            visit(map);
+            for child in map.values_mut() {
+                walk(child, visit);
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(|v| walk(v, visit)),
+        _ => {}
+    }
+}
+
+fn strings_without_nul(doc: &mut Value, countries: &[Value]) {
+    walk(doc, &mut |schema| {
+        if !is_string(schema) || schema.contains_key("enum") || schema.contains_key("format") {
+            return;
+        }
+        let nullable = matches!(schema.get("type"), Some(Value::Array(_)));
+        match schema.get("pattern").and_then(Value::as_str) {
+            None => {
+                schema.insert("pattern".into(), json!(NO_NUL));
+            }
+            Some("\\S") => {
+                schema.insert("pattern".into(), json!(NON_BLANK));
+            }
+            // Country codes: the assigned ISO 3166-1 alpha-2 list, not any two letters.
+            Some("^[A-Z]{2}$") => {
+                schema.remove("pattern");
+                let mut codes = countries.to_vec();
+                if nullable {
+                    codes.push(Value::Null);
+                }
+                schema.insert("enum".into(), Value::Array(codes));
+            }
+            Some(_) => {}
+        }
+    });
+}
+
+fn schema_mut<'a>(doc: &'a mut Value, name: &str) -> &'a mut Map<String, Value> {
+    doc["components"]["schemas"][name]
+        .as_object_mut()
+        .unwrap_or_else(|| panic!("no schema {name}"))
+}
+
+fn property_mut<'a>(doc: &'a mut Value, schema: &str, property: &str) -> &'a mut Value {
+    &mut doc["components"]["schemas"][schema]["properties"][property]
+}
+
+/// Strips the `null` alternative from an optional property (absent is allowed, null is not).
+fn not_null(property: &mut Value) {
+    if let Some(Value::Array(options)) = property.get_mut("oneOf") {
+        options.retain(|o| o.get("type") != Some(&json!("null")));
+        if options.len() == 1 {
+            *property = options.remove(0);
+        }
+    }
+}
+
+fn plan_rules(doc: &mut Value) {
+    // A modality is named when present; so they may be absent, not null.
+    for modality in MODALITIES {
+        let property = property_mut(doc, "Plan", modality);
+        not_null(property);
+        if let Some(Value::Array(types)) = property.get_mut("type") {
+            types.retain(|t| t != "null");
+        }
+    }
+    let names_a_modality: Vec<Value> = MODALITIES
+        .iter()
+        .map(|m| {
+            if *m == "systemic_therapy" {
+                json!({"required": [m], "properties": {(*m): {"minItems": 1}}})
+            } else {
+                json!({"required": [m]})
+            }
+        })
+        .collect();
+    let only_when = |flag: &str| json!({"if": {"required": [flag], "properties": {(flag): {"const": true}}}, "then": {"not": {"anyOf": names_a_modality.clone()}}});
+    let plan = schema_mut(doc, "Plan");
+    plan.insert(
+        "allOf".into(),
+        json!([
+            only_when("observation"),
+            only_when("best_supportive_care"),
+            {"not": {"required": ["observation", "best_supportive_care"], "properties": {"observation": {"const": true}, "best_supportive_care": {"const": true}}}}
+        ]),
+    );
+    plan.insert("description".into(), json!("The recommended plan. Observation or best supportive care excludes naming an anticancer modality, and the two exclude each other."));
+}
+
+fn item_rules(doc: &mut Value) {
+    property_mut(doc, "SystemicTherapy", "drugs")["items"] =
+        json!({"type": "string", "pattern": NON_BLANK, "maxLength": 200});
+    property_mut(doc, "NewReferral", "questions")["items"] =
+        json!({"type": "string", "pattern": NON_BLANK, "maxLength": 10000});
+    let trial = property_mut(doc, "ClinicalTrial", "registry_id");
+    trial["pattern"] = json!(TRIAL_ID);
+    property_mut(doc, "Attachment", "content_base64")["pattern"] = json!(BASE64);
+    let attachment = property_mut(doc, "Attachment", "content_base64");
+    attachment["contentEncoding"] = json!("base64");
+}
+
+fn override_rules(doc: &mut Value) {
+    for field in ["outcome", "primary_scenario"] {
+        not_null(property_mut(doc, "NewOverride", field));
+    }
+    schema_mut(doc, "NewOverride").insert(
+        "anyOf".into(),
+        json!([{"required": ["outcome"]}, {"required": ["primary_scenario"]}]),
+    );
+}
+
+/// The follow-ups a client (or a stateful tester) can take from what an operation returns.
+fn links(doc: &mut Value) {
+    let link = |operation: &str, parameter: &str, from: &str| json!({"operationId": operation, "parameters": {(parameter): from}});
+    let add =
+        |doc: &mut Value, path: &str, method: &str, status: &str, name: &str, target: Value| {
+            let response = &mut doc["paths"][path][method]["responses"][status];
+            if response.is_object() {
+                response["links"][name] = target;
+            }
+        };
+    add(
+        doc,
+        "/v1/patients",
+        "post",
+        "201",
+        "GetPatient",
+        link("get_patient", "id", "$response.body#/id"),
+    );
+    add(
+        doc,
+        "/v1/cases",
+        "post",
+        "201",
+        "GetCase",
+        link("get_case", "id", "$response.body#/id"),
+    );
+    add(
+        doc,
+        "/v1/cases",
+        "post",
+        "201",
+        "PutPlan",
+        link("put_plan", "id", "$response.body#/id"),
+    );
+    add(
+        doc,
+        "/v1/cases",
+        "post",
+        "201",
+        "UploadDocument",
+        link("upload", "id", "$response.body#/id"),
+    );
+    add(
+        doc,
+        "/v1/cases",
+        "post",
+        "201",
+        "EnterOpinion",
+        link("enter_for_case", "id", "$response.body#/id"),
+    );
+    add(
+        doc,
+        "/v1/cases/{id}/documents",
+        "post",
+        "201",
+        "GetDocument",
+        link("get_document", "id", "$response.body#/id"),
+    );
+    add(
+        doc,
+        "/v1/cases/{id}/referrals",
+        "post",
+        "201",
+        "GetReferral",
+        link("get_referral", "id", "$response.body#/id"),
+    );
+    add(
+        doc,
+        "/v1/cases/{id}/second-opinions",
+        "post",
+        "201",
+        "GetOpinion",
+        link("get_opinion", "id", "$response.body#/id"),
+    );
+    add(
+        doc,
+        "/v1/referrals/{id}/second-opinions",
+        "post",
+        "201",
+        "GetOpinion",
+        link("get_opinion", "id", "$response.body#/id"),
+    );
+    add(
+        doc,
+        "/v1/assessments/{id}/summaries",
+        "post",
+        "201",
+        "GetSummary",
+        link("get_summary", "id", "$response.body#/id"),
+    );
+    add(
+        doc,
+        "/v1/tasks",
+        "post",
+        "201",
+        "GetTask",
+        link("get_task", "id", "$response.body#/id"),
+    );
+    add(
+        doc,
+        "/v1/webhooks",
+        "post",
+        "201",
+        "GetWebhook",
+        link("get_webhook", "id", "$response.body#/id"),
+    );
+}
+
+/// Header parameters' shapes, as the extractors check them.
+fn header_rules(doc: &mut Value) {
+    let shapes = [
+        (
+            "Idempotency-Key",
+            json!({"type": "string", "pattern": "^[!-~]{1,255}$"}),
+        ),
+        (
+            "If-Match",
+            json!({"type": "string", "pattern": "^\\s*(\\*|(W/)?\"[^\"]*\"(\\s*,\\s*(W/)?\"[^\"]*\")*)\\s*$"}),
+        ),
+        (
+            "Content-Digest",
+            json!({"type": "string", "pattern": "^sha-256=:[A-Za-z0-9+/]{43}=:$"}),
+        ),
+    ];
+    walk(doc, &mut |node| {
+        let name = node.get("name").and_then(Value::as_str).map(str::to_owned);
+        if node.get("in") == Some(&json!("header"))
+            && let Some((_, schema)) = shapes.iter().find(|(n, _)| Some(*n) == name.as_deref())
+        {
+            node.insert("schema".into(), schema.clone());
+        }
+    });
+}
+
+/// Binary bodies as `string`/`binary` (utoipa writes `Vec<u8>` as an array of integers), and
+/// only OpenAPI's integer formats.
+fn binary_and_formats(doc: &mut Value) {
+    walk(doc, &mut |schema| {
+        let bytes = schema.get("type") == Some(&json!("array"))
+            && schema.get("items").and_then(|i| i.get("format")) == Some(&json!("u-int8"));
+        if bytes {
+            schema.clear();
+            schema.insert("type".into(), json!("string"));
+            schema.insert("format".into(), json!("binary"));
+            return;
+        }
+        if let Some(format) = schema.get("format").and_then(Value::as_str)
+            && ["u-int8", "u-int16", "int8", "int16"].contains(&format)
+        {
+            schema.insert("format".into(), json!("int32"));
+        } else if schema.get("format") == Some(&json!("u-int32"))
+            || schema.get("format") == Some(&json!("u-int64"))
+        {
+            schema.insert("format".into(), json!("int64"));
+        }
+    });
+}
+
+/// A page's items point at the resource's own schema (utoipa copies it into each `Page_X`).
+fn page_items(doc: &mut Value) {
+    let names: Vec<String> = doc["components"]["schemas"]
+        .as_object()
+        .map(|m| {
+            m.keys()
+                .filter(|k| k.starts_with("Page_"))
+                .cloned()
+                .collect()
+        })
+        .unwrap_or_default();
+    for name in names {
+        let item = name.trim_start_matches("Page_").to_string();
+        if doc["components"]["schemas"].get(&item).is_some() {
+            doc["components"]["schemas"][&name]["properties"]["items"]["items"] =
+                json!({"$ref": format!("#/components/schemas/{item}")});
+        }
+    }
+}
+
+/// Applies every rule to the serialised document.
+pub fn refine(doc: &mut Value) {
+    header_rules(doc);
+    binary_and_formats(doc);
+    page_items(doc);
+    let countries: Vec<Value> = crate::domain::countries::codes()
+        .into_iter()
+        .map(Value::from)
+        .collect();
+    plan_rules(doc);
+    item_rules(doc);
+    override_rules(doc);
+    strings_without_nul(doc, &countries);
+    links(doc);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn matches(pattern: &str, text: &str) -> bool {
+        // The document's patterns are ECMA-262; fancy-regex (the validator's engine) reads them alike.
+        let rust = pattern.replace("\\u0000", "\\x00");
+        fancy_regex::Regex::new(&rust)
+            .expect("pattern compiles")
+            .is_match(text)
+            .expect("match")
+    }
+
+    #[test]
+    fn the_trial_pattern_agrees_with_the_registry_parser() {
+        for id in [
+            "NCT04513925",
+            "nct04513925",
+            "ChiCTR2000012345",
+            "CTRI/2025/03/081234",
+            "2023-501234-12-00",
+            "2015-001234-12",
+            "jRCTs031200123",
+            "DRKS00012345",
+            "UMIN000012345",
+            "ACTRN12620000123456",
+            "U1111-1234-5678",
+            "ISRCTN12345678",
+            "KCT0001234",
+        ] {
+            assert!(matches(TRIAL_ID, id), "{id} refused");
+            assert!(crate::domain::codes::TrialId::parse(id).is_ok(), "{id}");
+        }
+        for id in [
+            "NCT123",
+            "CTRI/2025/3/1",
+            "2020-12-1",
+            "ChiCTR12",
+            "ISRCTN1",
+            "jRCT1",
+            "ACTRN1",
+            "U1111-1",
+            " ",
+            "",
+        ] {
+            assert!(!matches(TRIAL_ID, id), "{id} accepted");
+        }
+    }
+
+    #[test]
+    fn non_blank_and_nul_patterns() {
+        assert!(
+            matches(NON_BLANK, "a")
+                && matches(NON_BLANK, " a ")
+                && !matches(NON_BLANK, "  ")
+                && !matches(NON_BLANK, "a\u{0}")
+        );
+        assert!(matches(NO_NUL, "") && !matches(NO_NUL, "x\u{0}y"));
+        assert!(
+            matches(BASE64, "aGVsbG8=")
+                && matches(BASE64, "")
+                && !matches(BASE64, "abc")
+                && !matches(BASE64, "a b=")
+        );
+    }
+
+    #[test]
+    fn the_only_not_rules_are_the_plans() {
+        // json.rs leaves `not` violations to the domain check; that holds only while the
+        // Plan's cross-field rules are the document's sole `not` keywords.
+        fn walk(node: &Value, path: &str, found: &mut Vec<String>) {
+            match node {
+                Value::Object(map) => map.iter().for_each(|(k, v)| {
+                    if k == "not" {
+                        found.push(path.to_owned());
+                    }
+                    walk(v, &format!("{path}/{k}"), found);
+                }),
+                Value::Array(items) => items
+                    .iter()
+                    .enumerate()
+                    .for_each(|(i, v)| walk(v, &format!("{path}/{i}"), found)),
+                _ => {}
+            }
+        }
+        let mut found = Vec::new();
+        walk(crate::http::openapi::document_json(), "", &mut found);
+        assert!(!found.is_empty());
+        assert!(
+            found.iter().all(|p| p.starts_with("/components/schemas/Plan/")),
+            "{found:?}"
+        );
+    }
+}
