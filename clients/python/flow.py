@@ -2,10 +2,8 @@
 openapi/openapi.json (never edited by hand, never committed: scripts/client-flow.sh generates it
 into a temporary directory and puts it on PYTHONPATH as the package `concord_client`).
 
-Every request goes through the generated endpoint functions and models. The one exception is
-the PDF rendering of a summary: the generator keeps only the first content type of a response
-(here application/json), so the generated `get_summary` cannot read a PDF body; see
-`fetch_summary_pdf` below. That gap is reported, not hidden: the step says so in its log line.
+Every request goes through the generated endpoint functions and models, the PDF rendering of a
+summary included (the generated `get_summary_pdf`, for GET /v1/summaries/{id}/pdf).
 
 Environment (set by scripts/client-flow.sh):
   CONCORD_BASE_URL             e.g. http://127.0.0.1:43121
@@ -20,7 +18,6 @@ raises (exit 1, with the response that was off) at the first step that did not.
 from __future__ import annotations
 
 import datetime
-import json
 import os
 import sys
 import time
@@ -35,7 +32,7 @@ from concord_client.api.patients import create_patient
 from concord_client.api.plans import list_plan_versions, put_plan
 from concord_client.api.referrals import create_referral, get_referral, list_referrals
 from concord_client.api.second_opinions import list_case_opinions, submit_to_referral
-from concord_client.api.summaries import create_summary, get_summary
+from concord_client.api.summaries import create_summary, get_summary, get_summary_pdf
 from concord_client.models import (
     Assessment,
     AssessmentList,
@@ -43,6 +40,7 @@ from concord_client.models import (
     CaseStatus,
     CreatedApiKey,
     Diagnosis,
+    GetSummaryFormat,
     Intent,
     NewApiKey,
     NewCase,
@@ -76,7 +74,7 @@ from concord_client.models import (
     SystemicTherapy,
     TreatmentStatus,
 )
-from concord_client.types import Response
+from concord_client.types import File, Response
 
 T = TypeVar("T")
 
@@ -140,32 +138,6 @@ def capox_opinion() -> Picture:
     assert isinstance(picture.plan, Plan)
     picture.plan.systemic_therapy = [SystemicTherapy(regimen="CAPOX")]
     return picture
-
-
-def fetch_summary_pdf(client: AuthenticatedClient, summary_id: uuid.UUID) -> tuple[bytes, str]:
-    """The summary as PDF, and how it was fetched.
-
-    GET /v1/summaries/{id} declares application/json, application/pdf, text/html and
-    text/markdown for its 200; openapi-python-client generates a parser for the first one only,
-    so `get_summary.sync_detailed(accept="application/pdf")` raises while decoding the PDF as
-    JSON. First the generated function is tried as it is (so this falls away by itself once the
-    document or the generator changes); when it fails that way, the request is still built by the
-    generated module (`_get_kwargs`, with the generated `?format=` parameter) and sent through the
-    generated client's own httpx client, and only the body is read as bytes.
-    """
-    try:
-        response = get_summary.sync_detailed(summary_id, client=client, accept="application/pdf")
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
-        kwargs = get_summary._get_kwargs(summary_id, format_="pdf")
-        raw = client.get_httpx_client().request(**kwargs)
-        check(raw.status_code == 200, f"GET summary ?format=pdf: {raw.status_code} {raw.text[:500]}")
-        how = (
-            f"generated get_summary cannot parse a PDF body ({type(error).__name__}); "
-            "sent its request as built by get_summary._get_kwargs(format_='pdf')"
-        )
-        return raw.content, how + f", Content-Type {raw.headers.get('content-type')}"
-    check(int(response.status_code) == 200, f"GET summary as PDF: {int(response.status_code)}")
-    return response.content, f"generated get_summary parsed it, Content-Type {response.headers.get('content-type')}"
 
 
 def main() -> None:
@@ -329,7 +301,7 @@ def main() -> None:
     header(r, "Location")
     log("coordinator created the summary", f"{summary.id}: {summary.headline!r}")
 
-    r = get_summary.sync_detailed(summary.id, client=coordinator, accept="application/json")
+    r = get_summary.sync_detailed(summary.id, client=coordinator, format_=GetSummaryFormat.JSON)
     fetched = expect("get summary as JSON", r, 200, StoredSummary)
     check(fetched.id == summary.id and fetched.headline == summary.headline, "the stored summary differs")
     check(
@@ -341,9 +313,14 @@ def main() -> None:
         f"{len(fetched.findings)} finding(s), {len(fetched.questions)} question(s)",
     )
 
-    pdf, how = fetch_summary_pdf(coordinator, summary.id)
+    r = get_summary_pdf.sync_detailed(summary.id, client=coordinator)
+    pdf = expect("get summary as PDF", r, 200, File).payload.read()
+    check(
+        r.headers.get("content-type", "").startswith("application/pdf"),
+        f"Content-Type {r.headers.get('content-type')}",
+    )
     check(pdf.startswith(b"%PDF"), f"the PDF starts with {pdf[:16]!r}")
-    log("coordinator fetched the summary as PDF", f"{len(pdf)} bytes, starts with %PDF ({how})")
+    log("coordinator fetched the summary as PDF", f"{len(pdf)} bytes, starts with %PDF (generated get_summary_pdf)")
 
     print(f"core flow passed through the generated client in {time.monotonic() - STARTED:.2f}s", flush=True)
 
