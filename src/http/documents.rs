@@ -77,6 +77,7 @@ impl From<DocumentRow> for Document {
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct DocumentMeta {
+    /// `other` when not given.
     pub kind: Option<DocumentKind>,
     /// Defaults to the file name (multipart) or the kind.
     #[param(pattern = r"\S", max_length = 500)]
@@ -130,6 +131,8 @@ fn clean_content_type(raw: Option<&str>) -> String {
                 .all(|b| b.is_ascii_alphanumeric() || b"!#$&^_.+-".contains(&b))
     };
     match essence.split_once('/') {
+        // A multipart type means nothing without the boundary it was sent with.
+        Some(("multipart", _)) => "application/octet-stream".into(),
         Some((t, s)) if token(t) && token(s) => essence,
         _ => "application/octet-stream".into(),
     }
@@ -211,13 +214,15 @@ async fn read_multipart(
 
 /// Checks `Content-Digest: sha-256=:<base64>:` (RFC 9530) when sent.
 fn check_digest(req: &HttpRequest, digest: &[u8; 32]) -> ApiResult<()> {
-    let Some(header) = req
-        .headers()
-        .get("content-digest")
-        .and_then(|v| v.to_str().ok())
-    else {
+    let Some(header) = req.headers().get("content-digest") else {
         return Ok(());
     };
+    let Ok(header) = header.to_str() else {
+        return Err(ApiError::field("Content-Digest", "must be ASCII"));
+    };
+    if header.trim_matches([' ', '\t']).is_empty() {
+        return Ok(());
+    }
     let sent = header.split(',').map(str::trim).find_map(|item| {
         let value = item.strip_prefix("sha-256=")?;
         base64::engine::general_purpose::STANDARD
@@ -240,9 +245,6 @@ fn check_digest(req: &HttpRequest, digest: &[u8; 32]) -> ApiResult<()> {
 
 fn check_meta(meta: &DocumentMeta) -> ApiResult<DocumentKind> {
     let mut errors = FieldErrors::new();
-    if meta.kind.is_none() {
-        errors.add("kind", "is required");
-    }
     if meta
         .title
         .as_deref()
@@ -259,7 +261,7 @@ fn check_meta(meta: &DocumentMeta) -> ApiResult<DocumentKind> {
         }
     }
     errors.finish(()).map_err(ApiError::validation)?;
-    Ok(meta.kind.expect("checked"))
+    Ok(meta.kind.unwrap_or(DocumentKind::Other))
 }
 
 /// Upload a document to a case: the file as the raw body (its Content-Type, metadata in the
@@ -329,6 +331,9 @@ pub async fn upload(
             bytes: bytes.to_vec(),
         }
     };
+    if upload.bytes.is_empty() {
+        return Err(ApiError::field("file", "is empty: no bytes were received"));
+    }
     let kind = check_meta(&upload.meta)?;
     let digest = sha256(&upload.bytes);
     check_digest(&req, &digest)?;
@@ -515,7 +520,7 @@ pub async fn attachment(
 }
 
 /// Download a document's bytes.
-#[utoipa::path(tag = "documents", params(("id" = Uuid, Path)), responses((status = 200, description = "The bytes, as an attachment", content_type = "application/octet-stream", body = Vec<u8>)), security(("jwt" = [])))]
+#[utoipa::path(tag = "documents", params(("id" = Uuid, Path)), responses((status = 200, description = "The bytes, as an attachment, with the media type they were uploaded with", content_type = "*/*", body = Vec<u8>)), security(("jwt" = [])))]
 #[get("/documents/{id}/content")]
 pub async fn download(
     state: State,
@@ -555,5 +560,9 @@ mod tests {
             "application/octet-stream"
         );
         assert_eq!(clean_content_type(None), "application/octet-stream");
+        assert_eq!(
+            clean_content_type(Some("multipart/mixed")),
+            "application/octet-stream"
+        );
     }
 }

@@ -24,7 +24,12 @@ impl FromRequest for IfMatch {
     type Future = Ready<Result<Self, ApiError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let Some(value) = req.headers().get("if-match") else {
+        // An empty If-Match states no precondition, as if it were not sent.
+        let Some(value) = req
+            .headers()
+            .get("if-match")
+            .filter(|v| !v.as_bytes().iter().all(|b| *b == b' ' || *b == b'\t'))
+        else {
             return ready(Ok(IfMatch(None)));
         };
         // `*` or a list of quoted entity tags (weak ones compare as strong here).

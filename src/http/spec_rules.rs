@@ -142,6 +142,14 @@ fn plan_rules(doc: &mut Value) {
 }
 
 fn item_rules(doc: &mut Value) {
+    // A line of systemic therapy names a regimen or at least one drug.
+    schema_mut(doc, "SystemicTherapy").insert(
+        "anyOf".into(),
+        json!([
+            {"required": ["regimen"], "properties": {"regimen": {"type": "string"}}},
+            {"required": ["drugs"], "properties": {"drugs": {"type": "array", "minItems": 1}}}
+        ]),
+    );
     property_mut(doc, "SystemicTherapy", "drugs")["items"] =
         json!({"type": "string", "pattern": NON_BLANK, "maxLength": 200});
     property_mut(doc, "NewReferral", "questions")["items"] =
@@ -280,11 +288,11 @@ fn header_rules(doc: &mut Value) {
         ),
         (
             "If-Match",
-            json!({"type": "string", "pattern": "^[ \t]*(\\*|(W/)?\"[^\"]*\"([ \t]*,[ \t]*(W/)?\"[^\"]*\")*)[ \t]*$"}),
+            json!({"type": "string", "pattern": "^[ \t]*((\\*|(W/)?\"[^\"]*\"([ \t]*,[ \t]*(W/)?\"[^\"]*\")*)[ \t]*)?$"}),
         ),
         (
             "Content-Digest",
-            json!({"type": "string", "pattern": "^sha-256=:[A-Za-z0-9+/]{43}=:$"}),
+            json!({"type": "string", "pattern": "^([ \t]*|sha-256=:[A-Za-z0-9+/]{43}=:)$"}),
         ),
     ];
     walk(doc, &mut |node| {

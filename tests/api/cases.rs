@@ -465,16 +465,16 @@ async fn uploads_over_the_limit_are_413_and_bad_digests_422() {
     }
     let reply = request.send().await.expect("sent");
     assert_eq!(reply.status(), 422, "a digest that does not match the body");
-    let missing_kind = app
+    let empty = app
         .raw(
             Method::POST,
             &format!("/v1/cases/{}/documents", s.case_id),
             &app.coordinator(),
             "text/plain",
-            b"x".to_vec(),
+            Vec::new(),
         )
         .await;
-    assert_eq!(missing_kind.invalid_fields(), vec!["kind"]);
+    assert_eq!(empty.invalid_fields(), vec!["file"]);
     let listed = app
         .get(
             &format!("/v1/cases/{}/documents", s.case_id),
