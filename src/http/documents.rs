@@ -177,9 +177,31 @@ async fn read_multipart(
             }
             bytes.extend_from_slice(&chunk);
         }
-        let text = || String::from_utf8(bytes.clone()).unwrap_or_default();
+        if name == "file" {
+            file = Some((
+                file_name,
+                clean_content_type(content_type.as_deref()),
+                bytes,
+            ));
+            continue;
+        }
+        let value = match String::from_utf8(bytes) {
+            Ok(value) if value.contains('\0') => {
+                errors.add(name, "must not contain a NUL character");
+                continue;
+            }
+            Ok(value) => value,
+            Err(_) => {
+                errors.add(name, "must be UTF-8 text");
+                continue;
+            }
+        };
+        // A form encodes null as an empty part: every metadata field is optional.
+        if value.is_empty() {
+            continue;
+        }
+        let text = || value.clone();
         match name.as_str() {
-            "file" => file = Some((file_name, clean_content_type(content_type.as_deref()), bytes)),
             "kind" => match DocumentKind::parse(text().trim()) {
                 Some(kind) => meta.kind = Some(kind),
                 None => errors.add("kind", "must be one of pathology_report, imaging_report, biomarker_report, treatment_history, clinical_notes, other"),

@@ -515,6 +515,37 @@ async fn multipart_uploads_carry_metadata_as_fields() {
     let doc: serde_json::Value = reply.json().await.expect("json");
     assert_eq!(doc["title"], "NGS panel");
     assert_eq!(doc["content_type"], "application/pdf");
+
+    // An empty part is a null; a NUL is refused by name, and nothing is stored.
+    let form = reqwest::multipart::Form::new()
+        .text("kind", "other")
+        .text("date", "")
+        .text("title", "scan\u{0}")
+        .part("file", reqwest::multipart::Part::bytes(b"x".to_vec()));
+    let mut request = app
+        .client
+        .post(app.url(&format!("/v1/cases/{}/documents", s.case_id)))
+        .multipart(form);
+    if let Auth::Bearer(t) = app.coordinator() {
+        request = request.bearer_auth(t);
+    }
+    let reply = request.send().await.expect("sent");
+    assert_eq!(reply.status(), 400);
+    let problem: serde_json::Value = reply.json().await.expect("json");
+    assert_eq!(problem["errors"][0]["field"], "title", "{problem}");
+    assert_eq!(
+        problem["errors"].as_array().map(Vec::len),
+        Some(1),
+        "{problem}"
+    );
+    let listed = app
+        .get(
+            &format!("/v1/cases/{}/documents", s.case_id),
+            &app.coordinator(),
+        )
+        .await
+        .ok(200);
+    assert_eq!(listed["items"].as_array().map(Vec::len), Some(1));
 }
 
 #[tokio::test]
