@@ -685,25 +685,14 @@ pub async fn get_plan(
     Ok(plan_response(StatusCode::OK, row))
 }
 
-#[derive(Debug, Deserialize, Serialize, IntoParams)]
-#[serde(deny_unknown_fields)]
-#[into_params(parameter_in = Query)]
-pub struct VersionQuery {
-    #[serde(skip_serializing)]
-    #[param(minimum = 1, maximum = 200)]
-    pub limit: Option<i64>,
-    #[serde(skip_serializing)]
-    pub cursor: Option<String>,
-}
-
 /// Every version of the plan, newest first.
-#[utoipa::path(tag = "plans", params(("id" = Uuid, Path), VersionQuery), responses((status = 200, description = "A page of versions", body = Page<PlanVersion>)), security(("jwt" = [])))]
+#[utoipa::path(tag = "plans", params(("id" = Uuid, Path), super::pagination::PageQuery), responses((status = 200, description = "A page of versions", body = Page<PlanVersion>)), security(("jwt" = [])))]
 #[get("/cases/{id}/plan/versions")]
 pub async fn list_plan_versions(
     state: State,
     caller: Caller,
     id: web::Path<Uuid>,
-    query: web::Query<VersionQuery>,
+    query: web::Query<super::pagination::PageQuery>,
 ) -> ApiResult<web::Json<Page<PlanVersion>>> {
     policy::require(&caller, Resource::Plan, Op::Read)?;
     let page = PageRequest::new(query.limit, query.cursor.as_deref(), &*id)?;

@@ -97,7 +97,8 @@ pub struct DocumentMeta {
 pub struct UploadForm {
     #[schema(value_type = String, format = Binary)]
     pub file: Vec<u8>,
-    pub kind: DocumentKind,
+    /// `other` when not given.
+    pub kind: Option<DocumentKind>,
     #[schema(pattern = r"\S", max_length = 500)]
     pub title: Option<String>,
     #[schema(value_type = Option<String>, format = Date)]
@@ -427,25 +428,14 @@ pub async fn upload(
     Ok(response.json(Document::from(row)))
 }
 
-#[derive(Debug, Deserialize, Serialize, IntoParams)]
-#[serde(deny_unknown_fields)]
-#[into_params(parameter_in = Query)]
-pub struct DocumentQuery {
-    #[serde(skip_serializing)]
-    #[param(minimum = 1, maximum = 200)]
-    pub limit: Option<i64>,
-    #[serde(skip_serializing)]
-    pub cursor: Option<String>,
-}
-
 /// The case's documents, newest first.
-#[utoipa::path(tag = "documents", params(("id" = Uuid, Path), DocumentQuery), responses((status = 200, description = "A page of documents", body = Page<Document>)), security(("jwt" = [])))]
+#[utoipa::path(tag = "documents", params(("id" = Uuid, Path), super::pagination::PageQuery), responses((status = 200, description = "A page of documents", body = Page<Document>)), security(("jwt" = [])))]
 #[get("/cases/{id}/documents")]
 pub async fn list_documents(
     state: State,
     caller: Caller,
     id: web::Path<Uuid>,
-    query: web::Query<DocumentQuery>,
+    query: web::Query<super::pagination::PageQuery>,
 ) -> ApiResult<web::Json<Page<Document>>> {
     policy::require(&caller, Resource::Document, Op::Read)?;
     let page = PageRequest::new(query.limit, query.cursor.as_deref(), &*id)?;

@@ -13,7 +13,7 @@ use base64::Engine as _;
 use chrono::{DateTime, NaiveDate, Utc};
 use diesel_async::{AsyncConnection, AsyncPgConnection};
 use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
+use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::State;
@@ -842,25 +842,14 @@ fn opinion_view(row: OpinionRow, current: Option<Assessment>) -> ApiResult<Secon
     })
 }
 
-#[derive(Debug, Deserialize, Serialize, IntoParams)]
-#[serde(deny_unknown_fields)]
-#[into_params(parameter_in = Query)]
-pub struct OpinionQuery {
-    #[serde(skip_serializing)]
-    #[param(minimum = 1, maximum = 200)]
-    pub limit: Option<i64>,
-    #[serde(skip_serializing)]
-    pub cursor: Option<String>,
-}
-
 /// A case's second opinions with their current assessments, newest first.
-#[utoipa::path(tag = "second-opinions", params(("id" = Uuid, Path), OpinionQuery), responses((status = 200, description = "A page of opinions", body = Page<SecondOpinion>)), security(("jwt" = [])))]
+#[utoipa::path(tag = "second-opinions", params(("id" = Uuid, Path), super::pagination::PageQuery), responses((status = 200, description = "A page of opinions", body = Page<SecondOpinion>)), security(("jwt" = [])))]
 #[get("/cases/{id}/second-opinions")]
 pub async fn list_case_opinions(
     state: State,
     caller: Caller,
     id: web::Path<Uuid>,
-    query: web::Query<OpinionQuery>,
+    query: web::Query<super::pagination::PageQuery>,
 ) -> ApiResult<web::Json<Page<SecondOpinion>>> {
     policy::require(&caller, Resource::SecondOpinion, Op::Read)?;
     let page = PageRequest::new(query.limit, query.cursor.as_deref(), &*id)?;

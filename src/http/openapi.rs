@@ -8,7 +8,8 @@ use actix_web::{App, HttpResponse, get, web};
 use regex::Regex;
 use serde_json::Value;
 use utoipa::openapi::path::Operation;
-use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme};
+use utoipa::openapi::server::Server;
 use utoipa::openapi::{Content, OpenApi as Document, Ref, ResponseBuilder};
 use utoipa::{Modify, OpenApi};
 use utoipa_actix_web::AppExt;
@@ -152,8 +153,15 @@ impl Modify for Conventions {
                     503,
                     "The database is unavailable or saturated; retry later",
                 );
+                // Public on purpose (health, metrics, the document, problem pages, share
+                // links): say so, rather than leave the requirement unstated.
+                if !secured {
+                    op.security = Some(vec![SecurityRequirement::default()]);
+                }
             }
         }
+        // Relative to wherever the document was fetched from.
+        doc.servers = Some(vec![Server::new("/")]);
     }
 }
 

@@ -331,25 +331,14 @@ pub async fn get_summary_pdf(
     render(&state.pdf_slots, Format::Pdf, view, &content).await
 }
 
-#[derive(Debug, Deserialize, Serialize, IntoParams)]
-#[serde(deny_unknown_fields)]
-#[into_params(parameter_in = Query)]
-pub struct SummaryQuery {
-    #[serde(skip_serializing)]
-    #[param(minimum = 1, maximum = 200)]
-    pub limit: Option<i64>,
-    #[serde(skip_serializing)]
-    pub cursor: Option<String>,
-}
-
 /// A case's summaries, newest first.
-#[utoipa::path(tag = "summaries", params(("id" = Uuid, Path), SummaryQuery), responses((status = 200, description = "A page of summaries", body = Page<StoredSummary>)), security(("jwt" = [])))]
+#[utoipa::path(tag = "summaries", params(("id" = Uuid, Path), super::pagination::PageQuery), responses((status = 200, description = "A page of summaries", body = Page<StoredSummary>)), security(("jwt" = [])))]
 #[get("/cases/{id}/summaries")]
 pub async fn list_case_summaries(
     state: State,
     caller: Caller,
     id: web::Path<Uuid>,
-    query: web::Query<SummaryQuery>,
+    query: web::Query<super::pagination::PageQuery>,
 ) -> ApiResult<web::Json<Page<StoredSummary>>> {
     policy::require(&caller, Resource::Summary, Op::Read)?;
     let page = PageRequest::new(query.limit, query.cursor.as_deref(), &*id)?;

@@ -455,25 +455,14 @@ fn delivery_view(d: DeliveryRow, attempts: &[webhooks::AttemptRow]) -> Delivery 
     }
 }
 
-#[derive(Debug, Deserialize, Serialize, IntoParams)]
-#[serde(deny_unknown_fields)]
-#[into_params(parameter_in = Query)]
-pub struct DeliveryQuery {
-    #[serde(skip_serializing)]
-    #[param(minimum = 1, maximum = 200)]
-    pub limit: Option<i64>,
-    #[serde(skip_serializing)]
-    pub cursor: Option<String>,
-}
-
 /// A subscription's deliveries with every attempt, newest first.
-#[utoipa::path(tag = "webhooks", params(("id" = Uuid, Path), DeliveryQuery), responses((status = 200, description = "A page of deliveries", body = Page<Delivery>)), security(("jwt" = [])))]
+#[utoipa::path(tag = "webhooks", params(("id" = Uuid, Path), super::pagination::PageQuery), responses((status = 200, description = "A page of deliveries", body = Page<Delivery>)), security(("jwt" = [])))]
 #[get("/webhooks/{id}/deliveries")]
 pub async fn list_deliveries(
     state: State,
     caller: Caller,
     id: web::Path<Uuid>,
-    query: web::Query<DeliveryQuery>,
+    query: web::Query<super::pagination::PageQuery>,
 ) -> ApiResult<web::Json<Page<Delivery>>> {
     policy::require(&caller, Resource::Webhook, Op::Read)?;
     let page = PageRequest::new(query.limit, query.cursor.as_deref(), &*id)?;
