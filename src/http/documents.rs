@@ -98,6 +98,7 @@ pub struct UploadForm {
     #[schema(value_type = String, format = Binary)]
     pub file: Vec<u8>,
     /// `other` when not given.
+    #[schema(value_type = DocumentKind, required = false)]
     pub kind: Option<DocumentKind>,
     #[schema(pattern = r"\S", max_length = 500)]
     pub title: Option<String>,
@@ -118,7 +119,7 @@ struct Upload {
 }
 
 /// `type/subtype` only; anything else is stored as application/octet-stream.
-fn clean_content_type(raw: Option<&str>) -> String {
+pub(super) fn clean_content_type(raw: Option<&str>) -> String {
     let essence = raw
         .unwrap_or("")
         .split(';')
@@ -518,7 +519,8 @@ pub async fn attachment(
     Ok(HttpResponse::Ok()
         .insert_header((
             header::CONTENT_TYPE,
-            HeaderValue::from_str(&row.content_type)
+            // Cleaned again: rows stored before types were cleaned on every path.
+            HeaderValue::from_str(&clean_content_type(Some(&row.content_type)))
                 .unwrap_or(HeaderValue::from_static("application/octet-stream")),
         ))
         .insert_header((

@@ -712,7 +712,7 @@ async fn store_attachment(
             document_date: a.date,
             source_institution: None,
             language: None,
-            content_type: a.content_type.clone(),
+            content_type: super::documents::clean_content_type(Some(&a.content_type)),
             size_bytes: bytes.len() as i64,
             sha256: digest.to_vec(),
             uploaded_by: caller.created_by(),

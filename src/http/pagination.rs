@@ -57,7 +57,8 @@ impl PageRequest {
             ));
         }
         let fingerprint = fingerprint(filters);
-        let after = match cursor {
+        // An empty cursor is no cursor: the first page.
+        let after = match cursor.filter(|c| !c.is_empty()) {
             None => None,
             Some(text) => {
                 let data: CursorData = URL_SAFE_NO_PAD
