@@ -22,7 +22,10 @@
 # Settings (environment): LOAD_DURATION (seconds a measurement, default 10), LOAD_WARMUP
 # (default 3), LOAD_CASES (default 1000), LOAD_KEEP=1 keeps the work folder (logs, generated
 # scripts), PGHOST (default /var/run/postgresql), PGUSER (default postgres), PG_LOG (the
-# server's log file, default Debian's for PostgreSQL 15), CARGO_TARGET_DIR.
+# server's log file; found by asking the server, else Debian's), CARGO_TARGET_DIR.
+#
+# Needs: root or an installed wrk, a local PostgreSQL this user may create databases on as a
+# superuser (ALTER DATABASE ... SET log_statement), and read access to its log.
 
 set -euo pipefail
 
@@ -37,7 +40,7 @@ export PGHOST=${PGHOST:-/var/run/postgresql}
 export PGUSER=${PGUSER:-postgres}
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$ROOT/target}
 BIN=$CARGO_TARGET_DIR/release/concord
-PG_LOG=${PG_LOG:-/var/log/postgresql/postgresql-15-main.log}
+PG_LOG=${PG_LOG:-}
 STARTED=$(date +%s)
 
 log() { printf '[load %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
@@ -105,6 +108,12 @@ fi
 command -v wrk >/dev/null || die "wrk is not installed"
 psql -X -q -d postgres -Atc 'SELECT 1' >/dev/null 2>&1 \
     || die "cannot reach PostgreSQL as $PGUSER at $PGHOST (start the local server, or set PGHOST/PGUSER)"
+# Where the server logs: its own log file when logging_collector is on, else (Debian) the
+# file pg_ctlcluster sends its stderr to.
+if [[ -z "$PG_LOG" ]]; then
+    PG_LOG=$(psql -X -q -d postgres -Atc "SELECT CASE WHEN pg_current_logfile() IS NULL THEN '' WHEN pg_current_logfile() LIKE '/%' THEN pg_current_logfile() ELSE current_setting('data_directory') || '/' || pg_current_logfile() END")
+    [[ -n "$PG_LOG" ]] || PG_LOG=/var/log/postgresql/postgresql-$(psql -X -q -d postgres -Atc 'SHOW server_version_num' | cut -c1-2)-main.log
+fi
 [[ -r "$PG_LOG" ]] || die "cannot read PostgreSQL's log $PG_LOG (needed to capture the ingestion's SQL; set PG_LOG)"
 
 # ---------------------------------------------------------------------------------------------
@@ -246,6 +255,7 @@ check_one() { # method path auth body expected-status
     [[ "$status" == "$5" ]] || { cat "$WORK/check.out" >&2; die "$1 $2 answered $status, expected $5"; }
 }
 
+R[setup.rss_mb]=$(awk '/^VmRSS:/ {printf "%.1f", $2 / 1024}' "/proc/$SERVER_PID/status")
 log "(a) GET /healthz"
 run_wrk healthz-warm 32 "$WARMUP" "$BASE/healthz" get
 run_wrk healthz 32 "$DURATION" "$BASE/healthz" get
@@ -374,6 +384,7 @@ COMMIT=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
 DIRTY=$(git status --porcelain --untracked-files=no 2>/dev/null | grep -q . && echo " (with uncommitted changes)" || true)
 PGVER=$(psql -X -d postgres -Atc 'SHOW server_version' | cut -d' ' -f1)
 SYNC=$(psql -X -d postgres -Atc 'SHOW synchronous_commit')
+AUTOVACUUM=$(psql -X -d postgres -Atc 'SHOW autovacuum')
 
 HEALTH=${R[healthz.rps]}
 CLASSIFY=${R[classify.rps]}
@@ -396,7 +407,7 @@ row() { # label clients name unit
     echo "| machine | $(nproc) cores ($CPU), $MEM |"
     echo "| commit | $COMMIT$DIRTY |"
     echo "| service | release build; HTTP_WORKERS and DATABASE_POOL_SIZE at their defaults ($(nproc) and 16); RUST_LOG=warn; rate limits 1,000,000/min; webhook delivery off |"
-    echo "| database | PostgreSQL $PGVER on the same machine, Unix socket, synchronous_commit=$SYNC; $CASES cases, $(num "$NREFS") referrals |"
+    echo "| database | PostgreSQL $PGVER on the same machine, Unix socket, synchronous_commit=$SYNC, autovacuum=$AUTOVACUUM (the script runs VACUUM ANALYZE after each setup step); $CASES cases, $(num "$NREFS") referrals |"
     echo "| other work on the machine | $IDLE_BUSY cores busy just before the run; per measurement in the last column below |"
     echo "| load | wrk $(wrk -v 2>&1 | awk 'NR==1 {print $2}') and pgbench on the same machine; ${DURATION} s a measurement after a ${WARMUP} s warm-up; whole run $(( $(date +%s) - STARTED )) s |"
     echo
@@ -413,7 +424,7 @@ row() { # label clients name unit
     row "(d) the same, synchronous_commit=off (diagnostic: commit flush vs statement work)" 8 pgbench-async "tx/s" "-"
     echo "| (e) peak RSS of the service (VmHWM) | | $HWM_MB MiB ($HWM_MB_SI MB) | | | | | | | |"
     echo
-    echo "Service RSS (VmRSS, MiB) after each measurement: healthz ${R[healthz.rss_mb]}, classify ${R[classify.rss_mb]}, ingestion warm-up ${R[ingest-warm.rss_mb]}, 1 client ${R[ingest-c1.rss_mb]}, 8 clients ${R[ingest-c8.rss_mb]}, 32 clients ${R[ingest-c32.rss_mb]}."
+    echo "Service RSS (VmRSS, MiB) after the setup ${R[setup.rss_mb]}, then after each measurement: healthz ${R[healthz.rss_mb]}, classify ${R[classify.rss_mb]}, ingestion warm-up ${R[ingest-warm.rss_mb]}, 1 client ${R[ingest-c1.rss_mb]}, 8 clients ${R[ingest-c8.rss_mb]}, 32 clients ${R[ingest-c32.rss_mb]}."
     echo
     echo "WAL written per pgbench transaction: ${R[pgbench-c8.wal_kb]} kB. CPU columns: CPU time of the service process, of this database's PostgreSQL backends and of wrk or pgbench, divided by the requests; interrupts: the machine's interrupt and soft-interrupt time (mostly the loopback network stack, charged to no process), in cores; the last column is what every other process on the machine (and PostgreSQL's background processes) used meanwhile, in cores: on a shared machine, a figure above about 0.2 makes the run noisy."
     echo
@@ -425,7 +436,7 @@ row() { # label clients name unit
         echo "| ingestion throughput as % of pgbench, $c client$( ((c > 1)) && echo s) | $pct % | >= 50 % | $(verdict "$pct >= 50") |"
     done
     echo "| ingestion p99, 32 clients | $(calc '%.1f' "$P99_32") ms | <= 20 ms | $(verdict "$P99_32 <= 20") |"
-    echo "| peak RSS | $HWM_MB_SI MB | <= 64 MB | $(verdict "$HWM_KB * 1024 <= 64000000") |"
+    echo "| peak RSS (64 MB read as 64 MiB, a container limit) | $HWM_MB MiB | <= 64 MiB | $(verdict "$HWM_KB <= 65536") |"
     failed=0
     for n in healthz classify "${CLIENTS[@]/#/ingest-c}"; do failed=$((failed + ${R[$n.failed]})); done
     if ((failed > 0)); then
