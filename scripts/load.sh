@@ -267,21 +267,14 @@ run_wrk classify 32 "$DURATION" "$BASE/" classify "$WORK/inputs.jsonl" "$COORD"
 
 # Every ingestion answers a referral of its own: the warm-up's rate decides how many the
 # measured runs get (2.5 times what that rate would use, so a faster run does not run out).
-log "(c) partner ingestion, one referral a request"
+# Each measured ingestion run is followed at once by pgbench at the same client count, so
+# that both see the same machine (this one may be shared), and the ratio compares like with like.
+log "(c) partner ingestion, one referral a request; (d) pgbench on the SQL of one ingestion, in turns"
 WARM_REFS=$((WARMUP * 1000 + 1000))
 make_referrals "$WARM_REFS" "$WORK/referrals.warm.tsv"
-psql -X -q -d "$DB" -c "VACUUM ANALYZE" >/dev/null
-run_wrk ingest-warm 8 "$WARMUP" "$BASE/" ingest "$WORK/referrals.warm.tsv" "$WORK/pictures.jsonl" "$API_KEY"
-PER_RUN=$(awk "BEGIN { n = int(${R[ingest-warm.rps]} * $DURATION * 2.5); print (n < 2000 ? 2000 : n) }")
-for c in "${CLIENTS[@]}"; do
-    make_referrals "$PER_RUN" "$WORK/referrals.c$c.tsv"
-done
 make_referrals 1 "$WORK/referrals.capture.tsv"
 psql -X -q -d "$DB" -c "VACUUM ANALYZE" >/dev/null
-for c in "${CLIENTS[@]}"; do
-    run_wrk "ingest-c$c" "$c" "$DURATION" "$BASE/" ingest "$WORK/referrals.c$c.tsv" "$WORK/pictures.jsonl" "$API_KEY"
-done
-log "second opinions stored: $(psql -X -q -d "$DB" -Atc 'SELECT count(*) FROM second_opinions')"
+run_wrk ingest-warm 8 "$WARMUP" "$BASE/" ingest "$WORK/referrals.warm.tsv" "$WORK/pictures.jsonl" "$API_KEY"
 
 # ---------------------------------------------------------------------------------------------
 # (d) The database's limit: capture the SQL of one ingestion and replay it with pgbench.
@@ -311,14 +304,15 @@ CAPTURE_PID=""
 psql -X -q -d postgres -c "ALTER DATABASE \"$DB\" RESET log_statement" >/dev/null
 
 python3 scripts/load/pgbench_script.py "$WORK/capture.pglog" "$DB" "$WORK/referrals.capture.tsv" "$CAPTURE_START_MS" "$WORK"
-# The referrals pgbench picks from: every one made (answered or not, the SQL is the same).
-awk -F'\t' -v OFS='\t' '{print NR, $1, $2, $3}' "$WORK/referrals.tsv" >"$WORK/load_refs.tsv"
+# The referrals pgbench picks from: the warm-up's (answered or not, the SQL is the same), which
+# no measured ingestion uses, since pgbench's UPDATE answers them.
+awk -F'\t' -v OFS='\t' '{print NR, $1, $2, $3}' "$WORK/referrals.warm.tsv" >"$WORK/load_refs.tsv"
 psql -X -q -d "$DB" -v ON_ERROR_STOP=1 >/dev/null <<SQL
 CREATE TABLE load_refs (n int PRIMARY KEY, referral_id text NOT NULL, case_id text NOT NULL, patient_id text NOT NULL);
 \copy load_refs FROM '$WORK/load_refs.tsv'
 VACUUM ANALYZE;
 SQL
-NREFS=$(wc -l <"$WORK/referrals.tsv")
+NREFS=$(wc -l <"$WORK/load_refs.tsv")
 mapfile -d '' PGB_ARGS <"$WORK/pgbench.args"
 STATEMENTS=$(grep -c ';$' "$WORK/ingest.pgbench")
 log "pgbench script: $STATEMENTS statements a transaction, as the service sent them:"
@@ -355,14 +349,20 @@ print(len(lat), f"{pick(50):.3f}", f"{pick(99):.3f}")')
         "${R[$name.pg_ms]}" "${R[$name.client_ms]}" "${R[$name.wal_kb]}" "${R[$name.irq]}" "${R[$name.others]}")"
 }
 
-log "(d) pgbench -M prepared, the same SQL with fresh ids"
+PER_RUN=$(awk "BEGIN { n = int(${R[ingest-warm.rps]} * $DURATION * 2.5); print (n < 2000 ? 2000 : n) }")
+for c in "${CLIENTS[@]}"; do
+    make_referrals "$PER_RUN" "$WORK/referrals.c$c.tsv"
+done
+psql -X -q -d "$DB" -c "VACUUM ANALYZE" >/dev/null
 run_pgbench pgbench-warm 8 "$WARMUP"
 for c in "${CLIENTS[@]}"; do
+    run_wrk "ingest-c$c" "$c" "$DURATION" "$BASE/" ingest "$WORK/referrals.c$c.tsv" "$WORK/pictures.jsonl" "$API_KEY"
     run_pgbench "pgbench-c$c" "$c" "$DURATION"
 done
 # A diagnostic: the same at 8 clients without waiting for the WAL flush at commit, to tell
 # commit latency (the disk) from statement work (CPU) in the database's limit.
 run_pgbench pgbench-async 8 "$DURATION" "-c synchronous_commit=off"
+log "second opinions stored: $(psql -X -q -d "$DB" -Atc 'SELECT count(*) FROM second_opinions')"
 
 # ---------------------------------------------------------------------------------------------
 # (e) Peak RSS of the service over the whole run.
@@ -395,7 +395,7 @@ HWM_MB_SI=$(calc '%.1f' "$HWM_KB * 1024 / 1000000")
 
 row() { # label clients name unit
     local n=$3
-    echo "| $1 | $2 | $(num "${R[$n.rps]}") $4 | $(calc '%.2f' "${R[$n.p50_ms]}") ms | $(calc '%.2f' "${R[$n.p99_ms]}") ms | ${5:-${R[$n.server_ms]}} | ${R[$n.pg_ms]} | ${R[$n.client_ms]} | ${R[$n.irq]} | ${R[$n.others]} |"
+    echo "| $1 | $2 | $(num "${R[$n.rps]}") $4 | $(calc '%.2f' "${R[$n.p50_ms]}") ms | $(calc '%.2f' "${R[$n.p99_ms]}") ms | ${5:-${R[$n.server_ms]}} | ${R[$n.pg_ms]} | ${R[$n.client_ms]} | ${R[$n.irq]} | ${R[$n.others]}$(awk "BEGIN { exit !(${R[$n.others]} > 0.25) }" && echo " (noisy)") |"
 }
 
 {
@@ -407,7 +407,7 @@ row() { # label clients name unit
     echo "| machine | $(nproc) cores ($CPU), $MEM |"
     echo "| commit | $COMMIT$DIRTY |"
     echo "| service | release build; HTTP_WORKERS and DATABASE_POOL_SIZE at their defaults ($(nproc) and 16); RUST_LOG=warn; rate limits 1,000,000/min; webhook delivery off |"
-    echo "| database | PostgreSQL $PGVER on the same machine, Unix socket, synchronous_commit=$SYNC, autovacuum=$AUTOVACUUM (the script runs VACUUM ANALYZE after each setup step); $CASES cases, $(num "$NREFS") referrals |"
+    echo "| database | PostgreSQL $PGVER on the same machine, Unix socket, synchronous_commit=$SYNC, autovacuum=$AUTOVACUUM (the script runs VACUUM ANALYZE after each setup step); $CASES cases, $(num "$(wc -l <"$WORK/referrals.tsv")") referrals (pgbench picks from the warm-up's $(num "$NREFS")) |"
     echo "| other work on the machine | $IDLE_BUSY cores busy just before the run; per measurement in the last column below |"
     echo "| load | wrk $(wrk -v 2>&1 | awk 'NR==1 {print $2}') and pgbench on the same machine; ${DURATION} s a measurement after a ${WARMUP} s warm-up; whole run $(( $(date +%s) - STARTED )) s |"
     echo
