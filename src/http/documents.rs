@@ -100,13 +100,14 @@ pub struct UploadForm {
     /// `other` when not given.
     #[schema(value_type = DocumentKind, required = false)]
     pub kind: Option<DocumentKind>,
-    #[schema(pattern = r"\S", max_length = 500)]
+    // Optional but never null: a form has no null, only absent parts.
+    #[schema(value_type = String, required = false, pattern = r"\S", max_length = 500)]
     pub title: Option<String>,
-    #[schema(value_type = Option<String>, format = Date)]
+    #[schema(value_type = String, required = false, format = Date)]
     pub date: Option<String>,
-    #[schema(max_length = 200)]
+    #[schema(value_type = String, required = false, max_length = 200)]
     pub source_institution: Option<String>,
-    #[schema(max_length = 200)]
+    #[schema(value_type = String, required = false, max_length = 200)]
     pub language: Option<String>,
 }
 
@@ -198,10 +199,6 @@ async fn read_multipart(
                 continue;
             }
         };
-        // A form encodes null as an empty part: every metadata field is optional.
-        if value.is_empty() {
-            continue;
-        }
         let text = || value.clone();
         match name.as_str() {
             "kind" => match DocumentKind::parse(text().trim()) {

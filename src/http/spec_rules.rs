@@ -305,6 +305,33 @@ fn header_rules(doc: &mut Value) {
     });
 }
 
+/// `StoredSummary` flattens `Summary`, which refuses unknown fields; `allOf` of the two could
+/// then match nothing, so the stored form is written out as one closed object.
+fn stored_summary(doc: &mut Value) {
+    let summary = doc["components"]["schemas"]["Summary"].clone();
+    let stored = &mut doc["components"]["schemas"]["StoredSummary"];
+    let Some(Value::Array(parts)) = stored.get("allOf").cloned() else {
+        return;
+    };
+    let mut properties = summary["properties"]
+        .as_object()
+        .cloned()
+        .unwrap_or_default();
+    let mut required = summary["required"].as_array().cloned().unwrap_or_default();
+    for part in parts.iter().filter(|p| p.get("$ref").is_none()) {
+        properties.extend(part["properties"].as_object().cloned().unwrap_or_default());
+        required.extend(part["required"].as_array().cloned().unwrap_or_default());
+    }
+    let description = stored["description"].clone();
+    *stored = json!({
+        "type": "object",
+        "description": description,
+        "properties": properties,
+        "required": required,
+        "additionalProperties": false,
+    });
+}
+
 /// The event feed's `type` filter: a comma-separated list of the known event types.
 fn event_type_filter(doc: &mut Value) {
     let one = crate::events::outbox::EVENT_TYPES
@@ -367,6 +394,7 @@ fn page_items(doc: &mut Value) {
 /// Applies every rule to the serialised document.
 pub fn refine(doc: &mut Value) {
     header_rules(doc);
+    stored_summary(doc);
     event_type_filter(doc);
     binary_and_formats(doc);
     page_items(doc);
