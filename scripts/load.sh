@@ -189,8 +189,8 @@ log "setting up: a partner and its API key, $CASES patients with a case and a pl
 python3 scripts/load/setup.py cases "$BASE" "$ADMIN" "$COORD" tests/fixtures/cases "$WORK" "$CASES"
 API_KEY=$(cat "$WORK/partner_key")
 
-make_referrals() { # count file
-    python3 scripts/load/setup.py referrals "$BASE" "$COORD" "$WORK" "$1" "$2"
+make_referrals() { # count file [case-id]
+    python3 scripts/load/setup.py referrals "$BASE" "$COORD" "$WORK" "$1" "$2" ${3:+"$3"}
 }
 
 # ---------------------------------------------------------------------------------------------
@@ -272,9 +272,15 @@ run_wrk classify 32 "$DURATION" "$BASE/" classify "$WORK/inputs.jsonl" "$COORD"
 log "(c) partner ingestion, one referral a request; (d) pgbench on the SQL of one ingestion, in turns"
 WARM_REFS=$((WARMUP * 1000 + 1000))
 make_referrals "$WARM_REFS" "$WORK/referrals.warm.tsv"
-make_referrals 1 "$WORK/referrals.capture.tsv"
 psql -X -q -d "$DB" -c "VACUUM ANALYZE" >/dev/null
 run_wrk ingest-warm 8 "$WARMUP" "$BASE/" ingest "$WORK/referrals.warm.tsv" "$WORK/pictures.jsonl" "$API_KEY"
+# The captured ingestion must be a typical one: by the measured runs nearly every case has had an
+# opinion already, so its tasks are open and its status advanced, and an ingestion issues no
+# INSERT INTO tasks nor UPDATE cases. A case's first opinion does (9 more statements), so the
+# capture uses a fresh referral on a case the warm-up answered.
+CAP_CASE=$(psql -X -q -d "$DB" -Atc "SELECT case_id FROM second_opinions ORDER BY received_at, id LIMIT 1")
+[[ -n "$CAP_CASE" ]] || die "the ingestion warm-up stored no second opinion"
+make_referrals 1 "$WORK/referrals.capture.tsv" "$CAP_CASE"
 
 # ---------------------------------------------------------------------------------------------
 # (d) The database's limit: capture the SQL of one ingestion and replay it with pgbench.
@@ -317,6 +323,9 @@ mapfile -d '' PGB_ARGS <"$WORK/pgbench.args"
 STATEMENTS=$(grep -c ';$' "$WORK/ingest.pgbench")
 log "pgbench script: $STATEMENTS statements a transaction, as the service sent them:"
 sed 's/^/    /' "$WORK/statements.txt" >&2
+if grep -qE 'INSERT INTO "tasks"|UPDATE "cases"' "$WORK/statements.txt"; then
+    log "WARNING: the captured ingestion opened tasks or moved its case: heavier than a typical one"
+fi
 
 wal_lsn() { psql -X -q -d "$DB" -Atc 'SELECT pg_current_wal_lsn()'; }
 
