@@ -433,7 +433,7 @@ row() { # label clients name unit
     row "(d) the same, synchronous_commit=off (diagnostic: commit flush vs statement work)" 8 pgbench-async "tx/s" "-"
     echo "| (e) peak RSS of the service (VmHWM) | | $HWM_MB MiB ($HWM_MB_SI MB) | | | | | | | |"
     echo
-    echo "Service RSS (VmRSS, MiB) after the setup ${R[setup.rss_mb]}, then after each measurement: healthz ${R[healthz.rss_mb]}, classify ${R[classify.rss_mb]}, ingestion warm-up ${R[ingest-warm.rss_mb]}, 1 client ${R[ingest-c1.rss_mb]}, 8 clients ${R[ingest-c8.rss_mb]}, 32 clients ${R[ingest-c32.rss_mb]}."
+    echo "Service RSS (VmRSS, MiB; nothing scrapes /metrics during the run) after the setup ${R[setup.rss_mb]}, then after each measurement: healthz ${R[healthz.rss_mb]}, classify ${R[classify.rss_mb]}, ingestion warm-up ${R[ingest-warm.rss_mb]}, 1 client ${R[ingest-c1.rss_mb]}, 8 clients ${R[ingest-c8.rss_mb]}, 32 clients ${R[ingest-c32.rss_mb]}."
     echo
     echo "WAL written per pgbench transaction: ${R[pgbench-c8.wal_kb]} kB. CPU columns: CPU time of the service process, of this database's PostgreSQL backends and of wrk or pgbench, divided by the requests; interrupts: the machine's interrupt and soft-interrupt time (mostly the loopback network stack, charged to no process), in cores; the last column is what every other process on the machine (and PostgreSQL's background processes) used meanwhile, in cores: on a shared machine, a figure above about 0.2 makes the run noisy."
     echo
