@@ -189,8 +189,8 @@ log "setting up: a partner and its API key, $CASES patients with a case and a pl
 python3 scripts/load/setup.py cases "$BASE" "$ADMIN" "$COORD" tests/fixtures/cases "$WORK" "$CASES"
 API_KEY=$(cat "$WORK/partner_key")
 
-make_referrals() { # count file
-    python3 scripts/load/setup.py referrals "$BASE" "$COORD" "$WORK" "$1" "$2"
+make_referrals() { # count file [case-id]
+    python3 scripts/load/setup.py referrals "$BASE" "$COORD" "$WORK" "$1" "$2" ${3:+"$3"}
 }
 
 # ---------------------------------------------------------------------------------------------
@@ -272,9 +272,15 @@ run_wrk classify 32 "$DURATION" "$BASE/" classify "$WORK/inputs.jsonl" "$COORD"
 log "(c) partner ingestion, one referral a request; (d) pgbench on the SQL of one ingestion, in turns"
 WARM_REFS=$((WARMUP * 1000 + 1000))
 make_referrals "$WARM_REFS" "$WORK/referrals.warm.tsv"
-make_referrals 1 "$WORK/referrals.capture.tsv"
 psql -X -q -d "$DB" -c "VACUUM ANALYZE" >/dev/null
 run_wrk ingest-warm 8 "$WARMUP" "$BASE/" ingest "$WORK/referrals.warm.tsv" "$WORK/pictures.jsonl" "$API_KEY"
+# The captured ingestion must be a typical one: by the measured runs nearly every case has had an
+# opinion already, so its tasks are open and its status advanced, and an ingestion issues no
+# INSERT INTO tasks nor UPDATE cases. A case's first opinion does (9 more statements), so the
+# capture uses a fresh referral on a case the warm-up answered.
+CAP_CASE=$(psql -X -q -d "$DB" -Atc "SELECT case_id FROM second_opinions ORDER BY received_at, id LIMIT 1")
+[[ -n "$CAP_CASE" ]] || die "the ingestion warm-up stored no second opinion"
+make_referrals 1 "$WORK/referrals.capture.tsv" "$CAP_CASE"
 
 # ---------------------------------------------------------------------------------------------
 # (d) The database's limit: capture the SQL of one ingestion and replay it with pgbench.
@@ -317,6 +323,9 @@ mapfile -d '' PGB_ARGS <"$WORK/pgbench.args"
 STATEMENTS=$(grep -c ';$' "$WORK/ingest.pgbench")
 log "pgbench script: $STATEMENTS statements a transaction, as the service sent them:"
 sed 's/^/    /' "$WORK/statements.txt" >&2
+if grep -qE 'INSERT INTO "tasks"|UPDATE "cases"' "$WORK/statements.txt"; then
+    log "WARNING: the captured ingestion opened tasks or moved its case: heavier than a typical one"
+fi
 
 wal_lsn() { psql -X -q -d "$DB" -Atc 'SELECT pg_current_wal_lsn()'; }
 
@@ -424,7 +433,7 @@ row() { # label clients name unit
     row "(d) the same, synchronous_commit=off (diagnostic: commit flush vs statement work)" 8 pgbench-async "tx/s" "-"
     echo "| (e) peak RSS of the service (VmHWM) | | $HWM_MB MiB ($HWM_MB_SI MB) | | | | | | | |"
     echo
-    echo "Service RSS (VmRSS, MiB) after the setup ${R[setup.rss_mb]}, then after each measurement: healthz ${R[healthz.rss_mb]}, classify ${R[classify.rss_mb]}, ingestion warm-up ${R[ingest-warm.rss_mb]}, 1 client ${R[ingest-c1.rss_mb]}, 8 clients ${R[ingest-c8.rss_mb]}, 32 clients ${R[ingest-c32.rss_mb]}."
+    echo "Service RSS (VmRSS, MiB; nothing scrapes /metrics during the run) after the setup ${R[setup.rss_mb]}, then after each measurement: healthz ${R[healthz.rss_mb]}, classify ${R[classify.rss_mb]}, ingestion warm-up ${R[ingest-warm.rss_mb]}, 1 client ${R[ingest-c1.rss_mb]}, 8 clients ${R[ingest-c8.rss_mb]}, 32 clients ${R[ingest-c32.rss_mb]}."
     echo
     echo "WAL written per pgbench transaction: ${R[pgbench-c8.wal_kb]} kB. CPU columns: CPU time of the service process, of this database's PostgreSQL backends and of wrk or pgbench, divided by the requests; interrupts: the machine's interrupt and soft-interrupt time (mostly the loopback network stack, charged to no process), in cores; the last column is what every other process on the machine (and PostgreSQL's background processes) used meanwhile, in cores: on a shared machine, a figure above about 0.2 makes the run noisy."
     echo

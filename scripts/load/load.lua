@@ -11,6 +11,8 @@
 --           referral is answered twice; the body is that referral's example opinion with a
 --           fresh external_id and Idempotency-Key, as a partner system would send it.
 --           When a thread runs out of referrals it stops and the run reports `exhausted`.
+--           (wrk calls the first thread's request() once before the run to check it, so that
+--           thread's first referral is skipped, never sent.)
 --
 -- done() prints one line `RESULT key=value ...` for the shell to parse.
 

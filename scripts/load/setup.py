@@ -2,7 +2,7 @@
 """Sets up the data a load run needs, through Concord's HTTP API (standard library only).
 
   setup.py cases BASE_URL ADMIN_TOKEN COORDINATOR_TOKEN FIXTURES_DIR OUT_DIR CASES
-  setup.py referrals BASE_URL COORDINATOR_TOKEN OUT_DIR COUNT OUT_FILE
+  setup.py referrals BASE_URL COORDINATOR_TOKEN OUT_DIR COUNT OUT_FILE [CASE_ID]
 
 `cases` creates one partner hospital with an API key, and CASES patients each with one case
 and a current plan (the worked examples' `current` pictures in turn, with their context).
@@ -17,7 +17,7 @@ Writes to OUT_DIR:
 on from where the last call stopped), so that consecutive referrals in the list belong to
 different cases and concurrent ingestions do not queue on one case's row lock. Writes OUT_FILE
 (referral_id, case_id, patient_id, example index, in that order) and appends the same lines
-to OUT_DIR/referrals.tsv, the list of every referral.
+to OUT_DIR/referrals.tsv, the list of every referral. With CASE_ID, all COUNT go to that case.
 """
 
 import http.client
@@ -126,7 +126,7 @@ def cases_command(base, admin, coordinator, fixtures, out, cases):
     print(f"setup: partner, key, {cases} patients, cases and plans in {time.monotonic() - started:.1f} s", file=sys.stderr)
 
 
-def referrals_command(base, coordinator, out, count, out_file):
+def referrals_command(base, coordinator, out, count, out_file, case_id=None):
     count = int(count)
     api = Api(base)
     with open(os.path.join(out, "partner_id")) as f:
@@ -135,6 +135,10 @@ def referrals_command(base, coordinator, out, count, out_file):
         cases = [line.split() for line in f if line.strip()]
     everything = os.path.join(out, "referrals.tsv")
     done = sum(1 for _ in open(everything)) if os.path.exists(everything) else 0
+    if case_id:
+        cases = [c for c in cases if c[0] == case_id]
+        if not cases:
+            raise SystemExit(f"setup: no case {case_id} in cases.tsv")
     order = [cases[(done + n) % len(cases)] for n in range(count)]
 
     def refer(item):
@@ -162,7 +166,7 @@ def main():
     command, args = sys.argv[1], sys.argv[2:]
     if command == "cases" and len(args) == 6:
         cases_command(*args)
-    elif command == "referrals" and len(args) == 5:
+    elif command == "referrals" and len(args) in (5, 6):
         referrals_command(*args)
     else:
         raise SystemExit(__doc__)
