@@ -150,7 +150,15 @@ impl Application {
             );
         }
         let state = web::Data::new(state);
-        observe::install_metrics_recorder();
+        let metrics = observe::install_metrics_recorder();
+        // Histogram samples pile up until drained; drain them even when nobody scrapes.
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(std::time::Duration::from_secs(5));
+            loop {
+                tick.tick().await;
+                metrics.run_upkeep();
+            }
+        });
         let server = HttpServer::new(move || {
             let (app, _) = App::new()
                 .into_utoipa_app()
