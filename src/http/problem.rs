@@ -476,6 +476,16 @@ impl From<diesel::result::Error> for ApiError {
     fn from(error: diesel::result::Error) -> ApiError {
         match error {
             diesel::result::Error::NotFound => ApiError::not_found("resource"),
+            // The connection died under the request (a database restart, a terminated
+            // backend): nothing was committed, the pool drops the connection, a retry succeeds.
+            diesel::result::Error::DatabaseError(
+                diesel::result::DatabaseErrorKind::UnableToSendCommand
+                | diesel::result::DatabaseErrorKind::ClosedConnection,
+                info,
+            ) => {
+                tracing::warn!(error = info.message(), "database connection lost");
+                ApiError::unavailable("the database connection was lost; retry shortly", 1)
+            }
             other => ApiError::internal(other),
         }
     }

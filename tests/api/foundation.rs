@@ -356,3 +356,40 @@ async fn problem_type_pages_describe_each_kind() {
         .await
         .problem(404, "not-found");
 }
+
+#[tokio::test]
+async fn connections_killed_under_the_pool_are_replaced_and_never_answer_500() {
+    let app = spawn_app().await;
+    let auth = app.coordinator();
+    // Warm the pool so several connections sit idle in it.
+    for _ in 0..4 {
+        app.get("/v1/cases", &auth).await.ok(200);
+    }
+    use diesel_async::RunQueryDsl;
+    let mut conn = app.sql().await;
+    let killed: Vec<bool> = diesel::select(diesel::dsl::sql::<
+        diesel::sql_types::Array<diesel::sql_types::Bool>,
+    >(
+        "array(SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+                WHERE datname = current_database() AND pid <> pg_backend_pid())",
+    ))
+    .get_result(&mut conn)
+    .await
+    .expect("terminate");
+    assert!(!killed.is_empty(), "the pool held connections to kill");
+    // The pool does not ping on checkout: a connection seen closed is dropped at checkout; one
+    // that dies under a query may fail that request, with a 503 and Retry-After, not a 500.
+    let mut failures = 0;
+    let mut recovered = false;
+    for _ in 0..10 {
+        let reply = app.get("/v1/cases", &auth).await;
+        if reply.status == 200 {
+            recovered = true;
+            break;
+        }
+        reply.problem(503, "service-unavailable");
+        assert!(reply.header("retry-after").is_some());
+        failures += 1;
+    }
+    assert!(recovered, "still failing after {failures} requests");
+}
