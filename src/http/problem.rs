@@ -478,17 +478,25 @@ impl From<diesel::result::Error> for ApiError {
             diesel::result::Error::NotFound => ApiError::not_found("resource"),
             // The connection died under the request (a database restart, a terminated
             // backend): nothing was committed, the pool drops the connection, a retry succeeds.
-            diesel::result::Error::DatabaseError(
-                diesel::result::DatabaseErrorKind::UnableToSendCommand
-                | diesel::result::DatabaseErrorKind::ClosedConnection,
-                info,
-            ) => {
+            diesel::result::Error::DatabaseError(kind, info) if connection_lost(kind, &*info) => {
                 tracing::warn!(error = info.message(), "database connection lost");
                 ApiError::unavailable("the database connection was lost; retry shortly", 1)
             }
             other => ApiError::internal(other),
         }
     }
+}
+
+/// A lost connection: the driver could not send, or the server ended the session. Diesel
+/// hides the SQLSTATE (57P01 and kin), so the server's "terminating connection ..." message
+/// (every FATAL that ends a backend under a query says so) is what tells it apart.
+fn connection_lost(
+    kind: diesel::result::DatabaseErrorKind,
+    info: &dyn diesel::result::DatabaseErrorInformation,
+) -> bool {
+    use diesel::result::DatabaseErrorKind::{ClosedConnection, UnableToSendCommand};
+    matches!(kind, UnableToSendCommand | ClosedConnection)
+        || info.message().starts_with("terminating connection")
 }
 
 impl From<deadpool::managed::PoolError<diesel_async::pooled_connection::PoolError>> for ApiError {
