@@ -9,7 +9,7 @@ use actix_web::http::StatusCode;
 use actix_web::{FromRequest, HttpRequest, HttpResponse, dev::Payload};
 use chrono::{Duration, Utc};
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Bool};
+use diesel::sql_types::BigInt;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use futures_util::future::{Ready, ready};
 use serde_json::Value;
@@ -139,10 +139,10 @@ impl Scope {
 /// (request hash, status, body, location) of a remembered response.
 type StoredResponse = (Vec<u8>, i16, Vec<u8>, Option<String>);
 
-#[derive(QueryableByName)]
-struct Locked {
-    #[diesel(sql_type = Bool)]
-    locked: bool,
+diesel::define_sql_function! {
+    /// Through the query builder, not `sql_query`, so the statement is prepared once per
+    /// connection and not on every request.
+    fn pg_try_advisory_xact_lock(key: BigInt) -> Bool;
 }
 
 /// Checks the key inside the creation's transaction: Some(replay), an error (in flight,
@@ -152,11 +152,10 @@ pub async fn replay(
     scope: Option<&Scope>,
 ) -> ApiResult<Option<Created>> {
     let Some(scope) = scope else { return Ok(None) };
-    let lock: Locked = diesel::sql_query("SELECT pg_try_advisory_xact_lock($1) AS locked")
-        .bind::<BigInt, _>(scope.lock_key())
+    let locked: bool = diesel::select(pg_try_advisory_xact_lock(scope.lock_key()))
         .get_result(conn)
         .await?;
-    if !lock.locked {
+    if !locked {
         return Err(ApiError::conflict(
             ProblemKind::IdempotencyKeyInUse,
             "a request with this Idempotency-Key is still in flight; retry shortly",
