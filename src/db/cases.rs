@@ -6,6 +6,7 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
 use super::schema::{case_members, cases, patients, plan_versions};
+use crate::domain::case_status::CaseStatus;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = cases)]
@@ -140,33 +141,32 @@ pub async fn update(
         .optional()
 }
 
-/// Moves the status forward only (automatic moves: a referral, an opinion, a summary).
+/// Moves the status forward only (automatic moves: a referral, an opinion, a summary), in one
+/// statement. `Some(case)` when it moved; `None` when the case was already there or further on.
 pub async fn advance_status(
     conn: &mut AsyncPgConnection,
     org_id: Uuid,
     id: Uuid,
-    to: &str,
+    to: CaseStatus,
 ) -> QueryResult<Option<CaseRow>> {
-    let Some(case) = find(conn, org_id, id).await? else {
-        return Ok(None);
-    };
-    let order = crate::domain::case_status::CaseStatus::order;
-    match (order(&case.status), order(to)) {
-        (Some(now), Some(next)) if next > now && case.status != "closed" => {
-            update(
-                conn,
-                org_id,
-                id,
-                None,
-                CaseChanges {
-                    status: Some(to.to_string()),
-                    ..Default::default()
-                },
-            )
-            .await
-        }
-        _ => Ok(Some(case)),
-    }
+    let from: Vec<&str> = to
+        .moved_forward_from()
+        .into_iter()
+        .map(CaseStatus::code)
+        .collect();
+    diesel::update(cases::table)
+        .filter(cases::org_id.eq(org_id))
+        .filter(cases::id.eq(id))
+        .filter(cases::status.eq_any(from))
+        .set((
+            cases::status.eq(to.code()),
+            cases::revision.eq(cases::revision + 1),
+            cases::updated_at.eq(Utc::now()),
+        ))
+        .returning(CaseRow::as_returning())
+        .get_result(conn)
+        .await
+        .optional()
 }
 
 /// Filters for the case list.

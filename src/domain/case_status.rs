@@ -48,6 +48,16 @@ impl CaseStatus {
         CaseStatus::ALL.iter().position(|s| s.code() == code)
     }
 
+    /// The statuses an automatic move to `self` leaves: the earlier ones. A closed case stays
+    /// closed, and a case already further on is not moved back.
+    pub fn moved_forward_from(self) -> Vec<CaseStatus> {
+        CaseStatus::ALL
+            .into_iter()
+            .take_while(|s| *s != self)
+            .filter(|s| *s != CaseStatus::Closed)
+            .collect()
+    }
+
     /// Where a coordinator may move the case by hand: the next step, or closed. A closed
     /// case may be reopened to intake.
     pub fn allowed_next(self) -> Vec<CaseStatus> {
@@ -79,5 +89,16 @@ mod tests {
         assert!(SharedWithOncologist.can_move_to(Closed));
         assert!(Closed.can_move_to(Intake));
         assert!(!Closed.can_move_to(Referred));
+    }
+
+    #[test]
+    fn automatic_moves_only_go_forward_and_never_reopen() {
+        assert_eq!(
+            Referred.moved_forward_from(),
+            vec![Intake, RecordsCollecting]
+        );
+        assert!(Intake.moved_forward_from().is_empty());
+        assert!(!SharedWithOncologist.moved_forward_from().contains(&Closed));
+        assert!(!OpinionReceived.moved_forward_from().contains(&SummaryReady));
     }
 }

@@ -27,7 +27,7 @@ use crate::domain::picture::Picture;
 use crate::domain::records::{self, DocumentKind, RecordsChecklist};
 use crate::domain::validation::{FieldErrors, check_country, check_text};
 use crate::domain::vocabulary::Vocabulary;
-use crate::events::outbox;
+use crate::events::outbox::{self, Outbox};
 
 pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     cfg.service(create_case)
@@ -640,8 +640,11 @@ pub async fn put_plan(
                 id,
                 serde_json::json!({"plan_version": version}),
             );
-            outbox::emit(conn, caller.org_id(), "plan.revised", data).await?;
-            crate::http::ingestion::reassess_case(conn, &state, &caller, &case, &row).await?;
+            let mut outbox = Outbox::new(caller.org_id());
+            outbox.add("plan.revised", data);
+            crate::http::ingestion::reassess_case(conn, &state, &mut outbox, &caller, &case, &row)
+                .await?;
+            outbox.write(conn).await?;
             Ok((
                 row,
                 if version == 1 {

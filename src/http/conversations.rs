@@ -21,10 +21,11 @@ use crate::audit;
 use crate::auth::policy::{self, Op, Resource};
 use crate::db::schema::{assessments, conversations, summaries};
 use crate::db::tasks::{self, TaskRow};
+use crate::domain::case_status::CaseStatus;
 use crate::domain::discordance::{Classification, Scenario};
 use crate::domain::tasks::{OncologistResponse, conversation_follow_ups};
 use crate::domain::validation::{FieldErrors, check_text};
-use crate::events::outbox;
+use crate::events::outbox::{self, Outbox};
 
 pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     cfg.service(record_conversation).service(list_conversations);
@@ -216,6 +217,7 @@ pub async fn record_conversation(
             let scenarios: Vec<Scenario> = effective.into_iter().filter_map(|e| serde_json::from_value::<Classification>(e).ok()).flat_map(|c| c.scenarios).collect();
             let base = &state.config.public_base_url;
             let mut follow_ups = Vec::new();
+            let mut outbox = Outbox::new(org);
             let open: Vec<String> = tasks::open_for_case(conn, org, case_id).await?.into_iter().map(|t| t.kind).collect();
             for (kind, title) in conversation_follow_ups(c.response, &scenarios) {
                 if open.iter().any(|k| k == kind) {
@@ -227,12 +229,13 @@ pub async fn record_conversation(
                     &TaskRow { org_id: org, id: Uuid::now_v7(), case_id, assessment_id: None, kind: kind.into(), title: title.into(), status: "open".into(), assignee: None, due_date: Some(now.date_naive() + chrono::Days::new(7)), completed_by: None, completed_at: None, created_at: now, updated_at: now },
                 )
                 .await?;
-                outbox::emit(conn, org, "task.created", outbox::case_data(base, case_id, serde_json::json!({"task_id": task.id, "kind": task.kind, "status": task.status, "conversation_id": id}))).await?;
+                outbox.add("task.created", outbox::case_data(base, case_id, serde_json::json!({"task_id": task.id, "kind": task.kind, "status": task.status, "conversation_id": id})));
                 follow_ups.push(task.id);
             }
             audit::write(conn, caller.audit("conversation.create", "conversation", vec![id], Some(case_id))).await?;
-            outbox::emit(conn, org, "conversation.recorded", outbox::case_data(base, case_id, serde_json::json!({"conversation_id": id, "response": row.5, "follow_up_task_ids": follow_ups}))).await?;
-            advance_case(conn, &state, org, case_id, "shared_with_oncologist").await?;
+            outbox.add("conversation.recorded", outbox::case_data(base, case_id, serde_json::json!({"conversation_id": id, "response": row.5, "follow_up_task_ids": follow_ups})));
+            advance_case(conn, &state, &mut outbox, org, case_id, CaseStatus::SharedWithOncologist).await?;
+            outbox.write(conn).await?;
             let created = Created::new(StatusCode::CREATED, view(row, follow_ups)).at(format!("/v1/cases/{case_id}/conversations"));
             idempotency::remember(conn, scope.as_ref(), &created).await?;
             Ok(created)

@@ -23,7 +23,7 @@ use super::idempotency::{self, Created, IdempotencyKey};
 use super::json::{RequestBody, ValidJson};
 use super::pagination::{Page, PageRequest};
 use super::problem::{ApiError, ApiResult, ProblemKind};
-use super::referrals::{ReferralStatus, advance_case, visible_referral};
+use super::referrals::{ReferralStatus, advance_case, can_see_referral};
 use crate::audit;
 use crate::auth::Principal;
 use crate::auth::api_key::sha256;
@@ -33,6 +33,7 @@ use crate::db::documents::{self, DocumentRow};
 use crate::db::opinions::{self, AssessmentRow, OpinionRow, OverrideRow};
 use crate::db::referrals::{self, ReferralRow};
 use crate::db::{patients, tasks};
+use crate::domain::case_status::CaseStatus;
 use crate::domain::discordance::{
     Action, Classification, ClassificationInput, Context, Finding, Outcome, Override, Scenario,
     Urgency, apply_overrides, classify,
@@ -41,7 +42,7 @@ use crate::domain::picture::Picture;
 use crate::domain::records::DocumentKind;
 use crate::domain::tasks::{due_date, task_title};
 use crate::domain::validation::{FieldErrors, check_text};
-use crate::events::outbox;
+use crate::events::outbox::{self, Outbox};
 
 pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     cfg.service(submit_to_referral)
@@ -319,15 +320,25 @@ async fn classification_input(
     })
 }
 
-/// Assesses `opinion` against `plan`, superseding `previous`; opens the tasks its actions
-/// call for; emits `assessment.created`. Runs inside the caller's transaction.
+/// What an assessment compares: an opinion with a plan version of its case.
+pub struct Comparison<'a> {
+    pub case: &'a CaseRow,
+    pub plan: &'a PlanVersionRow,
+    pub opinion: &'a OpinionRow,
+}
+
+/// Assesses the opinion against the plan, superseding `previous`; opens the tasks its actions
+/// call for; queues `assessment.created`. Runs inside the caller's transaction.
 pub async fn assess(
     conn: &mut AsyncPgConnection,
     state: &State,
+    outbox: &mut Outbox,
     created_by: &str,
-    case: &CaseRow,
-    plan: &PlanVersionRow,
-    opinion: &OpinionRow,
+    Comparison {
+        case,
+        plan,
+        opinion,
+    }: Comparison<'_>,
     previous: Option<&AssessmentRow>,
 ) -> ApiResult<AssessmentRow> {
     let today = Utc::now().date_naive();
@@ -372,7 +383,16 @@ pub async fn assess(
         ),
         other => other.into(),
     })?;
-    sync_tasks(conn, state, case, &row, &computed, previous.map(|p| p.id)).await?;
+    sync_tasks(
+        conn,
+        state,
+        outbox,
+        case,
+        &row,
+        &computed,
+        previous.map(|p| p.id),
+    )
+    .await?;
     let data = outbox::case_data(
         &state.config.public_base_url,
         case.id,
@@ -382,7 +402,7 @@ pub async fn assess(
             "links": {"assessment": outbox::link(&state.config.public_base_url, &format!("/v1/assessments/{}", row.id))}
         }),
     );
-    outbox::emit(conn, case.org_id, "assessment.created", data).await?;
+    outbox.add("assessment.created", data);
     Ok(row)
 }
 
@@ -391,6 +411,7 @@ pub async fn assess(
 async fn sync_tasks(
     conn: &mut AsyncPgConnection,
     state: &State,
+    outbox: &mut Outbox,
     case: &CaseRow,
     assessment: &AssessmentRow,
     effective: &Classification,
@@ -448,7 +469,7 @@ async fn sync_tasks(
             serde_json::json!({"task_id": task.id, "kind": task.kind, "status": task.status, "due_date": task.due_date, "assessment_id": assessment.id,
                                "links": {"task": outbox::link(&state.config.public_base_url, &format!("/v1/tasks/{}", task.id))}}),
         );
-        outbox::emit(conn, case.org_id, "task.created", data).await?;
+        outbox.add("task.created", data);
     }
     Ok(())
 }
@@ -458,6 +479,7 @@ async fn sync_tasks(
 pub async fn reassess_case(
     conn: &mut AsyncPgConnection,
     state: &State,
+    outbox: &mut Outbox,
     caller: &Caller,
     case: &CaseRow,
     plan: &PlanVersionRow,
@@ -474,10 +496,13 @@ pub async fn reassess_case(
         let row = assess(
             conn,
             state,
+            outbox,
             &caller.created_by(),
-            case,
-            plan,
-            &opinion,
+            Comparison {
+                case,
+                plan,
+                opinion: &opinion,
+            },
             previous.as_ref(),
         )
         .await?;
@@ -537,10 +562,10 @@ async fn ingest(
             if let Some(replay) = idempotency::replay(conn, scope.as_ref()).await? {
                 return Ok(replay);
             }
+            let mut outbox = Outbox::new(org_id);
             let (case_id, referral): (Uuid, Option<ReferralRow>) = match source {
                 Source::Referral(id) => {
-                    let visible = visible_referral(conn, caller, id).await?;
-                    let referral = referrals::lock(conn, org_id, visible.id).await?.ok_or_else(|| ApiError::not_found("referral"))?;
+                    let referral = referrals::lock(conn, org_id, id).await?.filter(|r| can_see_referral(caller, r)).ok_or_else(|| ApiError::not_found("referral"))?;
                     (referral.case_id, Some(referral))
                 }
                 Source::Case(id) => {
@@ -602,13 +627,13 @@ async fn ingest(
                 serde_json::json!({"second_opinion_id": opinion.id, "referral_id": opinion.referral_id, "supersedes": opinion.supersedes,
                                    "links": {"second_opinion": outbox::link(base, &format!("/v1/second-opinions/{}", opinion.id))}}),
             );
-            outbox::emit(conn, org_id, "second_opinion.received", data).await?;
+            outbox.add("second_opinion.received", data);
             if let Some(plan) = cases::current_plan(conn, org_id, case_id).await? {
                 let previous = match submission.supersedes {
                     Some(old) => opinions::current_assessment(conn, org_id, old).await?,
                     None => None,
                 };
-                let row = assess(conn, state, &caller.created_by(), &case, &plan, &opinion, None).await?;
+                let row = assess(conn, state, &mut outbox, &caller.created_by(), Comparison { case: &case, plan: &plan, opinion: &opinion }, None).await?;
                 if let Some(previous) = previous {
                     // The amendment's assessment replaces the superseded opinion's open work.
                     for task in tasks::open_for_case(conn, org_id, case_id).await? {
@@ -624,9 +649,10 @@ async fn ingest(
             {
                 let row = referrals::set_status(conn, org_id, referral.id, "answered", None).await?;
                 let data = outbox::case_data(base, case_id, serde_json::json!({"referral_id": row.id, "partner_id": row.partner_id, "status": row.status}));
-                outbox::emit(conn, org_id, "referral.updated", data).await?;
+                outbox.add("referral.updated", data);
             }
-            advance_case(conn, state, org_id, case_id, "opinion_received").await?;
+            advance_case(conn, state, &mut outbox, org_id, case_id, CaseStatus::OpinionReceived).await?;
+            outbox.write(conn).await?;
             let created = Created::new(StatusCode::CREATED, Receipt { id: opinion.id, status: opinion.status, received_at: opinion.received_at })
                 .at(format!("/v1/second-opinions/{}", opinion.id));
             idempotency::remember(conn, scope.as_ref(), &created).await?;
@@ -1036,8 +1062,10 @@ pub async fn reassess(
                 ApiError::conflict(ProblemKind::Conflict, "the case has no plan yet: the assessment is made when the first plan version arrives")
             })?;
             let previous = opinions::current_assessment(conn, caller.org_id(), opinion.id).await?;
-            let row = assess(conn, &state, &caller.created_by(), &case, &plan, &opinion, previous.as_ref()).await?;
+            let mut outbox = Outbox::new(caller.org_id());
+            let row = assess(conn, &state, &mut outbox, &caller.created_by(), Comparison { case: &case, plan: &plan, opinion: &opinion }, previous.as_ref()).await?;
             audit::write(conn, caller.audit("assessment.create", "assessment", vec![row.id, opinion.id], Some(case.id))).await?;
+            outbox.write(conn).await?;
             assessment_view(&row, &[])
         })
         .await?;
@@ -1169,7 +1197,8 @@ pub async fn override_assessment(
             let effective_json = serde_json::to_value(&effective).map_err(anyhow::Error::from)?;
             opinions::set_effective(conn, caller.org_id(), row.id, effective_json, &code(effective.outcome), &code(effective.primary_scenario), &code(effective.urgency)).await?;
             let row = staff_assessment(conn, &caller, id).await?;
-            sync_tasks(conn, &state, &case, &row, &effective, Some(row.id)).await?;
+            let mut outbox = Outbox::new(caller.org_id());
+            sync_tasks(conn, &state, &mut outbox, &case, &row, &effective, Some(row.id)).await?;
             audit::write(conn, caller.audit("assessment.override", "assessment", vec![row.id], Some(case.id))).await?;
             let data = outbox::case_data(
                 &state.config.public_base_url,
@@ -1177,7 +1206,8 @@ pub async fn override_assessment(
                 serde_json::json!({"assessment_id": row.id, "outcome": row.outcome, "primary_scenario": row.primary_scenario, "urgency": row.urgency,
                                    "computed_outcome": computed.outcome, "computed_primary_scenario": computed.primary_scenario}),
             );
-            outbox::emit(conn, caller.org_id(), "assessment.overridden", data).await?;
+            outbox.add("assessment.overridden", data);
+            outbox.write(conn).await?;
             Ok(assessment_views(conn, caller.org_id(), std::slice::from_ref(&row)).await?.remove(0))
         })
         .await?;

@@ -22,11 +22,12 @@ use crate::auth::Principal;
 use crate::auth::policy::{self, Op, Resource};
 use crate::db::referrals::{self, ReferralFilter, ReferralRow};
 use crate::db::{cases, documents, organizations, patients};
+use crate::domain::case_status::CaseStatus;
 use crate::domain::discordance::{NextStep, TreatmentStatus};
 use crate::domain::picture::{Diagnosis, Plan};
 use crate::domain::records::DocumentKind;
 use crate::domain::validation::{FieldErrors, check_text};
-use crate::events::outbox;
+use crate::events::outbox::{self, Outbox};
 
 pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     cfg.service(create_referral)
@@ -230,13 +231,17 @@ pub async fn visible_referral(
     principal: &Principal,
     id: Uuid,
 ) -> ApiResult<ReferralRow> {
-    let row = referrals::find(conn, principal.org_id(), id)
+    referrals::find(conn, principal.org_id(), id)
         .await?
-        .ok_or_else(|| ApiError::not_found("referral"))?;
+        .filter(|row| can_see_referral(principal, row))
+        .ok_or_else(|| ApiError::not_found("referral"))
+}
+
+/// A referral is seen by the staff of its organisation and by the partner it was sent to.
+pub fn can_see_referral(principal: &Principal, row: &ReferralRow) -> bool {
     match principal {
-        Principal::Partner { partner_id, .. } if *partner_id == row.partner_id => Ok(row),
-        Principal::User { role, .. } if role.is_staff() => Ok(row),
-        _ => Err(ApiError::not_found("referral")),
+        Principal::Partner { partner_id, .. } => *partner_id == row.partner_id,
+        Principal::User { role, .. } => role.is_staff(),
     }
 }
 
@@ -314,14 +319,18 @@ pub async fn create_referral(
                 caller.audit("referral.create", "referral", vec![row.id], Some(case_id)),
             )
             .await?;
-            outbox::emit(
+            let mut outbox = Outbox::new(caller.org_id());
+            outbox.add("referral.created", referral_event(&state, &row));
+            advance_case(
                 conn,
+                &state,
+                &mut outbox,
                 caller.org_id(),
-                "referral.created",
-                referral_event(&state, &row),
+                case_id,
+                CaseStatus::Referred,
             )
             .await?;
-            advance_case(conn, &state, caller.org_id(), case_id, "referred").await?;
+            outbox.write(conn).await?;
             let created = Created::new(StatusCode::CREATED, Referral::from(row.clone()))
                 .at(format!("/v1/referrals/{}", row.id));
             idempotency::remember(conn, scope.as_ref(), &created).await?;
@@ -331,19 +340,17 @@ pub async fn create_referral(
     Ok(created.response())
 }
 
-/// Moves the case forward to `status` (never back) and emits `case.updated` when it moved.
+/// Moves the case forward to `to` (never back) and queues `case.updated` when it moved.
 pub async fn advance_case(
     conn: &mut AsyncPgConnection,
     state: &State,
+    outbox: &mut Outbox,
     org_id: Uuid,
     case_id: Uuid,
-    status: &str,
+    to: CaseStatus,
 ) -> ApiResult<()> {
-    let before = cases::find(conn, org_id, case_id).await?;
-    if let Some(after) = cases::advance_status(conn, org_id, case_id, status).await?
-        && before.is_some_and(|b| b.status != after.status)
-    {
-        outbox::emit(conn, org_id, "case.updated", case_updated(state, &after)).await?;
+    if let Some(after) = cases::advance_status(conn, org_id, case_id, to).await? {
+        outbox.add("case.updated", case_updated(state, &after));
     }
     Ok(())
 }

@@ -25,8 +25,9 @@ use crate::audit::{self, Actor, AuditRecord, Outcome};
 use crate::auth::api_key::sha256;
 use crate::auth::policy::{self, CaseAccess, Op, Resource};
 use crate::db::schema::{share_links, summaries};
+use crate::domain::case_status::CaseStatus;
 use crate::domain::summary::Summary;
-use crate::events::outbox;
+use crate::events::outbox::{self, Outbox};
 
 pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     cfg.service(create_share_link)
@@ -394,8 +395,10 @@ pub async fn open_shared(
             .await?;
         audit::write(conn, record(Outcome::Success)).await?;
         let data = outbox::case_data(&state.config.public_base_url, link.case_id, serde_json::json!({"share_link_id": link.id, "summary_id": link.summary_id, "format": if format == Format::Pdf { "pdf" } else { "html" }}));
-        outbox::emit(conn, link.org_id, "share_link.opened", data).await?;
-        advance_case(conn, &state, link.org_id, link.case_id, "shared_with_oncologist").await?;
+        let mut outbox = Outbox::new(link.org_id);
+        outbox.add("share_link.opened", data);
+        advance_case(conn, &state, &mut outbox, link.org_id, link.case_id, CaseStatus::SharedWithOncologist).await?;
+        outbox.write(conn).await?;
         Ok(())
     })
     .await?;

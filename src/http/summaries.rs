@@ -26,10 +26,11 @@ use crate::audit;
 use crate::auth::policy::{self, Op, Resource};
 use crate::db::schema::summaries;
 use crate::db::{cases, opinions, patients};
+use crate::domain::case_status::CaseStatus;
 use crate::domain::discordance::{Classification, ClassificationInput, classify};
 use crate::domain::summary::{self as summary, Summary, SummaryError, SummaryRequest};
 use crate::domain::validation::FieldErrors;
-use crate::events::outbox;
+use crate::events::outbox::{self, Outbox};
 
 pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     cfg.service(create_summary)
@@ -226,8 +227,10 @@ pub async fn create_summary(
                 serde_json::json!({"summary_id": row.id, "assessment_id": assessment_id, "language": row.language,
                                    "links": {"summary": outbox::link(base, &format!("/v1/summaries/{}", row.id))}}),
             );
-            outbox::emit(conn, caller.org_id(), "summary.generated", data).await?;
-            advance_case(conn, &state, caller.org_id(), case.id, "summary_ready").await?;
+            let mut outbox = Outbox::new(caller.org_id());
+            outbox.add("summary.generated", data);
+            advance_case(conn, &state, &mut outbox, caller.org_id(), case.id, CaseStatus::SummaryReady).await?;
+            outbox.write(conn).await?;
             let created = Created::new(StatusCode::CREATED, stored(&row)?).at(format!("/v1/summaries/{}", row.id));
             idempotency::remember(conn, scope.as_ref(), &created).await?;
             Ok(created)

@@ -580,3 +580,84 @@ async fn a_replica_killed_mid_delivery_loses_no_event() {
     }
     drop(heir);
 }
+
+#[tokio::test]
+async fn one_submission_fans_its_events_out_to_exactly_the_subscriptions_that_want_them() {
+    let hook = receiver().await;
+    let app = spawn_app_with(&[("WEBHOOK_DELIVERY", "false")]).await;
+    let s = app.setup().await;
+    app.put(
+        &format!("/v1/cases/{}/plan", s.case_id),
+        &app.coordinator(),
+        &example_picture(),
+    )
+    .await
+    .ok(201);
+    let referral = app.refer(s.case_id, s.partner_id).await;
+    let (many, _) = subscribe(
+        &app,
+        &hook.url,
+        &[
+            "second_opinion.received",
+            "assessment.created",
+            "case.updated",
+        ],
+    )
+    .await;
+    let (one, _) = subscribe(&app, &hook.url, &["referral.updated"]).await;
+    let (none, _) = subscribe(&app, &hook.url, &["summary.generated"]).await;
+    app.post(
+        &format!("/v1/referrals/{referral}/second-opinions"),
+        &s.partner_key,
+        &opinion_body(&example_picture()),
+    )
+    .await
+    .ok(201);
+    let events = app.get("/v1/events", &app.admin()).await.ok(200);
+    let type_of: std::collections::HashMap<String, String> = events["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .map(|e| {
+            (
+                e["id"].as_str().expect("id").to_string(),
+                e["type"].as_str().expect("type").to_string(),
+            )
+        })
+        .collect();
+    for wanted in [
+        "second_opinion.received",
+        "assessment.created",
+        "referral.updated",
+        "case.updated",
+    ] {
+        assert!(
+            type_of.values().any(|t| t == wanted),
+            "{wanted} missing from {type_of:?}"
+        );
+    }
+    let delivered = async |webhook: String| {
+        let deliveries = app
+            .get(&format!("/v1/webhooks/{webhook}/deliveries"), &app.admin())
+            .await
+            .ok(200);
+        let mut types: Vec<String> = deliveries["items"]
+            .as_array()
+            .expect("items")
+            .iter()
+            .map(|d| type_of[d["event_id"].as_str().expect("event_id")].clone())
+            .collect();
+        types.sort();
+        types
+    };
+    assert_eq!(
+        delivered(many).await,
+        [
+            "assessment.created",
+            "case.updated",
+            "second_opinion.received"
+        ]
+    );
+    assert_eq!(delivered(one).await, ["referral.updated"]);
+    assert!(delivered(none).await.is_empty());
+}
