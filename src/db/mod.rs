@@ -51,6 +51,13 @@ pub fn pool(database_url: &str, size: usize) -> anyhow::Result<DbPool> {
         .context("cannot build the database pool")
 }
 
+/// A time as PostgreSQL's `timestamptz` keeps it (microseconds), for rows returned as sent.
+pub fn stored_time(t: chrono::DateTime<chrono::Utc>) -> chrono::DateTime<chrono::Utc> {
+    use chrono::DurationRound;
+    t.duration_trunc(chrono::TimeDelta::microseconds(1))
+        .unwrap_or(t)
+}
+
 /// Runs pending migrations under an advisory lock so replicas starting together don't race.
 /// Returns the versions applied.
 pub async fn migrate(database_url: &str) -> anyhow::Result<Vec<String>> {

@@ -28,12 +28,18 @@ pub struct OpinionRow {
     pub received_at: DateTime<Utc>,
 }
 
+/// Not `RETURNING`: the row is what was sent (its time cut to PostgreSQL's microseconds), and
+/// the raw body need not travel back.
 pub async fn insert(conn: &mut AsyncPgConnection, row: &OpinionRow) -> QueryResult<OpinionRow> {
+    let row = OpinionRow {
+        received_at: super::stored_time(row.received_at),
+        ..row.clone()
+    };
     diesel::insert_into(second_opinions::table)
-        .values(row.clone())
-        .returning(OpinionRow::as_returning())
-        .get_result(conn)
-        .await
+        .values(&row)
+        .execute(conn)
+        .await?;
+    Ok(row)
 }
 
 pub async fn find(
@@ -139,7 +145,8 @@ pub struct AssessmentRow {
     pub plan_version: i32,
     pub context: serde_json::Value,
     pub computed: serde_json::Value,
-    pub effective: serde_json::Value,
+    /// Only when overridden: NULL means the computed result stands.
+    pub effective: Option<serde_json::Value>,
     pub ruleset_version: String,
     pub outcome: String,
     pub primary_scenario: String,
@@ -150,15 +157,28 @@ pub struct AssessmentRow {
     pub created_at: DateTime<Utc>,
 }
 
+impl AssessmentRow {
+    /// The result in force: the overridden one, else the computed one.
+    pub fn effective(&self) -> &serde_json::Value {
+        self.effective.as_ref().unwrap_or(&self.computed)
+    }
+}
+
+/// Not `RETURNING`: the row is what was sent (its time cut to PostgreSQL's microseconds), and
+/// sending its JSON back would cost both sides a serialisation per assessment.
 pub async fn insert_assessment(
     conn: &mut AsyncPgConnection,
     row: &AssessmentRow,
 ) -> QueryResult<AssessmentRow> {
+    let row = AssessmentRow {
+        created_at: super::stored_time(row.created_at),
+        ..row.clone()
+    };
     diesel::insert_into(assessments::table)
-        .values(row.clone())
-        .returning(AssessmentRow::as_returning())
-        .get_result(conn)
-        .await
+        .values(&row)
+        .execute(conn)
+        .await?;
+    Ok(row)
 }
 
 pub async fn find_assessment(
@@ -249,7 +269,7 @@ pub async fn set_effective(
     conn: &mut AsyncPgConnection,
     org_id: Uuid,
     id: Uuid,
-    effective: serde_json::Value,
+    effective: Option<serde_json::Value>,
     outcome: &str,
     primary: &str,
     urgency: &str,

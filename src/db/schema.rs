@@ -195,7 +195,7 @@ diesel::table! {
         plan_version -> Int4,
         context -> Jsonb,
         computed -> Jsonb,
-        effective -> Jsonb,
+        effective -> Nullable<Jsonb>,
         ruleset_version -> Text,
         outcome -> Text,
         primary_scenario -> Text,

@@ -207,14 +207,14 @@ pub async fn record_conversation(
                 ))
                 .get_result(conn)
                 .await?;
-            let effective: Vec<serde_json::Value> = assessments::table
+            let effective: Vec<(Option<serde_json::Value>, serde_json::Value)> = assessments::table
                 .filter(assessments::org_id.eq(org))
                 .filter(assessments::case_id.eq(case_id))
                 .filter(assessments::current.eq(true))
-                .select(assessments::effective)
+                .select((assessments::effective, assessments::computed))
                 .load(conn)
                 .await?;
-            let scenarios: Vec<Scenario> = effective.into_iter().filter_map(|e| serde_json::from_value::<Classification>(e).ok()).flat_map(|c| c.scenarios).collect();
+            let scenarios: Vec<Scenario> = effective.into_iter().filter_map(|(overridden, computed)| serde_json::from_value::<Classification>(overridden.unwrap_or(computed)).ok()).flat_map(|c| c.scenarios).collect();
             let base = &state.config.public_base_url;
             let mut follow_ups = Vec::new();
             let mut outbox = Outbox::new(org);

@@ -237,7 +237,7 @@ fn parse_json<T: serde::de::DeserializeOwned>(value: &serde_json::Value) -> ApiR
 }
 
 fn assessment_view(row: &AssessmentRow, overrides: &[OverrideRow]) -> ApiResult<Assessment> {
-    let effective: Classification = parse_json(&row.effective)?;
+    let effective: Classification = parse_json(row.effective())?;
     Ok(Assessment {
         id: row.id,
         second_opinion_id: row.second_opinion_id,
@@ -359,7 +359,7 @@ pub async fn assess(
             case_id: case.id,
             plan_version: plan.version,
             context: serde_json::to_value(&input.context).map_err(anyhow::Error::from)?,
-            effective: computed_json.clone(),
+            effective: None,
             computed: computed_json,
             ruleset_version: computed.ruleset_version.clone(),
             outcome: code(computed.outcome),
@@ -663,7 +663,7 @@ async fn ingest(
 }
 
 fn row_wants(row: &AssessmentRow, kind: &str) -> ApiResult<bool> {
-    let effective: Classification = parse_json(&row.effective)?;
+    let effective: Classification = parse_json(row.effective())?;
     Ok(effective.actions.iter().any(|a| a.code() == kind))
 }
 
@@ -1195,7 +1195,7 @@ pub async fn override_assessment(
             )
             .await?;
             let effective_json = serde_json::to_value(&effective).map_err(anyhow::Error::from)?;
-            opinions::set_effective(conn, caller.org_id(), row.id, effective_json, &code(effective.outcome), &code(effective.primary_scenario), &code(effective.urgency)).await?;
+            opinions::set_effective(conn, caller.org_id(), row.id, Some(effective_json), &code(effective.outcome), &code(effective.primary_scenario), &code(effective.urgency)).await?;
             let row = staff_assessment(conn, &caller, id).await?;
             let mut outbox = Outbox::new(caller.org_id());
             sync_tasks(conn, &state, &mut outbox, &case, &row, &effective, Some(row.id)).await?;

@@ -193,7 +193,7 @@ pub async fn create_summary(
             let case = cases::find(conn, caller.org_id(), assessment.case_id).await?.ok_or_else(|| ApiError::not_found("assessment"))?;
             let patient = patients::find(conn, caller.org_id(), case.patient_id).await?;
             let language = request.language.clone().or_else(|| patient.as_ref().and_then(|p| p.preferred_language.clone())).unwrap_or_else(|| "en".into());
-            let effective: Classification = serde_json::from_value(assessment.effective.clone()).map_err(anyhow::Error::from)?;
+            let effective: Classification = serde_json::from_value(assessment.effective().clone()).map_err(anyhow::Error::from)?;
             let content = summary::build(&SummaryRequest {
                 classification: &effective,
                 patient_first_name: request.patient_first_name.clone().or_else(|| first_name(patient.as_ref().and_then(|p| p.display_name.as_deref()))),

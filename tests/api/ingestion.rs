@@ -570,3 +570,62 @@ async fn every_worked_example_ingested_the_partner_way_gives_its_expected_assess
         assert_eq!(set(&a["actions"]), set(&expected["actions"]), "{name}");
     }
 }
+
+#[tokio::test]
+async fn the_effective_result_is_stored_only_once_a_clinician_overrides_it() {
+    let app = spawn_app().await;
+    let s = app.setup().await;
+    app.put(
+        &format!("/v1/cases/{}/plan", s.case_id),
+        &app.coordinator(),
+        &example_picture(),
+    )
+    .await
+    .ok(201);
+    let referral = app.refer(s.case_id, s.partner_id).await;
+    let receipt = app
+        .post(
+            &format!("/v1/referrals/{referral}/second-opinions"),
+            &s.partner_key,
+            &opinion_body(&capox()),
+        )
+        .await
+        .ok(201);
+    let opinion = receipt["id"].as_str().expect("id");
+    let assessment = app
+        .get(
+            &format!("/v1/second-opinions/{opinion}/assessments"),
+            &app.clinician(),
+        )
+        .await
+        .ok(200)["items"][0]
+        .clone();
+    assert_eq!(assessment["outcome"], "refines");
+    assert_eq!(assessment["outcome"], assessment["computed"]["outcome"]);
+    let stored_copies = async || {
+        use diesel_async::RunQueryDsl;
+        let mut conn = app.sql().await;
+        diesel::select(diesel::dsl::sql::<diesel::sql_types::BigInt>(
+            "(SELECT count(*) FROM assessments WHERE effective IS NOT NULL)",
+        ))
+        .get_result::<i64>(&mut conn)
+        .await
+        .expect("count")
+    };
+    assert_eq!(
+        stored_copies().await,
+        0,
+        "an unchanged result is not stored twice"
+    );
+    let overridden = app
+        .post(
+            &format!("/v1/assessments/{}/overrides", assessment["id"].as_str().expect("id")),
+            &app.clinician(),
+            &json!({"outcome": "confirms", "primary_scenario": "confirms_plan", "reason": "Equivalent for this patient."}),
+        )
+        .await
+        .ok(201);
+    assert_eq!(stored_copies().await, 1);
+    assert_eq!(overridden["outcome"], "confirms");
+    assert_eq!(overridden["computed"]["outcome"], "refines");
+}
