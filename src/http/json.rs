@@ -139,13 +139,17 @@ pub fn parse<T: RequestBody>(raw: &[u8]) -> Result<T, ApiError> {
     }
     // JSON Schema calls 1949.0 an integer; serde does not. Whole floats become integers.
     normalise_whole_numbers(&mut value);
-    let parsed: T = serde_path_to_error::deserialize(value).map_err(|e| {
-        let field = dotted(&e.path().to_string());
-        ApiError::field(
-            if field == "." { String::new() } else { field },
-            e.inner().to_string(),
-        )
-    })?;
+    // The plain parse first: only a body that fails pays for tracking the path it failed at.
+    let parsed: T = match T::deserialize(&value) {
+        Ok(parsed) => parsed,
+        Err(_) => serde_path_to_error::deserialize(value).map_err(|e| {
+            let field = dotted(&e.path().to_string());
+            ApiError::field(
+                if field == "." { String::new() } else { field },
+                e.inner().to_string(),
+            )
+        })?,
+    };
     let mut rules = FieldErrors::new();
     parsed.check(&mut rules);
     let parsed = rules.finish(parsed).map_err(ApiError::validation)?;
@@ -264,6 +268,10 @@ fn validator(name: &str) -> Arc<Validator> {
 /// Every schema violation of `value` against component `name`, as field errors.
 pub fn schema_errors(name: &str, value: &Value) -> Vec<FieldError> {
     let validator = validator(name);
+    // Most bodies are valid: the yes/no check stops early and builds no error values.
+    if validator.is_valid(value) {
+        return Vec::new();
+    }
     let mut errors = Vec::new();
     for error in validator.iter_errors(value) {
         collect(&error, &mut errors);
