@@ -64,16 +64,10 @@ start_server
 say "server ready"
 
 # ---- 5. an organisation and tokens ---------------------------------------------------------
-ORG_ID="$("$BIN" org create --name "Asha Navigation" --kind navigator 2>"$TMP/cli.log")" \
-    || { cat "$TMP/cli.log" >&2; die "concord org create failed"; }
-[[ "$ORG_ID" =~ ^[0-9a-f-]{36}$ ]] || die "concord org create printed '$ORG_ID', not an id"
-mint() {
-    "$BIN" token --sub "$1" --role "$2" --org "$ORG_ID" --ttl 1800 2>>"$TMP/cli.log" \
-        || { cat "$TMP/cli.log" >&2; die "concord token --role $2 failed"; }
-}
-CONCORD_ADMIN_TOKEN="$(mint admin-1 admin)"
-CONCORD_COORDINATOR_TOKEN="$(mint coord-1 coordinator)"
-CONCORD_CLINICIAN_TOKEN="$(mint clin-1 clinician)"
+ORG_ID="$(new_org "Asha Navigation" navigator)"
+CONCORD_ADMIN_TOKEN="$(mint "$ORG_ID" admin-1 admin 1800)"
+CONCORD_COORDINATOR_TOKEN="$(mint "$ORG_ID" coord-1 coordinator 1800)"
+CONCORD_CLINICIAN_TOKEN="$(mint "$ORG_ID" clin-1 clinician 1800)"
 export CONCORD_BASE_URL="$BASE_URL" CONCORD_ADMIN_TOKEN CONCORD_COORDINATOR_TOKEN CONCORD_CLINICIAN_TOKEN
 say "navigator organisation $ORG_ID; admin, coordinator and clinician tokens minted"
 

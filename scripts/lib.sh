@@ -143,3 +143,20 @@ start_server() {
         sleep 0.2
     done
 }
+
+# new_org NAME KIND [CLI_ARGS...]: an organisation made through the CLI, as an operator would make
+# it; prints its id. The CLI's stderr collects in $TMP/cli.log and is shown only if a call fails.
+new_org() {
+    local id
+    id="$("$BIN" org create --name "$1" --kind "$2" "${@:3}" 2>>"$TMP/cli.log")" \
+        || { cat "$TMP/cli.log" >&2; die "concord org create --kind $2 failed"; }
+    [[ "$id" =~ ^[0-9a-f-]{36}$ ]] || die "concord org create printed '$id', not an id"
+    echo "$id"
+}
+
+# mint ORG_ID SUB ROLE TTL: prints a JWT from the CLI for SUB with ROLE in ORG_ID, valid for TTL
+# seconds (signed with the server's JWT_SECRET, so it must be exported before).
+mint() {
+    "$BIN" token --sub "$2" --role "$3" --org "$1" --ttl "$4" 2>>"$TMP/cli.log" \
+        || { cat "$TMP/cli.log" >&2; die "concord token --role $3 failed"; }
+}

@@ -59,19 +59,11 @@ start_server
 say "server ready"
 
 # ---- 4. organisations, tokens and a partner API key ----------------------------------------
-ORG_ID="$("$BIN" org create --name "Schemathesis Navigation" --kind navigator 2>"$TMP/cli.log")" \
-    || { cat "$TMP/cli.log" >&2; die "concord org create --kind navigator failed"; }
-[[ "$ORG_ID" =~ ^[0-9a-f-]{36}$ ]] || die "concord org create printed '$ORG_ID', not an id"
-PARTNER_ID="$("$BIN" org create --name "Schemathesis Partner Hospital" --kind partner --navigator "$ORG_ID" 2>>"$TMP/cli.log")" \
-    || { cat "$TMP/cli.log" >&2; die "concord org create --kind partner failed"; }
-[[ "$PARTNER_ID" =~ ^[0-9a-f-]{36}$ ]] || die "concord org create printed '$PARTNER_ID', not an id"
+ORG_ID="$(new_org "Schemathesis Navigation" navigator)"
+PARTNER_ID="$(new_org "Schemathesis Partner Hospital" partner --navigator "$ORG_ID")"
 # Tokens outlive the whole run (the runs take minutes, not an hour).
-mint() {
-    "$BIN" token --sub "$1" --role "$2" --org "$ORG_ID" --ttl 3600 2>>"$TMP/cli.log" \
-        || { cat "$TMP/cli.log" >&2; die "concord token --role $2 failed"; }
-}
-ADMIN_TOKEN="$(mint st-admin admin)"
-COORDINATOR_TOKEN="$(mint st-coordinator coordinator)"
+ADMIN_TOKEN="$(mint "$ORG_ID" st-admin admin 3600)"
+COORDINATOR_TOKEN="$(mint "$ORG_ID" st-coordinator coordinator 3600)"
 PARTNER_KEY="$(curl -fsS --max-time 10 -X POST "$BASE_URL/v1/organizations/$PARTNER_ID/api-keys" \
         -H "Authorization: Bearer $ADMIN_TOKEN" -H 'Content-Type: application/json' \
         -d '{"name":"schemathesis"}' \
