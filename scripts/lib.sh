@@ -10,7 +10,9 @@
 #
 # The functions below die (message on stderr, exit 1) rather than return an error, so a caller
 # under `set -Eeuo pipefail` needs no checks of its own. They share state through these globals:
-#   ROOT         the repository root (found from this file, so the scripts run from anywhere)
+#   ROOT         the repository root (found from this file, so the scripts run from anywhere);
+#                begin_run changes to it
+#   PYTHON       the interpreter for venvs and small helpers (from the environment, else python3)
 #   STARTED      $SECONDS when the run began; say() and the exit report count from it
 #   TMP          the run's temporary directory (server log, reports), removed on exit
 #   DB_NAME      the throw-away database; DATABASE_URL points at it once created
@@ -80,7 +82,7 @@ finish() {
 }
 
 # python_venv VENV REQUIREMENTS MIN_VERSION NEEDED_BY [PROGRAM]: a venv at VENV made by $PYTHON
-# with REQUIREMENTS pip-installed. Installing takes a minute, so the venv is kept between runs and
+# with REQUIREMENTS pip-installed. pip takes tens of seconds, so the venv is kept between runs and
 # rebuilt only when it would differ: VENV/.requirements records the requirements' hash and the
 # Python version it was built from; a missing VENV/bin/PROGRAM (default: python) also rebuilds it.
 # $PYTHON must be MIN_VERSION or later; NEEDED_BY names what needs that, for the error message.
