@@ -454,17 +454,13 @@ async fn uploads_over_the_limit_are_413_and_bad_digests_422() {
     )
     .await
     .problem(413, "payload-too-large");
-    let mut request = app
-        .client
-        .post(app.url(&path))
+    let mismatched = app
+        .request(Method::POST, &path, &app.coordinator())
         .header("content-type", "text/plain")
         .header("content-digest", "sha-256=:AAAA:")
         .body("hello");
-    if let Auth::Bearer(t) = app.coordinator() {
-        request = request.bearer_auth(t);
-    }
-    let reply = request.send().await.expect("sent");
-    assert_eq!(reply.status(), 422, "a digest that does not match the body");
+    let reply = Reply::read(mismatched).await;
+    assert_eq!(reply.status, 422, "a digest that does not match the body");
     let empty = app
         .raw(
             Method::POST,
@@ -503,16 +499,11 @@ async fn multipart_uploads_carry_metadata_as_fields() {
                 .mime_str("application/pdf")
                 .expect("mime"),
         );
-    let mut request = app
-        .client
-        .post(app.url(&format!("/v1/cases/{}/documents", s.case_id)))
-        .multipart(form);
-    if let Auth::Bearer(t) = app.coordinator() {
-        request = request.bearer_auth(t);
-    }
-    let reply = request.send().await.expect("sent");
-    assert_eq!(reply.status(), 201);
-    let doc: serde_json::Value = reply.json().await.expect("json");
+    let documents = format!("/v1/cases/{}/documents", s.case_id);
+    let doc = app
+        .send_multipart(&documents, &app.coordinator(), form)
+        .await
+        .ok(201);
     assert_eq!(doc["title"], "NGS panel");
     assert_eq!(doc["content_type"], "application/pdf");
 
@@ -521,29 +512,11 @@ async fn multipart_uploads_carry_metadata_as_fields() {
         .text("kind", "other")
         .text("title", "scan\u{0}")
         .part("file", reqwest::multipart::Part::bytes(b"x".to_vec()));
-    let mut request = app
-        .client
-        .post(app.url(&format!("/v1/cases/{}/documents", s.case_id)))
-        .multipart(form);
-    if let Auth::Bearer(t) = app.coordinator() {
-        request = request.bearer_auth(t);
-    }
-    let reply = request.send().await.expect("sent");
-    assert_eq!(reply.status(), 400);
-    let problem: serde_json::Value = reply.json().await.expect("json");
-    assert_eq!(problem["errors"][0]["field"], "title", "{problem}");
-    assert_eq!(
-        problem["errors"].as_array().map(Vec::len),
-        Some(1),
-        "{problem}"
-    );
-    let listed = app
-        .get(
-            &format!("/v1/cases/{}/documents", s.case_id),
-            &app.coordinator(),
-        )
-        .await
-        .ok(200);
+    let refused = app
+        .send_multipart(&documents, &app.coordinator(), form)
+        .await;
+    assert_eq!(refused.invalid_fields(), vec!["title"]);
+    let listed = app.get(&documents, &app.coordinator()).await.ok(200);
     assert_eq!(listed["items"].as_array().map(Vec::len), Some(1));
 }
 

@@ -13,7 +13,8 @@ use concord::auth::Role;
 use concord::config::Config;
 use concord::db::local::{self, Server};
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
-use reqwest::{Method, StatusCode};
+use reqwest::multipart::Form;
+use reqwest::{Method, RequestBuilder, StatusCode};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 use tokio::sync::OnceCell;
@@ -310,6 +311,16 @@ pub struct Reply {
 }
 
 impl Reply {
+    /// Sends `request` and reads the response whole.
+    pub async fn read(request: RequestBuilder) -> Reply {
+        let response = request.send().await.expect("request sent");
+        Reply {
+            status: response.status(),
+            headers: response.headers().clone(),
+            bytes: response.bytes().await.expect("body").to_vec(),
+        }
+    }
+
     pub fn json(&self) -> Value {
         serde_json::from_slice(&self.bytes)
             .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&self.bytes)))
@@ -330,6 +341,11 @@ impl Reply {
         self.header("content-type").unwrap_or_default()
     }
 
+    /// Whether the body is declared problem+json, as every error answer must be.
+    pub fn is_problem(&self) -> bool {
+        self.content_type().starts_with("application/problem+json")
+    }
+
     /// Asserts a problem+json body of `status` whose `type` ends with `slug`, and returns it.
     #[track_caller]
     pub fn problem(&self, status: u16, slug: &str) -> Value {
@@ -340,7 +356,7 @@ impl Reply {
             self.text()
         );
         assert!(
-            self.content_type().starts_with("application/problem+json"),
+            self.is_problem(),
             "content type {} for {}",
             self.content_type(),
             self.text()
@@ -402,6 +418,17 @@ pub enum Auth {
     ApiKeyHeader(String),
 }
 
+impl Auth {
+    /// Puts the credential on `request` where the service looks for it.
+    pub fn apply(&self, request: RequestBuilder) -> RequestBuilder {
+        match self {
+            Auth::None => request,
+            Auth::Bearer(t) => request.bearer_auth(t),
+            Auth::ApiKeyHeader(k) => request.header("X-API-Key", k),
+        }
+    }
+}
+
 impl TestApp {
     pub fn token(&self, role: Role, subject: &str) -> Auth {
         self.token_for(role, subject, self.org_id)
@@ -433,6 +460,12 @@ impl TestApp {
         format!("{}{path}", self.address)
     }
 
+    /// A request to `path` carrying `auth`; `send`, `raw` and `send_multipart` start here, and a
+    /// test that needs a body none of them builds adds it and hands the builder to `Reply::read`.
+    pub fn request(&self, method: Method, path: &str, auth: &Auth) -> RequestBuilder {
+        auth.apply(self.client.request(method, self.url(path)))
+    }
+
     pub async fn send(
         &self,
         method: Method,
@@ -441,12 +474,7 @@ impl TestApp {
         body: Option<&Value>,
         headers: &[(&str, &str)],
     ) -> Reply {
-        let mut request = self.client.request(method, self.url(path));
-        request = match auth {
-            Auth::None => request,
-            Auth::Bearer(t) => request.bearer_auth(t),
-            Auth::ApiKeyHeader(k) => request.header("X-API-Key", k),
-        };
+        let mut request = self.request(method, path, auth);
         for (k, v) in headers {
             request = request.header(*k, *v);
         }
@@ -455,12 +483,7 @@ impl TestApp {
                 .header("content-type", "application/json")
                 .body(serde_json::to_vec(body).expect("json"));
         }
-        let response = request.send().await.expect("request sent");
-        Reply {
-            status: response.status(),
-            headers: response.headers().clone(),
-            bytes: response.bytes().await.expect("body").to_vec(),
-        }
+        Reply::read(request).await
     }
 
     pub async fn get(&self, path: &str, auth: &Auth) -> Reply {
@@ -483,6 +506,7 @@ impl TestApp {
         self.send(Method::DELETE, path, auth, None, &[]).await
     }
 
+    /// `body` sent as it is, under `content_type`: uploads, and bodies that are not JSON.
     pub async fn raw(
         &self,
         method: Method,
@@ -491,22 +515,16 @@ impl TestApp {
         content_type: &str,
         body: Vec<u8>,
     ) -> Reply {
-        let mut request = self
-            .client
-            .request(method, self.url(path))
+        let request = self
+            .request(method, path, auth)
             .header("content-type", content_type)
             .body(body);
-        request = match auth {
-            Auth::None => request,
-            Auth::Bearer(t) => request.bearer_auth(t),
-            Auth::ApiKeyHeader(k) => request.header("X-API-Key", k),
-        };
-        let response = request.send().await.expect("request sent");
-        Reply {
-            status: response.status(),
-            headers: response.headers().clone(),
-            bytes: response.bytes().await.expect("body").to_vec(),
-        }
+        Reply::read(request).await
+    }
+
+    /// A multipart/form-data POST, as a browser uploads a file with its fields.
+    pub async fn send_multipart(&self, path: &str, auth: &Auth, form: Form) -> Reply {
+        Reply::read(self.request(Method::POST, path, auth).multipart(form)).await
     }
 
     /// A direct connection to this test's database (for checks the API does not expose).

@@ -84,18 +84,17 @@ async fn a_partner_opinion_flows_from_referral_to_assessment_tasks_and_override(
     let body = opinion_body(&capox());
     let raw = serde_json::to_vec(&body).expect("json");
     let key = Uuid::now_v7().to_string();
-    let mut request = app
-        .client
-        .post(app.url(&format!("/v1/referrals/{referral}/second-opinions")))
+    // Sent as bytes we hold, so the stored copy can be compared with exactly these.
+    let submission = app
+        .request(
+            Method::POST,
+            &format!("/v1/referrals/{referral}/second-opinions"),
+            &s.partner_key,
+        )
         .header("content-type", "application/json")
         .header("idempotency-key", &key)
         .body(raw.clone());
-    if let Auth::Bearer(k) = &s.partner_key {
-        request = request.bearer_auth(k);
-    }
-    let reply = request.send().await.expect("sent");
-    assert_eq!(reply.status(), 201);
-    let receipt: Value = reply.json().await.expect("json");
+    let receipt = Reply::read(submission).await.ok(201);
     assert_eq!(receipt["status"], "received");
     let opinion_id = receipt["id"].as_str().expect("id").to_string();
 
