@@ -650,32 +650,12 @@ async fn erasing_a_patient_leaves_a_tombstone_and_the_audit_trail() {
     app.get(&format!("/v1/cases/{}", s.case_id), &app.coordinator())
         .await
         .problem(404, "not-found");
-    let mut conn = app.sql().await;
-    #[derive(diesel::QueryableByName)]
-    struct Count {
-        #[diesel(sql_type = diesel::sql_types::BigInt)]
-        n: i64,
-    }
-    let count = |sql: &'static str| diesel::sql_query(sql);
-    let blobs: Count = diesel_async::RunQueryDsl::get_result(
-        count("SELECT count(*) AS n FROM document_blobs"),
-        &mut conn,
-    )
-    .await
-    .expect("count");
-    let plans: Count = diesel_async::RunQueryDsl::get_result(
-        count("SELECT count(*) AS n FROM plan_versions"),
-        &mut conn,
-    )
-    .await
-    .expect("count");
-    let audits: Count = diesel_async::RunQueryDsl::get_result(
-        count("SELECT count(*) AS n FROM audit_events WHERE action = 'patient.erase'"),
-        &mut conn,
-    )
-    .await
-    .expect("count");
-    assert_eq!((blobs.n, plans.n, audits.n), (0, 0, 1));
+    let blobs = app.scalar("SELECT count(*) AS n FROM document_blobs").await;
+    let plans = app.scalar("SELECT count(*) AS n FROM plan_versions").await;
+    let audits = app
+        .scalar("SELECT count(*) AS n FROM audit_events WHERE action = 'patient.erase'")
+        .await;
+    assert_eq!((blobs, plans, audits), (0, 0, 1));
 }
 
 #[tokio::test]

@@ -6,6 +6,7 @@
 
 use std::collections::HashMap;
 use std::net::TcpListener;
+use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -302,6 +303,47 @@ pub async fn start_server(database_url: &str, overrides: &[(&str, &str)]) -> Tes
     }
 }
 
+/// A free loopback port, for a server a test runs as a child process.
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .expect("bind")
+        .local_addr()
+        .expect("addr")
+        .port()
+}
+
+/// `concord serve` of the real binary on `port`, quiet; a test adds the settings it is about.
+/// A child process, unlike `start_server`, can be killed -9 and has a log of its own.
+pub fn serve_command(database_url: &str, port: u16) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_concord"));
+    command
+        .arg("serve")
+        .env("DATABASE_URL", database_url)
+        .env("BIND", format!("127.0.0.1:{port}"))
+        .env("JWT_SECRET", JWT_SECRET)
+        .env("RUST_LOG", "error")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+    command
+}
+
+/// Waits until the server on `port` answers /readyz: it migrates the database first.
+pub async fn wait_ready(port: u16) {
+    let client = reqwest::Client::new();
+    for _ in 0..200 {
+        if let Ok(r) = client
+            .get(format!("http://127.0.0.1:{port}/readyz"))
+            .send()
+            .await
+            && r.status() == 200
+        {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("the server on port {port} did not become ready");
+}
+
 /// A response read whole.
 #[derive(Debug)]
 pub struct Reply {
@@ -534,6 +576,11 @@ impl TestApp {
             .expect("connect")
     }
 
+    /// A number `sql` computes as `n` in this test's database, for what the API does not show.
+    pub async fn scalar(&self, sql: &str) -> i64 {
+        scalar(&mut self.sql().await, sql).await
+    }
+
     /// Another navigator (tenant) in the same database.
     pub async fn other_navigator(&self) -> Uuid {
         let mut conn = self.sql().await;
@@ -664,6 +711,20 @@ impl TestApp {
             .ok(201);
         referral["id"].as_str().expect("id").parse().expect("uuid")
     }
+}
+
+/// A number `sql` computes as `n`.
+pub async fn scalar(conn: &mut AsyncPgConnection, sql: &str) -> i64 {
+    #[derive(diesel::QueryableByName)]
+    struct Scalar {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+    let row: Scalar = diesel::sql_query(sql)
+        .get_result(conn)
+        .await
+        .unwrap_or_else(|e| panic!("{sql}: {e}"));
+    row.n
 }
 
 pub fn opinion_body(picture: &Value) -> Value {

@@ -12,19 +12,8 @@ use uuid::Uuid;
 use crate::helpers::*;
 
 async fn count(app: &TestApp, table: &str) -> i64 {
-    #[derive(diesel::QueryableByName)]
-    struct Count {
-        #[diesel(sql_type = diesel::sql_types::BigInt)]
-        n: i64,
-    }
-    let mut conn = app.sql().await;
-    let row: Count = diesel_async::RunQueryDsl::get_result(
-        diesel::sql_query(format!("SELECT count(*) AS n FROM {table}")),
-        &mut conn,
-    )
-    .await
-    .expect("count");
-    row.n
+    app.scalar(&format!("SELECT count(*) AS n FROM {table}"))
+        .await
 }
 
 fn capox() -> Value {

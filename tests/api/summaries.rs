@@ -2,7 +2,6 @@
 //! determinism, content negotiation, share links (expiry, revocation, nothing else reachable,
 //! audit, event, never logged) and conversations with their follow-up work.
 
-use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use reqwest::Method;
@@ -423,21 +422,12 @@ async fn a_share_link_opens_without_credentials_until_revoked_or_expired() {
 #[tokio::test]
 async fn share_link_tokens_never_reach_the_logs() {
     let db = test_database().await;
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .expect("bind")
-        .local_addr()
-        .expect("addr")
-        .port();
+    let port = free_port();
     let log = std::env::temp_dir().join(format!("concord-log-{}.txt", uuid::Uuid::now_v7()));
-    let mut server = Command::new(env!("CARGO_BIN_EXE_concord"))
-        .arg("serve")
-        .env("DATABASE_URL", &db.url)
-        .env("BIND", format!("127.0.0.1:{port}"))
-        .env("JWT_SECRET", JWT_SECRET)
+    let mut server = serve_command(&db.url, port)
         .env("RUST_LOG", "trace")
         .env("LOG_FORMAT", "json")
         .env("WEBHOOK_DELIVERY", "false")
-        .stdout(Stdio::null())
         .stderr(std::fs::File::create(&log).expect("log file"))
         .spawn()
         .expect("start");
@@ -460,18 +450,8 @@ async fn share_link_tokens_never_reach_the_logs() {
         .ok(201);
     let (_, url) = share(&app, summary["id"].as_str().expect("id"), 14).await;
     let token = token_of(&url);
+    wait_ready(port).await;
     let client = reqwest::Client::new();
-    for _ in 0..100 {
-        if client
-            .get(format!("http://127.0.0.1:{port}/readyz"))
-            .send()
-            .await
-            .is_ok_and(|r| r.status() == 200)
-        {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
     let opened = client
         .get(format!("http://127.0.0.1:{port}/v1/shared/{token}"))
         .send()

@@ -489,42 +489,19 @@ async fn two_replicas_deliver_a_thousand_events_each_exactly_once() {
 
 #[tokio::test]
 async fn a_replica_killed_mid_delivery_loses_no_event() {
-    use std::process::{Command, Stdio};
     let hook = receiver().await;
     hook.state.lock().expect("lock").delay = Duration::from_millis(1500);
     let db = test_database().await;
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .expect("bind")
-        .local_addr()
-        .expect("addr")
-        .port();
-    let mut doomed = Command::new(env!("CARGO_BIN_EXE_concord"))
-        .arg("serve")
-        .env("DATABASE_URL", &db.url)
-        .env("BIND", format!("127.0.0.1:{port}"))
-        .env("JWT_SECRET", JWT_SECRET)
-        .env("RUST_LOG", "error")
+    let port = free_port();
+    let mut doomed = serve_command(&db.url, port)
         .env("WEBHOOK_ALLOWED_CIDRS", "127.0.0.0/8")
         .env("WEBHOOK_POLL_MS", "25")
         .env("WEBHOOK_TIMEOUT_SECONDS", "5")
         .env("WEBHOOK_LEASE_SECONDS", "6")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
         .spawn()
         .expect("start");
     // Wait until the doomed replica has migrated the database and answers.
-    let client = reqwest::Client::new();
-    for _ in 0..200 {
-        if client
-            .get(format!("http://127.0.0.1:{port}/readyz"))
-            .send()
-            .await
-            .is_ok_and(|r| r.status() == 200)
-        {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    wait_ready(port).await;
     let survivor = start_server(&db.url, &[("WEBHOOK_DELIVERY", "false")]).await;
     let org = {
         use diesel_async::{AsyncConnection, AsyncPgConnection};
