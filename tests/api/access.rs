@@ -179,14 +179,7 @@ async fn issuer_audience_expiry_and_not_before_are_checked() {
 async fn a_revoked_key_stops_at_once_and_two_keys_rotate() {
     let app = spawn_app().await;
     let (partner, first) = app.create_partner("Rotating Hospital").await;
-    let second = app
-        .post(
-            &format!("/v1/organizations/{partner}/api-keys"),
-            &app.admin(),
-            &json!({"name": "next"}),
-        )
-        .await
-        .ok(201);
+    let second = app.issue_api_key(partner, "next").await;
     let second_key = second["key"].as_str().expect("key").to_string();
     assert_eq!(app.get("/v1/referrals", &first).await.status, 200);
     assert_eq!(
@@ -302,9 +295,7 @@ async fn reads_and_writes_leave_audit_rows_that_sql_cannot_change() {
         )
         .await
         .ok(200);
-    let actions: Vec<&str> = events["items"]
-        .as_array()
-        .expect("items")
+    let actions: Vec<&str> = items(&events)
         .iter()
         .map(|e| e["action"].as_str().expect("action"))
         .collect();
@@ -312,9 +303,7 @@ async fn reads_and_writes_leave_audit_rows_that_sql_cannot_change() {
         actions.contains(&"case.read") && actions.contains(&"case.create"),
         "{actions:?}"
     );
-    let read = events["items"]
-        .as_array()
-        .expect("items")
+    let read = items(&events)
         .iter()
         .find(|e| e["action"] == "case.read")
         .expect("read");
@@ -447,7 +436,7 @@ async fn patients_see_their_own_cases_and_advocates_only_granted_ones() {
         200
     );
     let listed = app.get("/v1/cases", &advocate).await.ok(200);
-    assert_eq!(listed["items"].as_array().expect("items").len(), 1);
+    assert_eq!(items(&listed).len(), 1);
     app.delete(
         &format!(
             "/v1/cases/{}/members/{}",

@@ -80,8 +80,7 @@ async fn killing_the_server_mid_burst_loses_no_acknowledged_opinion() {
     assert_eq!(plan.status(), 201);
 
     // A burst of 16 concurrent writers; the server is killed after 40 acknowledgements.
-    let mut picture = example_picture();
-    picture["plan"]["systemic_therapy"] = json!([{"regimen": "CAPOX"}]);
+    let picture = capox();
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<Option<String>>();
     let mut writers = Vec::new();
     for _ in 0..16 {

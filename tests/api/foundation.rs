@@ -281,18 +281,16 @@ async fn unknown_and_invalid_fields_are_all_named() {
         .post("/v1/discordance/classify", &app.coordinator(), &body)
         .await
         .invalid_fields();
-    for field in [
-        "current.surprise",
-        "current.diagnosis.grade",
-        "opinion.plan.radiotherapy.fractions",
-        "opinion.plan.intent",
-        "context.as_of",
-    ] {
-        assert!(
-            fields.contains(&field.to_string()),
-            "{field} not in {fields:?}"
-        );
-    }
+    assert_names_all(
+        &fields,
+        &[
+            "current.surprise",
+            "current.diagnosis.grade",
+            "opinion.plan.radiotherapy.fractions",
+            "opinion.plan.intent",
+            "context.as_of",
+        ],
+    );
 }
 
 #[tokio::test]

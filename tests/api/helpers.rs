@@ -631,6 +631,30 @@ pub fn example_picture() -> Value {
     })
 }
 
+/// The example picture with CAPOX for FOLFOX: as an opinion, it refines the example plan.
+pub fn capox() -> Value {
+    let mut picture = example_picture();
+    picture["plan"]["systemic_therapy"] = json!([{"regimen": "CAPOX"}]);
+    picture
+}
+
+/// The `items` of a list page.
+#[track_caller]
+pub fn items(page: &Value) -> &[Value] {
+    page["items"].as_array().expect("items")
+}
+
+/// Asserts each of `expected` is among the named `fields`; others may be named too.
+#[track_caller]
+pub fn assert_names_all(fields: &[String], expected: &[&str]) {
+    for field in expected {
+        assert!(
+            fields.iter().any(|f| f == field),
+            "{field} not in {fields:?}"
+        );
+    }
+}
+
 /// A navigator with a partner hospital, its API key, a patient and a case: the usual start.
 pub struct Setup {
     pub partner_id: Uuid,
@@ -650,18 +674,22 @@ impl TestApp {
             .await
             .ok(201);
         let partner_id: Uuid = partner["id"].as_str().expect("id").parse().expect("uuid");
-        let key = self
-            .post(
-                &format!("/v1/organizations/{partner_id}/api-keys"),
-                &self.admin(),
-                &json!({"name": "production"}),
-            )
-            .await
-            .ok(201);
+        let key = self.issue_api_key(partner_id, "production").await;
         (
             partner_id,
             Auth::Bearer(key["key"].as_str().expect("key").to_string()),
         )
+    }
+
+    /// A new API key for the partner, as the admin issues it: the only answer that shows `key`.
+    pub async fn issue_api_key(&self, partner_id: Uuid, name: &str) -> Value {
+        self.post(
+            &format!("/v1/organizations/{partner_id}/api-keys"),
+            &self.admin(),
+            &json!({"name": name}),
+        )
+        .await
+        .ok(201)
     }
 
     pub async fn create_patient(&self, login_sub: Option<&str>) -> Uuid {
@@ -710,6 +738,99 @@ impl TestApp {
             .await
             .ok(201);
         referral["id"].as_str().expect("id").parse().expect("uuid")
+    }
+}
+
+/// Steps of the case workflow many tests take, as the coordinator unless a caller is passed.
+/// Writes return the reply for the test to judge; reads assert only that they succeeded.
+impl TestApp {
+    /// Records `picture` as the case's plan: 201 for its first version, 200 after.
+    pub async fn record_plan(&self, case_id: Uuid, picture: &Value) -> Reply {
+        self.put(
+            &format!("/v1/cases/{case_id}/plan"),
+            &self.coordinator(),
+            picture,
+        )
+        .await
+    }
+
+    /// Where the case stands in its workflow.
+    pub async fn case_status(&self, case_id: Uuid) -> Value {
+        self.get(&format!("/v1/cases/{case_id}"), &self.coordinator())
+            .await
+            .ok(200)["status"]
+            .clone()
+    }
+
+    /// The case's second opinions, each with its current assessment.
+    pub async fn second_opinions(&self, case_id: Uuid) -> Value {
+        self.get(
+            &format!("/v1/cases/{case_id}/second-opinions"),
+            &self.coordinator(),
+        )
+        .await
+        .ok(200)
+    }
+
+    /// Uploads `bytes` as a document of the case, its metadata (`kind=...`) in `query`.
+    pub async fn upload_document(
+        &self,
+        case_id: Uuid,
+        query: &str,
+        content_type: &str,
+        bytes: Vec<u8>,
+    ) -> Reply {
+        let mut path = format!("/v1/cases/{case_id}/documents");
+        if !query.is_empty() {
+            path = format!("{path}?{query}");
+        }
+        self.raw(
+            Method::POST,
+            &path,
+            &self.coordinator(),
+            content_type,
+            bytes,
+        )
+        .await
+    }
+
+    /// The case's documents.
+    pub async fn case_documents(&self, case_id: Uuid) -> Value {
+        self.get(
+            &format!("/v1/cases/{case_id}/documents"),
+            &self.coordinator(),
+        )
+        .await
+        .ok(200)
+    }
+
+    /// The case's tasks, narrowed by `filter`: more query, such as `status=open`, or "" for all.
+    pub async fn case_tasks(&self, case_id: Uuid, filter: &str) -> Value {
+        let mut path = format!("/v1/tasks?case_id={case_id}");
+        if !filter.is_empty() {
+            path = format!("{path}&{filter}");
+        }
+        self.get(&path, &self.coordinator()).await.ok(200)
+    }
+
+    /// A partner's second opinion on a referral it was sent.
+    pub async fn submit_opinion(&self, referral: Uuid, partner_key: &Auth, body: &Value) -> Reply {
+        self.post(
+            &format!("/v1/referrals/{referral}/second-opinions"),
+            partner_key,
+            body,
+        )
+        .await
+    }
+
+    /// The patient's summary of an assessment, generated and stored.
+    pub async fn generate_summary(&self, assessment: &str, body: &Value) -> Reply {
+        self.post(
+            &format!("/v1/assessments/{assessment}/summaries"),
+            &self.coordinator(),
+            body,
+        )
+        .await
     }
 }
 
