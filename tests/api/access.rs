@@ -5,7 +5,6 @@
 use concord::auth::jwt::Claims;
 use diesel_async::RunQueryDsl;
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
-use reqwest::Method;
 use serde_json::json;
 use uuid::Uuid;
 
@@ -336,6 +335,15 @@ async fn reads_and_writes_leave_audit_rows_that_sql_cannot_change() {
     }
 }
 
+/// The statuses of `n` GETs of `path` sent at once by one caller.
+async fn burst(app: &TestApp, path: &str, auth: &Auth, n: usize) -> Vec<u16> {
+    futures_util::future::join_all((0..n).map(|_| app.get(path, auth)))
+        .await
+        .iter()
+        .map(|r| r.status.as_u16())
+        .collect()
+}
+
 #[tokio::test]
 async fn rate_limits_answer_429_with_retry_after() {
     let app = spawn_app_with(&[
@@ -345,12 +353,7 @@ async fn rate_limits_answer_429_with_retry_after() {
     .await;
     let (_, key) = app.create_partner("Busy Hospital").await;
     let token = app.coordinator();
-    let statuses: Vec<u16> =
-        futures_util::future::join_all((0..5).map(|_| app.get("/v1/cases", &token)))
-            .await
-            .iter()
-            .map(|r| r.status.as_u16())
-            .collect();
+    let statuses = burst(&app, "/v1/cases", &token, 5).await;
     assert_eq!(
         statuses.iter().filter(|s| **s == 429).count(),
         2,
@@ -366,12 +369,7 @@ async fn rate_limits_answer_429_with_retry_after() {
     );
     // Another subject has its own budget.
     assert_eq!(app.get("/v1/cases", &app.clinician()).await.status, 200);
-    let key_statuses: Vec<u16> =
-        futures_util::future::join_all((0..3).map(|_| app.get("/v1/referrals", &key)))
-            .await
-            .iter()
-            .map(|r| r.status.as_u16())
-            .collect();
+    let key_statuses = burst(&app, "/v1/referrals", &key, 3).await;
     assert_eq!(
         key_statuses.iter().filter(|s| **s == 429).count(),
         1,
@@ -458,7 +456,7 @@ async fn patients_see_their_own_cases_and_advocates_only_granted_ones() {
     )
     .await
     .problem(403, "forbidden");
-    app.send(Method::GET, "/v1/tasks", &patient, None, &[])
+    app.get("/v1/tasks", &patient)
         .await
         .problem(403, "forbidden");
 }

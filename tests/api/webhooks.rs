@@ -287,18 +287,23 @@ async fn a_receiver_down_past_the_horizon_sees_failed_then_redelivery_succeeds()
     assert_eq!(hook.received().len(), 1);
 }
 
+/// Pauses or resumes a subscription, as the admin.
+async fn set_enabled(app: &TestApp, webhook: &str, enabled: bool) {
+    app.patch(
+        &format!("/v1/webhooks/{webhook}"),
+        &app.admin(),
+        &json!({"enabled": enabled}),
+    )
+    .await
+    .ok(200);
+}
+
 #[tokio::test]
 async fn disabling_a_subscription_stops_delivery_until_it_is_enabled() {
     let hook = receiver().await;
     let app = spawn_app_with(&FAST).await;
     let (webhook, _) = subscribe(&app, &hook.url, &["case.created"]).await;
-    app.patch(
-        &format!("/v1/webhooks/{webhook}"),
-        &app.admin(),
-        &json!({"enabled": false}),
-    )
-    .await
-    .ok(200);
+    set_enabled(&app, &webhook, false).await;
     let patient = app.create_patient(None).await;
     app.create_case(patient, &json!({})).await;
     tokio::time::sleep(Duration::from_millis(800)).await;
@@ -306,13 +311,7 @@ async fn disabling_a_subscription_stops_delivery_until_it_is_enabled() {
         hook.received().is_empty(),
         "a disabled subscription was delivered to"
     );
-    app.patch(
-        &format!("/v1/webhooks/{webhook}"),
-        &app.admin(),
-        &json!({"enabled": true}),
-    )
-    .await
-    .ok(200);
+    set_enabled(&app, &webhook, true).await;
     assert_eq!(
         hook.wait_for(1, Duration::from_secs(10)).await.len(),
         1,
