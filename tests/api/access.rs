@@ -5,7 +5,6 @@
 use concord::auth::jwt::Claims;
 use diesel_async::RunQueryDsl;
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
-use reqwest::Method;
 use serde_json::json;
 use uuid::Uuid;
 
@@ -179,14 +178,7 @@ async fn issuer_audience_expiry_and_not_before_are_checked() {
 async fn a_revoked_key_stops_at_once_and_two_keys_rotate() {
     let app = spawn_app().await;
     let (partner, first) = app.create_partner("Rotating Hospital").await;
-    let second = app
-        .post(
-            &format!("/v1/organizations/{partner}/api-keys"),
-            &app.admin(),
-            &json!({"name": "next"}),
-        )
-        .await
-        .ok(201);
+    let second = app.issue_api_key(partner, "next").await;
     let second_key = second["key"].as_str().expect("key").to_string();
     assert_eq!(app.get("/v1/referrals", &first).await.status, 200);
     assert_eq!(
@@ -270,19 +262,11 @@ async fn last_use_is_kept_and_only_a_hash_is_stored() {
         unreachable!()
     };
     let secret = full.rsplit('_').next().expect("secret").to_string();
-    #[derive(diesel::QueryableByName)]
-    struct Found {
-        #[diesel(sql_type = diesel::sql_types::BigInt)]
-        n: i64,
-    }
-    let mut conn = app.sql().await;
-    let found: Found = diesel::sql_query(format!(
+    let found = app.scalar(&format!(
         "SELECT count(*) AS n FROM api_keys WHERE encode(secret_sha256, 'escape') LIKE '%{secret}%' OR prefix = '{secret}'"
     ))
-    .get_result(&mut conn)
-    .await
-    .expect("query");
-    assert_eq!(found.n, 0);
+    .await;
+    assert_eq!(found, 0);
 }
 
 #[tokio::test]
@@ -310,9 +294,7 @@ async fn reads_and_writes_leave_audit_rows_that_sql_cannot_change() {
         )
         .await
         .ok(200);
-    let actions: Vec<&str> = events["items"]
-        .as_array()
-        .expect("items")
+    let actions: Vec<&str> = items(&events)
         .iter()
         .map(|e| e["action"].as_str().expect("action"))
         .collect();
@@ -320,9 +302,7 @@ async fn reads_and_writes_leave_audit_rows_that_sql_cannot_change() {
         actions.contains(&"case.read") && actions.contains(&"case.create"),
         "{actions:?}"
     );
-    let read = events["items"]
-        .as_array()
-        .expect("items")
+    let read = items(&events)
         .iter()
         .find(|e| e["action"] == "case.read")
         .expect("read");
@@ -355,6 +335,15 @@ async fn reads_and_writes_leave_audit_rows_that_sql_cannot_change() {
     }
 }
 
+/// The statuses of `n` GETs of `path` sent at once by one caller.
+async fn burst(app: &TestApp, path: &str, auth: &Auth, n: usize) -> Vec<u16> {
+    futures_util::future::join_all((0..n).map(|_| app.get(path, auth)))
+        .await
+        .iter()
+        .map(|r| r.status.as_u16())
+        .collect()
+}
+
 #[tokio::test]
 async fn rate_limits_answer_429_with_retry_after() {
     let app = spawn_app_with(&[
@@ -364,12 +353,7 @@ async fn rate_limits_answer_429_with_retry_after() {
     .await;
     let (_, key) = app.create_partner("Busy Hospital").await;
     let token = app.coordinator();
-    let statuses: Vec<u16> =
-        futures_util::future::join_all((0..5).map(|_| app.get("/v1/cases", &token)))
-            .await
-            .iter()
-            .map(|r| r.status.as_u16())
-            .collect();
+    let statuses = burst(&app, "/v1/cases", &token, 5).await;
     assert_eq!(
         statuses.iter().filter(|s| **s == 429).count(),
         2,
@@ -385,12 +369,7 @@ async fn rate_limits_answer_429_with_retry_after() {
     );
     // Another subject has its own budget.
     assert_eq!(app.get("/v1/cases", &app.clinician()).await.status, 200);
-    let key_statuses: Vec<u16> =
-        futures_util::future::join_all((0..3).map(|_| app.get("/v1/referrals", &key)))
-            .await
-            .iter()
-            .map(|r| r.status.as_u16())
-            .collect();
+    let key_statuses = burst(&app, "/v1/referrals", &key, 3).await;
     assert_eq!(
         key_statuses.iter().filter(|s| **s == 429).count(),
         1,
@@ -455,7 +434,7 @@ async fn patients_see_their_own_cases_and_advocates_only_granted_ones() {
         200
     );
     let listed = app.get("/v1/cases", &advocate).await.ok(200);
-    assert_eq!(listed["items"].as_array().expect("items").len(), 1);
+    assert_eq!(items(&listed).len(), 1);
     app.delete(
         &format!(
             "/v1/cases/{}/members/{}",
@@ -477,7 +456,7 @@ async fn patients_see_their_own_cases_and_advocates_only_granted_ones() {
     )
     .await
     .problem(403, "forbidden");
-    app.send(Method::GET, "/v1/tasks", &patient, None, &[])
+    app.get("/v1/tasks", &patient)
         .await
         .problem(403, "forbidden");
 }

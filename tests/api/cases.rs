@@ -21,7 +21,7 @@ async fn a_case_lives_from_intake_with_etags_status_moves_and_plan_versions() {
         .await;
     let case = created.ok(201);
     assert_eq!(case["status"], "intake");
-    let id = case["id"].as_str().expect("id");
+    let id: Uuid = case["id"].as_str().expect("id").parse().expect("uuid");
     assert_eq!(
         created.header("location").as_deref(),
         Some(format!("/v1/cases/{id}").as_str())
@@ -80,25 +80,12 @@ async fn a_case_lives_from_intake_with_etags_status_moves_and_plan_versions() {
     assert_eq!(problem["allowed"], json!(["referred", "closed"]));
 
     // Plan: 201 first, 200 unchanged for the same picture, 200 with version 2 for another.
-    let first = app
-        .put(
-            &format!("/v1/cases/{id}/plan"),
-            &app.coordinator(),
-            &example_picture(),
-        )
-        .await;
+    let first = app.record_plan(id, &example_picture()).await;
     assert_eq!(first.ok(201)["version"], 1);
     let plan_etag = first.header("etag").expect("plan etag");
-    let again = app
-        .put(
-            &format!("/v1/cases/{id}/plan"),
-            &app.coordinator(),
-            &example_picture(),
-        )
-        .await;
+    let again = app.record_plan(id, &example_picture()).await;
     assert_eq!(again.ok(200)["version"], 1);
-    let mut second_picture = example_picture();
-    second_picture["plan"]["systemic_therapy"] = json!([{"regimen": "CAPOX"}]);
+    let second_picture = capox();
     let stale = app
         .send(
             Method::PUT,
@@ -124,9 +111,7 @@ async fn a_case_lives_from_intake_with_etags_status_moves_and_plan_versions() {
         .get(&format!("/v1/cases/{id}/plan/versions"), &app.coordinator())
         .await
         .ok(200);
-    let numbers: Vec<i64> = versions["items"]
-        .as_array()
-        .expect("items")
+    let numbers: Vec<i64> = items(&versions)
         .iter()
         .map(|v| v["version"].as_i64().expect("n"))
         .collect();
@@ -171,12 +156,7 @@ async fn plan_version_pages_follow_their_cursor() {
     for regimen in ["FOLFOX", "CAPOX", "FOLFIRI"] {
         let mut picture = example_picture();
         picture["plan"]["systemic_therapy"] = json!([{"regimen": regimen}]);
-        app.put(
-            &format!("/v1/cases/{}/plan", s.case_id),
-            &app.coordinator(),
-            &picture,
-        )
-        .await;
+        app.record_plan(s.case_id, &picture).await;
     }
     let first = app
         .get(
@@ -185,7 +165,7 @@ async fn plan_version_pages_follow_their_cursor() {
         )
         .await
         .ok(200);
-    assert_eq!(first["items"].as_array().expect("items").len(), 2);
+    assert_eq!(items(&first).len(), 2);
     let cursor = first["next_cursor"].as_str().expect("cursor");
     let second = app
         .get(
@@ -220,15 +200,16 @@ async fn invalid_patients_and_cases_name_every_bad_field() {
         .post("/v1/patients", &app.coordinator(), &json!({"display_name": " ", "birth_year": 1700, "preferred_language": "English", "country": "India", "id": "x"}))
         .await
         .invalid_fields();
-    for f in [
-        "display_name",
-        "birth_year",
-        "preferred_language",
-        "country",
-        "id",
-    ] {
-        assert!(fields.contains(&f.to_string()), "{f} in {fields:?}");
-    }
+    assert_names_all(
+        &fields,
+        &[
+            "display_name",
+            "birth_year",
+            "preferred_language",
+            "country",
+            "id",
+        ],
+    );
     let fields = app
         .post(
             "/v1/cases",
@@ -238,15 +219,16 @@ async fn invalid_patients_and_cases_name_every_bad_field() {
         )
         .await
         .invalid_fields();
-    for f in [
-        "patient_id",
-        "status",
-        "treatment_status",
-        "next_irreversible_step.kind",
-        "next_irreversible_step.date",
-    ] {
-        assert!(fields.contains(&f.to_string()), "{f} in {fields:?}");
-    }
+    assert_names_all(
+        &fields,
+        &[
+            "patient_id",
+            "status",
+            "treatment_status",
+            "next_irreversible_step.kind",
+            "next_irreversible_step.date",
+        ],
+    );
     let unknown_patient = app
         .post(
             "/v1/cases",
@@ -257,9 +239,8 @@ async fn invalid_patients_and_cases_name_every_bad_field() {
         .unprocessable_fields();
     assert_eq!(unknown_patient, vec!["patient_id"]);
     let plan_fields = app
-        .put(
-            &format!("/v1/cases/{}/plan", Uuid::now_v7()),
-            &app.coordinator(),
+        .record_plan(
+            Uuid::now_v7(),
             &json!({"diagnosis": {"histology": "81"}, "plan": {"radiotherapy": {"fractions": 0}}}),
         )
         .await
@@ -336,7 +317,7 @@ async fn creates_replay_with_the_same_key_and_refuse_another_body() {
         .await;
     other.problem(422, "idempotency-key-reused");
     let listed = app.get("/v1/patients", &app.coordinator()).await.ok(200);
-    assert_eq!(listed["items"].as_array().expect("items").len(), 1);
+    assert_eq!(items(&listed).len(), 1);
 }
 
 #[tokio::test]
@@ -380,31 +361,17 @@ async fn documents_round_trip_ten_megabytes_byte_for_byte_and_dedupe() {
     let bytes: Vec<u8> = (0..10 * 1024 * 1024u32)
         .map(|i| (i.wrapping_mul(2654435761) >> 13) as u8)
         .collect();
-    let path = format!(
-        "/v1/cases/{}/documents?kind=pathology_report&title=Biopsy%20report&date=2026-11-01&source_institution=City%20Lab",
-        s.case_id
-    );
+    let metadata =
+        "kind=pathology_report&title=Biopsy%20report&date=2026-11-01&source_institution=City%20Lab";
     let uploaded = app
-        .raw(
-            Method::POST,
-            &path,
-            &app.coordinator(),
-            "application/pdf",
-            bytes.clone(),
-        )
+        .upload_document(s.case_id, metadata, "application/pdf", bytes.clone())
         .await;
     let doc = uploaded.ok(201);
     assert_eq!(doc["size_bytes"], bytes.len());
     assert_eq!(doc["kind"], "pathology_report");
     let id = doc["id"].as_str().expect("id");
     let again = app
-        .raw(
-            Method::POST,
-            &path,
-            &app.coordinator(),
-            "application/pdf",
-            bytes.clone(),
-        )
+        .upload_document(s.case_id, metadata, "application/pdf", bytes.clone())
         .await;
     assert_eq!(
         again.ok(200)["id"],
@@ -430,58 +397,31 @@ async fn documents_round_trip_ten_megabytes_byte_for_byte_and_dedupe() {
         download.bytes == bytes,
         "downloaded bytes differ from the upload"
     );
-    let listed = app
-        .get(
-            &format!("/v1/cases/{}/documents", s.case_id),
-            &app.coordinator(),
-        )
-        .await
-        .ok(200);
-    assert_eq!(listed["items"].as_array().expect("items").len(), 1);
+    let listed = app.case_documents(s.case_id).await;
+    assert_eq!(items(&listed).len(), 1);
 }
 
 #[tokio::test]
 async fn uploads_over_the_limit_are_413_and_bad_digests_422() {
     let app = spawn_app_with(&[("UPLOAD_LIMIT_BYTES", "4096")]).await;
     let s = app.setup().await;
-    let path = format!("/v1/cases/{}/documents?kind=imaging_report", s.case_id);
-    app.raw(
-        Method::POST,
-        &path,
-        &app.coordinator(),
-        "application/pdf",
-        vec![7u8; 200_000],
-    )
-    .await
-    .problem(413, "payload-too-large");
-    let mut request = app
-        .client
-        .post(app.url(&path))
+    let query = "kind=imaging_report";
+    app.upload_document(s.case_id, query, "application/pdf", vec![7u8; 200_000])
+        .await
+        .problem(413, "payload-too-large");
+    let path = format!("/v1/cases/{}/documents?{query}", s.case_id);
+    let mismatched = app
+        .request(Method::POST, &path, &app.coordinator())
         .header("content-type", "text/plain")
         .header("content-digest", "sha-256=:AAAA:")
         .body("hello");
-    if let Auth::Bearer(t) = app.coordinator() {
-        request = request.bearer_auth(t);
-    }
-    let reply = request.send().await.expect("sent");
-    assert_eq!(reply.status(), 422, "a digest that does not match the body");
+    let reply = Reply::read(mismatched).await;
+    assert_eq!(reply.status, 422, "a digest that does not match the body");
     let empty = app
-        .raw(
-            Method::POST,
-            &format!("/v1/cases/{}/documents", s.case_id),
-            &app.coordinator(),
-            "text/plain",
-            Vec::new(),
-        )
+        .upload_document(s.case_id, "", "text/plain", Vec::new())
         .await;
     assert_eq!(empty.invalid_fields(), vec!["file"]);
-    let listed = app
-        .get(
-            &format!("/v1/cases/{}/documents", s.case_id),
-            &app.coordinator(),
-        )
-        .await
-        .ok(200);
+    let listed = app.case_documents(s.case_id).await;
     assert_eq!(
         listed["items"],
         json!([]),
@@ -503,16 +443,11 @@ async fn multipart_uploads_carry_metadata_as_fields() {
                 .mime_str("application/pdf")
                 .expect("mime"),
         );
-    let mut request = app
-        .client
-        .post(app.url(&format!("/v1/cases/{}/documents", s.case_id)))
-        .multipart(form);
-    if let Auth::Bearer(t) = app.coordinator() {
-        request = request.bearer_auth(t);
-    }
-    let reply = request.send().await.expect("sent");
-    assert_eq!(reply.status(), 201);
-    let doc: serde_json::Value = reply.json().await.expect("json");
+    let documents = format!("/v1/cases/{}/documents", s.case_id);
+    let doc = app
+        .send_multipart(&documents, &app.coordinator(), form)
+        .await
+        .ok(201);
     assert_eq!(doc["title"], "NGS panel");
     assert_eq!(doc["content_type"], "application/pdf");
 
@@ -521,30 +456,12 @@ async fn multipart_uploads_carry_metadata_as_fields() {
         .text("kind", "other")
         .text("title", "scan\u{0}")
         .part("file", reqwest::multipart::Part::bytes(b"x".to_vec()));
-    let mut request = app
-        .client
-        .post(app.url(&format!("/v1/cases/{}/documents", s.case_id)))
-        .multipart(form);
-    if let Auth::Bearer(t) = app.coordinator() {
-        request = request.bearer_auth(t);
-    }
-    let reply = request.send().await.expect("sent");
-    assert_eq!(reply.status(), 400);
-    let problem: serde_json::Value = reply.json().await.expect("json");
-    assert_eq!(problem["errors"][0]["field"], "title", "{problem}");
-    assert_eq!(
-        problem["errors"].as_array().map(Vec::len),
-        Some(1),
-        "{problem}"
-    );
-    let listed = app
-        .get(
-            &format!("/v1/cases/{}/documents", s.case_id),
-            &app.coordinator(),
-        )
-        .await
-        .ok(200);
-    assert_eq!(listed["items"].as_array().map(Vec::len), Some(1));
+    let refused = app
+        .send_multipart(&documents, &app.coordinator(), form)
+        .await;
+    assert_eq!(refused.invalid_fields(), vec!["title"]);
+    let listed = app.case_documents(s.case_id).await;
+    assert_eq!(items(&listed).len(), 1);
 }
 
 #[tokio::test]
@@ -552,13 +469,7 @@ async fn the_records_checklist_follows_the_plan_and_the_files() {
     let app = spawn_app().await;
     let s = app.setup().await;
     let picture = json!({"diagnosis": {"primary_site": "C34.1", "histology": "8140/3"}, "plan": {"systemic_therapy": [{"drugs": ["osimertinib"]}]}});
-    app.put(
-        &format!("/v1/cases/{}/plan", s.case_id),
-        &app.coordinator(),
-        &picture,
-    )
-    .await
-    .ok(201);
+    app.record_plan(s.case_id, &picture).await.ok(201);
     let list = app
         .get(
             &format!("/v1/cases/{}/records-checklist", s.case_id),
@@ -571,10 +482,9 @@ async fn the_records_checklist_follows_the_plan_and_the_files() {
         json!(["pathology_report", "imaging_report", "biomarker_report"])
     );
     for kind in ["pathology_report", "imaging_report", "biomarker_report"] {
-        app.raw(
-            Method::POST,
-            &format!("/v1/cases/{}/documents?kind={kind}", s.case_id),
-            &app.coordinator(),
+        app.upload_document(
+            s.case_id,
+            &format!("kind={kind}"),
             "text/plain",
             kind.as_bytes().to_vec(),
         )
@@ -607,7 +517,7 @@ async fn case_lists_filter_and_page() {
         .get("/v1/cases?next_step_before=2026-12-02", &app.coordinator())
         .await
         .ok(200);
-    assert_eq!(soon["items"].as_array().expect("items").len(), 3);
+    assert_eq!(items(&soon).len(), 3);
     let page = app
         .get("/v1/cases?limit=3", &app.coordinator())
         .await
@@ -620,7 +530,7 @@ async fn case_lists_filter_and_page() {
         )
         .await
         .ok(200);
-    assert_eq!(rest["items"].as_array().expect("items").len(), 1);
+    assert_eq!(items(&rest).len(), 1);
     // A cursor is bound to its filters.
     app.get(
         &format!("/v1/cases?limit=3&status=intake&cursor={cursor}"),
@@ -637,22 +547,10 @@ async fn case_lists_filter_and_page() {
 async fn erasing_a_patient_leaves_a_tombstone_and_the_audit_trail() {
     let app = spawn_app().await;
     let s = app.setup().await;
-    app.put(
-        &format!("/v1/cases/{}/plan", s.case_id),
-        &app.coordinator(),
-        &example_picture(),
-    )
-    .await
-    .ok(201);
-    app.raw(
-        Method::POST,
-        &format!("/v1/cases/{}/documents?kind=other", s.case_id),
-        &app.coordinator(),
-        "text/plain",
-        b"notes".to_vec(),
-    )
-    .await
-    .ok(201);
+    app.record_plan(s.case_id, &example_picture()).await.ok(201);
+    app.upload_document(s.case_id, "kind=other", "text/plain", b"notes".to_vec())
+        .await
+        .ok(201);
     app.delete(
         &format!("/v1/patients/{}", s.patient_id),
         &app.coordinator(),
@@ -677,32 +575,12 @@ async fn erasing_a_patient_leaves_a_tombstone_and_the_audit_trail() {
     app.get(&format!("/v1/cases/{}", s.case_id), &app.coordinator())
         .await
         .problem(404, "not-found");
-    let mut conn = app.sql().await;
-    #[derive(diesel::QueryableByName)]
-    struct Count {
-        #[diesel(sql_type = diesel::sql_types::BigInt)]
-        n: i64,
-    }
-    let count = |sql: &'static str| diesel::sql_query(sql);
-    let blobs: Count = diesel_async::RunQueryDsl::get_result(
-        count("SELECT count(*) AS n FROM document_blobs"),
-        &mut conn,
-    )
-    .await
-    .expect("count");
-    let plans: Count = diesel_async::RunQueryDsl::get_result(
-        count("SELECT count(*) AS n FROM plan_versions"),
-        &mut conn,
-    )
-    .await
-    .expect("count");
-    let audits: Count = diesel_async::RunQueryDsl::get_result(
-        count("SELECT count(*) AS n FROM audit_events WHERE action = 'patient.erase'"),
-        &mut conn,
-    )
-    .await
-    .expect("count");
-    assert_eq!((blobs.n, plans.n, audits.n), (0, 0, 1));
+    let blobs = app.scalar("SELECT count(*) AS n FROM document_blobs").await;
+    let plans = app.scalar("SELECT count(*) AS n FROM plan_versions").await;
+    let audits = app
+        .scalar("SELECT count(*) AS n FROM audit_events WHERE action = 'patient.erase'")
+        .await;
+    assert_eq!((blobs, plans, audits), (0, 0, 1));
 }
 
 #[tokio::test]

@@ -2,60 +2,22 @@
 //! acknowledged opinion is lost, and none is half-written (every opinion has its assessment,
 //! audit row and outbox event, because they commit in one transaction).
 
-use std::process::{Child, Command, Stdio};
+use std::process::Child;
 use std::time::Duration;
 
 use concord::auth::Role;
 use concord::auth::jwt::JwtVerifier;
-use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use diesel_async::{AsyncConnection, AsyncPgConnection};
 use serde_json::{Value, json};
 
 use crate::helpers::*;
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .expect("bind")
-        .local_addr()
-        .expect("addr")
-        .port()
-}
-
 fn start(database_url: &str, port: u16) -> Child {
-    Command::new(env!("CARGO_BIN_EXE_concord"))
-        .arg("serve")
-        .env("DATABASE_URL", database_url)
-        .env("BIND", format!("127.0.0.1:{port}"))
-        .env("JWT_SECRET", JWT_SECRET)
-        .env("RUST_LOG", "error")
+    serve_command(database_url, port)
         .env("WEBHOOK_DELIVERY", "false")
         .env("RATE_LIMIT_PER_SUBJECT_PER_MINUTE", "100000")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
         .spawn()
         .expect("the concord binary starts")
-}
-
-async fn wait_ready(client: &reqwest::Client, base: &str) {
-    for _ in 0..200 {
-        if let Ok(r) = client.get(format!("{base}/readyz")).send().await
-            && r.status() == 200
-        {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("the server did not become ready at {base}");
-}
-
-#[derive(diesel::QueryableByName)]
-struct Count {
-    #[diesel(sql_type = diesel::sql_types::BigInt)]
-    n: i64,
-}
-
-async fn scalar(conn: &mut AsyncPgConnection, sql: &str) -> i64 {
-    let row: Count = diesel::sql_query(sql).get_result(conn).await.expect(sql);
-    row.n
 }
 
 #[tokio::test]
@@ -65,7 +27,7 @@ async fn killing_the_server_mid_burst_loses_no_acknowledged_opinion() {
     let base = format!("http://127.0.0.1:{port}");
     let client = reqwest::Client::new();
     let mut server = start(&db.url, port);
-    wait_ready(&client, &base).await;
+    wait_ready(port).await;
 
     let mut conn = AsyncPgConnection::establish(&db.url)
         .await
@@ -118,8 +80,7 @@ async fn killing_the_server_mid_burst_loses_no_acknowledged_opinion() {
     assert_eq!(plan.status(), 201);
 
     // A burst of 16 concurrent writers; the server is killed after 40 acknowledgements.
-    let mut picture = example_picture();
-    picture["plan"]["systemic_therapy"] = json!([{"regimen": "CAPOX"}]);
+    let picture = capox();
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<Option<String>>();
     let mut writers = Vec::new();
     for _ in 0..16 {
@@ -163,7 +124,7 @@ async fn killing_the_server_mid_burst_loses_no_acknowledged_opinion() {
     );
 
     let mut restarted = start(&db.url, port);
-    wait_ready(&client, &base).await;
+    wait_ready(port).await;
     for id in &acknowledged {
         let reply = client
             .get(format!("{base}/v1/second-opinions/{id}"))

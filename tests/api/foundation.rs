@@ -23,39 +23,27 @@ async fn healthz_and_readyz_answer_ok_with_a_request_id() {
     );
 }
 
+/// An anonymous GET that brings its own request id, as a caller's tracing would.
+async fn get_with_request_id(app: &TestApp, path: &str, request_id: &str) -> Reply {
+    app.send(
+        Method::GET,
+        path,
+        &Auth::None,
+        None,
+        &[("x-request-id", request_id)],
+    )
+    .await
+}
+
 #[tokio::test]
 async fn a_sane_request_id_is_kept_and_an_insane_one_replaced() {
     let app = spawn_app().await;
-    let kept = app
-        .send(
-            Method::GET,
-            "/healthz",
-            &Auth::None,
-            None,
-            &[("x-request-id", "crm-42.abc")],
-        )
-        .await;
+    let kept = get_with_request_id(&app, "/healthz", "crm-42.abc").await;
     assert_eq!(kept.header("x-request-id").as_deref(), Some("crm-42.abc"));
-    let replaced = app
-        .send(
-            Method::GET,
-            "/healthz",
-            &Auth::None,
-            None,
-            &[("x-request-id", "<script>")],
-        )
-        .await;
+    let replaced = get_with_request_id(&app, "/healthz", "<script>").await;
     assert_ne!(replaced.header("x-request-id").as_deref(), Some("<script>"));
     // Errors carry the same id in the body.
-    let error = app
-        .send(
-            Method::GET,
-            "/nowhere",
-            &Auth::None,
-            None,
-            &[("x-request-id", "trace-7")],
-        )
-        .await;
+    let error = get_with_request_id(&app, "/nowhere", "trace-7").await;
     assert_eq!(error.problem(404, "not-found")["request_id"], "trace-7");
 }
 
@@ -281,18 +269,16 @@ async fn unknown_and_invalid_fields_are_all_named() {
         .post("/v1/discordance/classify", &app.coordinator(), &body)
         .await
         .invalid_fields();
-    for field in [
-        "current.surprise",
-        "current.diagnosis.grade",
-        "opinion.plan.radiotherapy.fractions",
-        "opinion.plan.intent",
-        "context.as_of",
-    ] {
-        assert!(
-            fields.contains(&field.to_string()),
-            "{field} not in {fields:?}"
-        );
-    }
+    assert_names_all(
+        &fields,
+        &[
+            "current.surprise",
+            "current.diagnosis.grade",
+            "opinion.plan.radiotherapy.fractions",
+            "opinion.plan.intent",
+            "context.as_of",
+        ],
+    );
 }
 
 #[tokio::test]

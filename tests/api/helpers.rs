@@ -6,6 +6,7 @@
 
 use std::collections::HashMap;
 use std::net::TcpListener;
+use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -13,7 +14,8 @@ use concord::auth::Role;
 use concord::config::Config;
 use concord::db::local::{self, Server};
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
-use reqwest::{Method, StatusCode};
+use reqwest::multipart::Form;
+use reqwest::{Method, RequestBuilder, StatusCode};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 use tokio::sync::OnceCell;
@@ -301,6 +303,47 @@ pub async fn start_server(database_url: &str, overrides: &[(&str, &str)]) -> Tes
     }
 }
 
+/// A free loopback port, for a server a test runs as a child process.
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .expect("bind")
+        .local_addr()
+        .expect("addr")
+        .port()
+}
+
+/// `concord serve` of the real binary on `port`, quiet; a test adds the settings it is about.
+/// A child process, unlike `start_server`, can be killed -9 and has a log of its own.
+pub fn serve_command(database_url: &str, port: u16) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_concord"));
+    command
+        .arg("serve")
+        .env("DATABASE_URL", database_url)
+        .env("BIND", format!("127.0.0.1:{port}"))
+        .env("JWT_SECRET", JWT_SECRET)
+        .env("RUST_LOG", "error")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+    command
+}
+
+/// Waits until the server on `port` answers /readyz: it migrates the database first.
+pub async fn wait_ready(port: u16) {
+    let client = reqwest::Client::new();
+    for _ in 0..200 {
+        if let Ok(r) = client
+            .get(format!("http://127.0.0.1:{port}/readyz"))
+            .send()
+            .await
+            && r.status() == 200
+        {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("the server on port {port} did not become ready");
+}
+
 /// A response read whole.
 #[derive(Debug)]
 pub struct Reply {
@@ -310,6 +353,16 @@ pub struct Reply {
 }
 
 impl Reply {
+    /// Sends `request` and reads the response whole.
+    pub async fn read(request: RequestBuilder) -> Reply {
+        let response = request.send().await.expect("request sent");
+        Reply {
+            status: response.status(),
+            headers: response.headers().clone(),
+            bytes: response.bytes().await.expect("body").to_vec(),
+        }
+    }
+
     pub fn json(&self) -> Value {
         serde_json::from_slice(&self.bytes)
             .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&self.bytes)))
@@ -330,6 +383,11 @@ impl Reply {
         self.header("content-type").unwrap_or_default()
     }
 
+    /// Whether the body is declared problem+json, as every error answer must be.
+    pub fn is_problem(&self) -> bool {
+        self.content_type().starts_with("application/problem+json")
+    }
+
     /// Asserts a problem+json body of `status` whose `type` ends with `slug`, and returns it.
     #[track_caller]
     pub fn problem(&self, status: u16, slug: &str) -> Value {
@@ -340,7 +398,7 @@ impl Reply {
             self.text()
         );
         assert!(
-            self.content_type().starts_with("application/problem+json"),
+            self.is_problem(),
             "content type {} for {}",
             self.content_type(),
             self.text()
@@ -402,6 +460,17 @@ pub enum Auth {
     ApiKeyHeader(String),
 }
 
+impl Auth {
+    /// Puts the credential on `request` where the service looks for it.
+    pub fn apply(&self, request: RequestBuilder) -> RequestBuilder {
+        match self {
+            Auth::None => request,
+            Auth::Bearer(t) => request.bearer_auth(t),
+            Auth::ApiKeyHeader(k) => request.header("X-API-Key", k),
+        }
+    }
+}
+
 impl TestApp {
     pub fn token(&self, role: Role, subject: &str) -> Auth {
         self.token_for(role, subject, self.org_id)
@@ -433,6 +502,12 @@ impl TestApp {
         format!("{}{path}", self.address)
     }
 
+    /// A request to `path` carrying `auth`; `send`, `raw` and `send_multipart` start here, and a
+    /// test that needs a body none of them builds adds it and hands the builder to `Reply::read`.
+    pub fn request(&self, method: Method, path: &str, auth: &Auth) -> RequestBuilder {
+        auth.apply(self.client.request(method, self.url(path)))
+    }
+
     pub async fn send(
         &self,
         method: Method,
@@ -441,12 +516,7 @@ impl TestApp {
         body: Option<&Value>,
         headers: &[(&str, &str)],
     ) -> Reply {
-        let mut request = self.client.request(method, self.url(path));
-        request = match auth {
-            Auth::None => request,
-            Auth::Bearer(t) => request.bearer_auth(t),
-            Auth::ApiKeyHeader(k) => request.header("X-API-Key", k),
-        };
+        let mut request = self.request(method, path, auth);
         for (k, v) in headers {
             request = request.header(*k, *v);
         }
@@ -455,12 +525,7 @@ impl TestApp {
                 .header("content-type", "application/json")
                 .body(serde_json::to_vec(body).expect("json"));
         }
-        let response = request.send().await.expect("request sent");
-        Reply {
-            status: response.status(),
-            headers: response.headers().clone(),
-            bytes: response.bytes().await.expect("body").to_vec(),
-        }
+        Reply::read(request).await
     }
 
     pub async fn get(&self, path: &str, auth: &Auth) -> Reply {
@@ -483,6 +548,7 @@ impl TestApp {
         self.send(Method::DELETE, path, auth, None, &[]).await
     }
 
+    /// `body` sent as it is, under `content_type`: uploads, and bodies that are not JSON.
     pub async fn raw(
         &self,
         method: Method,
@@ -491,22 +557,16 @@ impl TestApp {
         content_type: &str,
         body: Vec<u8>,
     ) -> Reply {
-        let mut request = self
-            .client
-            .request(method, self.url(path))
+        let request = self
+            .request(method, path, auth)
             .header("content-type", content_type)
             .body(body);
-        request = match auth {
-            Auth::None => request,
-            Auth::Bearer(t) => request.bearer_auth(t),
-            Auth::ApiKeyHeader(k) => request.header("X-API-Key", k),
-        };
-        let response = request.send().await.expect("request sent");
-        Reply {
-            status: response.status(),
-            headers: response.headers().clone(),
-            bytes: response.bytes().await.expect("body").to_vec(),
-        }
+        Reply::read(request).await
+    }
+
+    /// A multipart/form-data POST, as a browser uploads a file with its fields.
+    pub async fn send_multipart(&self, path: &str, auth: &Auth, form: Form) -> Reply {
+        Reply::read(self.request(Method::POST, path, auth).multipart(form)).await
     }
 
     /// A direct connection to this test's database (for checks the API does not expose).
@@ -514,6 +574,11 @@ impl TestApp {
         AsyncPgConnection::establish(&self.db_url)
             .await
             .expect("connect")
+    }
+
+    /// A number `sql` computes as `n` in this test's database, for what the API does not show.
+    pub async fn scalar(&self, sql: &str) -> i64 {
+        scalar(&mut self.sql().await, sql).await
     }
 
     /// Another navigator (tenant) in the same database.
@@ -566,6 +631,30 @@ pub fn example_picture() -> Value {
     })
 }
 
+/// The example picture with CAPOX for FOLFOX: as an opinion, it refines the example plan.
+pub fn capox() -> Value {
+    let mut picture = example_picture();
+    picture["plan"]["systemic_therapy"] = json!([{"regimen": "CAPOX"}]);
+    picture
+}
+
+/// The `items` of a list page.
+#[track_caller]
+pub fn items(page: &Value) -> &[Value] {
+    page["items"].as_array().expect("items")
+}
+
+/// Asserts each of `expected` is among the named `fields`; others may be named too.
+#[track_caller]
+pub fn assert_names_all(fields: &[String], expected: &[&str]) {
+    for field in expected {
+        assert!(
+            fields.iter().any(|f| f == field),
+            "{field} not in {fields:?}"
+        );
+    }
+}
+
 /// A navigator with a partner hospital, its API key, a patient and a case: the usual start.
 pub struct Setup {
     pub partner_id: Uuid,
@@ -585,18 +674,22 @@ impl TestApp {
             .await
             .ok(201);
         let partner_id: Uuid = partner["id"].as_str().expect("id").parse().expect("uuid");
-        let key = self
-            .post(
-                &format!("/v1/organizations/{partner_id}/api-keys"),
-                &self.admin(),
-                &json!({"name": "production"}),
-            )
-            .await
-            .ok(201);
+        let key = self.issue_api_key(partner_id, "production").await;
         (
             partner_id,
             Auth::Bearer(key["key"].as_str().expect("key").to_string()),
         )
+    }
+
+    /// A new API key for the partner, as the admin issues it: the only answer that shows `key`.
+    pub async fn issue_api_key(&self, partner_id: Uuid, name: &str) -> Value {
+        self.post(
+            &format!("/v1/organizations/{partner_id}/api-keys"),
+            &self.admin(),
+            &json!({"name": name}),
+        )
+        .await
+        .ok(201)
     }
 
     pub async fn create_patient(&self, login_sub: Option<&str>) -> Uuid {
@@ -646,6 +739,113 @@ impl TestApp {
             .ok(201);
         referral["id"].as_str().expect("id").parse().expect("uuid")
     }
+}
+
+/// Steps of the case workflow many tests take, as the coordinator unless a caller is passed.
+/// Writes return the reply for the test to judge; reads assert only that they succeeded.
+impl TestApp {
+    /// Records `picture` as the case's plan: 201 for its first version, 200 after.
+    pub async fn record_plan(&self, case_id: Uuid, picture: &Value) -> Reply {
+        self.put(
+            &format!("/v1/cases/{case_id}/plan"),
+            &self.coordinator(),
+            picture,
+        )
+        .await
+    }
+
+    /// Where the case stands in its workflow.
+    pub async fn case_status(&self, case_id: Uuid) -> Value {
+        self.get(&format!("/v1/cases/{case_id}"), &self.coordinator())
+            .await
+            .ok(200)["status"]
+            .clone()
+    }
+
+    /// The case's second opinions, each with its current assessment.
+    pub async fn second_opinions(&self, case_id: Uuid) -> Value {
+        self.get(
+            &format!("/v1/cases/{case_id}/second-opinions"),
+            &self.coordinator(),
+        )
+        .await
+        .ok(200)
+    }
+
+    /// Uploads `bytes` as a document of the case, its metadata (`kind=...`) in `query`.
+    pub async fn upload_document(
+        &self,
+        case_id: Uuid,
+        query: &str,
+        content_type: &str,
+        bytes: Vec<u8>,
+    ) -> Reply {
+        let mut path = format!("/v1/cases/{case_id}/documents");
+        if !query.is_empty() {
+            path = format!("{path}?{query}");
+        }
+        self.raw(
+            Method::POST,
+            &path,
+            &self.coordinator(),
+            content_type,
+            bytes,
+        )
+        .await
+    }
+
+    /// The case's documents.
+    pub async fn case_documents(&self, case_id: Uuid) -> Value {
+        self.get(
+            &format!("/v1/cases/{case_id}/documents"),
+            &self.coordinator(),
+        )
+        .await
+        .ok(200)
+    }
+
+    /// The case's tasks, narrowed by `filter`: more query, such as `status=open`, or "" for all.
+    pub async fn case_tasks(&self, case_id: Uuid, filter: &str) -> Value {
+        let mut path = format!("/v1/tasks?case_id={case_id}");
+        if !filter.is_empty() {
+            path = format!("{path}&{filter}");
+        }
+        self.get(&path, &self.coordinator()).await.ok(200)
+    }
+
+    /// A partner's second opinion on a referral it was sent.
+    pub async fn submit_opinion(&self, referral: Uuid, partner_key: &Auth, body: &Value) -> Reply {
+        self.post(
+            &format!("/v1/referrals/{referral}/second-opinions"),
+            partner_key,
+            body,
+        )
+        .await
+    }
+
+    /// The patient's summary of an assessment, generated and stored.
+    pub async fn generate_summary(&self, assessment: &str, body: &Value) -> Reply {
+        self.post(
+            &format!("/v1/assessments/{assessment}/summaries"),
+            &self.coordinator(),
+            body,
+        )
+        .await
+    }
+}
+
+/// A number `sql` computes as `n`.
+pub async fn scalar(conn: &mut AsyncPgConnection, sql: &str) -> i64 {
+    #[derive(diesel::QueryableByName)]
+    struct Scalar {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+    let row: Scalar = diesel::sql_query(sql)
+        .get_result(conn)
+        .await
+        .unwrap_or_else(|e| panic!("{sql}: {e}"));
+    row.n
 }
 
 pub fn opinion_body(picture: &Value) -> Value {

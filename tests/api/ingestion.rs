@@ -12,45 +12,17 @@ use uuid::Uuid;
 use crate::helpers::*;
 
 async fn count(app: &TestApp, table: &str) -> i64 {
-    #[derive(diesel::QueryableByName)]
-    struct Count {
-        #[diesel(sql_type = diesel::sql_types::BigInt)]
-        n: i64,
-    }
-    let mut conn = app.sql().await;
-    let row: Count = diesel_async::RunQueryDsl::get_result(
-        diesel::sql_query(format!("SELECT count(*) AS n FROM {table}")),
-        &mut conn,
-    )
-    .await
-    .expect("count");
-    row.n
-}
-
-fn capox() -> Value {
-    let mut picture = example_picture();
-    picture["plan"]["systemic_therapy"] = json!([{"regimen": "CAPOX"}]);
-    picture
+    app.scalar(&format!("SELECT count(*) AS n FROM {table}"))
+        .await
 }
 
 #[tokio::test]
 async fn a_partner_opinion_flows_from_referral_to_assessment_tasks_and_override() {
     let app = spawn_app().await;
     let s = app.setup().await;
-    app.put(
-        &format!("/v1/cases/{}/plan", s.case_id),
-        &app.coordinator(),
-        &example_picture(),
-    )
-    .await
-    .ok(201);
+    app.record_plan(s.case_id, &example_picture()).await.ok(201);
     let referral = app.refer(s.case_id, s.partner_id).await;
-    assert_eq!(
-        app.get(&format!("/v1/cases/{}", s.case_id), &app.coordinator())
-            .await
-            .ok(200)["status"],
-        "referred"
-    );
+    assert_eq!(app.case_status(s.case_id).await, "referred");
 
     // The partner's inbox: the minimal packet, never the patient's name.
     let inbox = app.get("/v1/referrals", &s.partner_key).await;
@@ -84,55 +56,35 @@ async fn a_partner_opinion_flows_from_referral_to_assessment_tasks_and_override(
     let body = opinion_body(&capox());
     let raw = serde_json::to_vec(&body).expect("json");
     let key = Uuid::now_v7().to_string();
-    let mut request = app
-        .client
-        .post(app.url(&format!("/v1/referrals/{referral}/second-opinions")))
+    // Sent as bytes we hold, so the stored copy can be compared with exactly these.
+    let submission = app
+        .request(
+            Method::POST,
+            &format!("/v1/referrals/{referral}/second-opinions"),
+            &s.partner_key,
+        )
         .header("content-type", "application/json")
         .header("idempotency-key", &key)
         .body(raw.clone());
-    if let Auth::Bearer(k) = &s.partner_key {
-        request = request.bearer_auth(k);
-    }
-    let reply = request.send().await.expect("sent");
-    assert_eq!(reply.status(), 201);
-    let receipt: Value = reply.json().await.expect("json");
+    let receipt = Reply::read(submission).await.ok(201);
     assert_eq!(receipt["status"], "received");
     let opinion_id = receipt["id"].as_str().expect("id").to_string();
 
     // The coordinator sees the assessment; the case and the referral moved on.
-    let opinions = app
-        .get(
-            &format!("/v1/cases/{}/second-opinions", s.case_id),
-            &app.coordinator(),
-        )
-        .await
-        .ok(200);
+    let opinions = app.second_opinions(s.case_id).await;
     let assessment = &opinions["items"][0]["current_assessment"];
     assert_eq!(assessment["outcome"], "refines");
     assert_eq!(assessment["primary_scenario"], "different_treatment");
     assert_eq!(assessment["plan_version"], 1);
-    assert_eq!(
-        app.get(&format!("/v1/cases/{}", s.case_id), &app.coordinator())
-            .await
-            .ok(200)["status"],
-        "opinion_received"
-    );
+    assert_eq!(app.case_status(s.case_id).await, "opinion_received");
     assert_eq!(
         app.get(&format!("/v1/referrals/{referral}"), &app.coordinator())
             .await
             .ok(200)["status"],
         "answered"
     );
-    let tasks = app
-        .get(
-            &format!("/v1/tasks?case_id={}", s.case_id),
-            &app.coordinator(),
-        )
-        .await
-        .ok(200);
-    let kinds: BTreeSet<String> = tasks["items"]
-        .as_array()
-        .expect("items")
+    let tasks = app.case_tasks(s.case_id, "").await;
+    let kinds: BTreeSet<String> = items(&tasks)
         .iter()
         .map(|t| t["kind"].as_str().expect("kind").to_string())
         .collect();
@@ -184,13 +136,7 @@ async fn a_partner_opinion_flows_from_referral_to_assessment_tasks_and_override(
         overridden["overrides"][0]["reason"],
         "CAPOX and FOLFOX are equivalent for this patient."
     );
-    let open = app
-        .get(
-            &format!("/v1/tasks?case_id={}&status=open", s.case_id),
-            &app.coordinator(),
-        )
-        .await
-        .ok(200);
+    let open = app.case_tasks(s.case_id, "status=open").await;
     assert_eq!(
         open["items"],
         json!([]),
@@ -210,13 +156,7 @@ async fn a_partner_opinion_flows_from_referral_to_assessment_tasks_and_override(
 async fn thirty_two_concurrent_retries_with_one_key_create_one_opinion() {
     let app = spawn_app().await;
     let s = app.setup().await;
-    app.put(
-        &format!("/v1/cases/{}/plan", s.case_id),
-        &app.coordinator(),
-        &example_picture(),
-    )
-    .await
-    .ok(201);
+    app.record_plan(s.case_id, &example_picture()).await.ok(201);
     let referral = app.refer(s.case_id, s.partner_id).await;
     let key = Uuid::now_v7().to_string();
     let body = opinion_body(&capox());
@@ -264,13 +204,18 @@ async fn an_external_id_is_the_same_opinion_or_a_conflict_naming_it() {
     let referral = app.refer(s.case_id, s.partner_id).await;
     let mut body = opinion_body(&capox());
     body["external_id"] = json!("TMC-42");
-    let path = format!("/v1/referrals/{referral}/second-opinions");
-    let first = app.post(&path, &s.partner_key, &body).await.ok(201);
-    let again = app.post(&path, &s.partner_key, &body).await.ok(200);
+    let first = app
+        .submit_opinion(referral, &s.partner_key, &body)
+        .await
+        .ok(201);
+    let again = app
+        .submit_opinion(referral, &s.partner_key, &body)
+        .await
+        .ok(200);
     assert_eq!(again["id"], first["id"]);
     body["narrative"] = json!("A different text.");
     let conflict = app
-        .post(&path, &s.partner_key, &body)
+        .submit_opinion(referral, &s.partner_key, &body)
         .await
         .problem(409, "duplicate-external-id");
     assert_eq!(conflict["existing_id"], first["id"]);
@@ -281,13 +226,7 @@ async fn an_external_id_is_the_same_opinion_or_a_conflict_naming_it() {
 async fn closed_referrals_refuse_submissions_and_answered_ones_take_amendments() {
     let app = spawn_app().await;
     let s = app.setup().await;
-    app.put(
-        &format!("/v1/cases/{}/plan", s.case_id),
-        &app.coordinator(),
-        &example_picture(),
-    )
-    .await
-    .ok(201);
+    app.record_plan(s.case_id, &example_picture()).await.ok(201);
     let declined = app.refer(s.case_id, s.partner_id).await;
     app.post(
         &format!("/v1/referrals/{declined}/decline"),
@@ -296,26 +235,24 @@ async fn closed_referrals_refuse_submissions_and_answered_ones_take_amendments()
     )
     .await
     .ok(200);
-    app.post(
-        &format!("/v1/referrals/{declined}/second-opinions"),
-        &s.partner_key,
-        &opinion_body(&capox()),
-    )
-    .await
-    .problem(409, "referral-closed");
+    app.submit_opinion(declined, &s.partner_key, &opinion_body(&capox()))
+        .await
+        .problem(409, "referral-closed");
 
     let referral = app.refer(s.case_id, s.partner_id).await;
-    let path = format!("/v1/referrals/{referral}/second-opinions");
     let first = app
-        .post(&path, &s.partner_key, &opinion_body(&capox()))
+        .submit_opinion(referral, &s.partner_key, &opinion_body(&capox()))
         .await
         .ok(201);
-    app.post(&path, &s.partner_key, &opinion_body(&example_picture()))
+    app.submit_opinion(referral, &s.partner_key, &opinion_body(&example_picture()))
         .await
         .problem(409, "referral-closed");
     let mut amendment = opinion_body(&example_picture());
     amendment["supersedes"] = first["id"].clone();
-    let amended = app.post(&path, &s.partner_key, &amendment).await.ok(201);
+    let amended = app
+        .submit_opinion(referral, &s.partner_key, &amendment)
+        .await
+        .ok(201);
     let old = app
         .get(
             &format!("/v1/second-opinions/{}", first["id"].as_str().expect("id")),
@@ -337,13 +274,7 @@ async fn closed_referrals_refuse_submissions_and_answered_ones_take_amendments()
     assert_eq!(new["supersedes"], first["id"]);
     assert_eq!(new["current_assessment"]["outcome"], "confirms");
     // The amendment confirms the plan: the first opinion's open work is cancelled.
-    let open = app
-        .get(
-            &format!("/v1/tasks?case_id={}&status=open", s.case_id),
-            &app.coordinator(),
-        )
-        .await
-        .ok(200);
+    let open = app.case_tasks(s.case_id, "status=open").await;
     assert_eq!(open["items"], json!([]));
 }
 
@@ -355,22 +286,19 @@ async fn a_malformed_submission_is_a_400_that_stores_nothing() {
     let bad = json!({"reviewer": {"specialty": "x"}, "picture": {"diagnosis": {"histology": "81403", "grade": 0},
         "plan": {"clinical_trials": [{"registry_id": "NCT1"}]}}, "patient_name": "leak"});
     let fields = app
-        .post(
-            &format!("/v1/referrals/{referral}/second-opinions"),
-            &s.partner_key,
-            &bad,
-        )
+        .submit_opinion(referral, &s.partner_key, &bad)
         .await
         .invalid_fields();
-    for f in [
-        "reviewer.name",
-        "picture.diagnosis.histology",
-        "picture.diagnosis.grade",
-        "picture.plan.clinical_trials.0.registry_id",
-        "patient_name",
-    ] {
-        assert!(fields.contains(&f.to_string()), "{f} in {fields:?}");
-    }
+    assert_names_all(
+        &fields,
+        &[
+            "reviewer.name",
+            "picture.diagnosis.histology",
+            "picture.diagnosis.grade",
+            "picture.plan.clinical_trials.0.registry_id",
+            "patient_name",
+        ],
+    );
     assert_eq!(count(&app, "second_opinions").await, 0);
     assert_eq!(
         app.get(&format!("/v1/referrals/{referral}"), &app.coordinator())
@@ -393,13 +321,7 @@ async fn an_opinion_waits_for_the_plan_and_every_new_version_reassesses() {
         .await
         .ok(201);
     let opinion = entered["id"].as_str().expect("id").to_string();
-    let listed = app
-        .get(
-            &format!("/v1/cases/{}/second-opinions", s.case_id),
-            &app.coordinator(),
-        )
-        .await
-        .ok(200);
+    let listed = app.second_opinions(s.case_id).await;
     assert!(listed["items"][0]["current_assessment"].is_null());
     app.post(
         &format!("/v1/second-opinions/{opinion}/assessments"),
@@ -409,13 +331,7 @@ async fn an_opinion_waits_for_the_plan_and_every_new_version_reassesses() {
     .await
     .problem(409, "conflict");
 
-    app.put(
-        &format!("/v1/cases/{}/plan", s.case_id),
-        &app.coordinator(),
-        &example_picture(),
-    )
-    .await
-    .ok(201);
+    app.record_plan(s.case_id, &example_picture()).await.ok(201);
     let first = app
         .get(
             &format!("/v1/second-opinions/{opinion}/assessments"),
@@ -423,16 +339,10 @@ async fn an_opinion_waits_for_the_plan_and_every_new_version_reassesses() {
         )
         .await
         .ok(200);
-    assert_eq!(first["items"].as_array().expect("items").len(), 1);
+    assert_eq!(items(&first).len(), 1);
     assert_eq!(first["items"][0]["outcome"], "refines");
 
-    app.put(
-        &format!("/v1/cases/{}/plan", s.case_id),
-        &app.coordinator(),
-        &capox(),
-    )
-    .await
-    .ok(200);
+    app.record_plan(s.case_id, &capox()).await.ok(200);
     let second = app
         .get(
             &format!("/v1/second-opinions/{opinion}/assessments"),
@@ -440,7 +350,7 @@ async fn an_opinion_waits_for_the_plan_and_every_new_version_reassesses() {
         )
         .await
         .ok(200);
-    let items = second["items"].as_array().expect("items");
+    let items = items(&second);
     assert_eq!(items.len(), 2);
     assert_eq!(
         (
@@ -481,13 +391,9 @@ async fn partners_reach_only_their_own_referrals() {
     app.get(&format!("/v1/referrals/{referral}"), &other_key)
         .await
         .problem(404, "not-found");
-    app.post(
-        &format!("/v1/referrals/{referral}/second-opinions"),
-        &other_key,
-        &opinion_body(&capox()),
-    )
-    .await
-    .problem(404, "not-found");
+    app.submit_opinion(referral, &other_key, &opinion_body(&capox()))
+        .await
+        .problem(404, "not-found");
     app.get(&format!("/v1/cases/{}", s.case_id), &s.partner_key)
         .await
         .problem(403, "forbidden");
@@ -536,28 +442,12 @@ async fn every_worked_example_ingested_the_partner_way_gives_its_expected_assess
             .expect("id")
             .parse()
             .expect("uuid");
-        app.put(
-            &format!("/v1/cases/{case_id}/plan"),
-            &app.coordinator(),
-            &input["current"],
-        )
-        .await
-        .ok(201);
+        app.record_plan(case_id, &input["current"]).await.ok(201);
         let referral = app.refer(case_id, partner_id).await;
-        app.post(
-            &format!("/v1/referrals/{referral}/second-opinions"),
-            &key,
-            &opinion_body(&input["opinion"]),
-        )
-        .await
-        .ok(201);
-        let opinions = app
-            .get(
-                &format!("/v1/cases/{case_id}/second-opinions"),
-                &app.coordinator(),
-            )
+        app.submit_opinion(referral, &key, &opinion_body(&input["opinion"]))
             .await
-            .ok(200);
+            .ok(201);
+        let opinions = app.second_opinions(case_id).await;
         let a = &opinions["items"][0]["current_assessment"];
         let expected = &case["expected"];
         assert_eq!(a["outcome"], expected["outcome"], "{name}");

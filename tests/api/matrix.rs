@@ -82,22 +82,8 @@ async fn world(app: &TestApp, other_org: Uuid) -> World {
     let webhook = app.post("/v1/webhooks", &admin, &json!({"url": "https://crm.example/hooks", "events": ["case.created", "task.created"]})).await.ok(201);
     let (partner, partner_key) = app.create_partner("Matrix Hospital").await;
     let (_, other_partner_key) = app.create_partner("Other Hospital").await;
-    let spare_key = app
-        .post(
-            &format!("/v1/organizations/{partner}/api-keys"),
-            &admin,
-            &json!({"name": "spare"}),
-        )
-        .await
-        .ok(201);
-    let revoked = app
-        .post(
-            &format!("/v1/organizations/{partner}/api-keys"),
-            &admin,
-            &json!({"name": "revoked"}),
-        )
-        .await
-        .ok(201);
+    let spare_key = app.issue_api_key(partner, "spare").await;
+    let revoked = app.issue_api_key(partner, "revoked").await;
     app.delete(
         &format!("/v1/organizations/{partner}/api-keys/{}", id_of(&revoked)),
         &admin,
@@ -110,18 +96,11 @@ async fn world(app: &TestApp, other_org: Uuid) -> World {
     let patient = app.create_patient(Some(&own_login)).await;
     app.create_patient(Some(&other_login)).await;
     let case = app.create_case(patient, &json!({})).await;
-    app.put(
-        &format!("/v1/cases/{case}/plan"),
-        &coord,
-        &example_picture(),
-    )
-    .await
-    .ok(201);
+    app.record_plan(case, &example_picture()).await.ok(201);
     let doc = app
-        .raw(
-            Method::POST,
-            &format!("/v1/cases/{case}/documents?kind=pathology_report"),
-            &coord,
+        .upload_document(
+            case,
+            "kind=pathology_report",
             "text/plain",
             b"biopsy".to_vec(),
         )
@@ -137,14 +116,8 @@ async fn world(app: &TestApp, other_org: Uuid) -> World {
         .ok(201);
     let referral = app.refer(case, partner).await;
     let open_referral = app.refer(case, partner).await;
-    let mut capox = example_picture();
-    capox["plan"]["systemic_therapy"] = json!([{"regimen": "CAPOX"}]);
     let opinion = app
-        .post(
-            &format!("/v1/referrals/{referral}/second-opinions"),
-            &partner_key,
-            &opinion_body(&capox),
-        )
+        .submit_opinion(referral, &partner_key, &opinion_body(&capox()))
         .await
         .ok(201);
     let assessments = app
@@ -155,17 +128,10 @@ async fn world(app: &TestApp, other_org: Uuid) -> World {
         .await
         .ok(200);
     let assessment = id_of(&assessments["items"][0]);
-    let tasks = app
-        .get(&format!("/v1/tasks?case_id={case}"), &coord)
-        .await
-        .ok(200);
+    let tasks = app.case_tasks(case, "").await;
     let task = id_of(&tasks["items"][0]);
     let summary = app
-        .post(
-            &format!("/v1/assessments/{assessment}/summaries"),
-            &coord,
-            &json!({"language": "en"}),
-        )
+        .generate_summary(&assessment, &json!({"language": "en"}))
         .await
         .ok(201);
     let link = app

@@ -2,7 +2,6 @@
 //! determinism, content negotiation, share links (expiry, revocation, nothing else reachable,
 //! audit, event, never logged) and conversations with their follow-up work.
 
-use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use reqwest::Method;
@@ -139,30 +138,12 @@ async fn unsupported_types_are_406_and_languages_422() {
 /// A case with a plan, a partner's opinion (CAPOX against FOLFOX) and its assessment.
 async fn assessed(app: &TestApp) -> (Setup, String) {
     let s = app.setup().await;
-    app.put(
-        &format!("/v1/cases/{}/plan", s.case_id),
-        &app.coordinator(),
-        &example_picture(),
-    )
-    .await
-    .ok(201);
+    app.record_plan(s.case_id, &example_picture()).await.ok(201);
     let referral = app.refer(s.case_id, s.partner_id).await;
-    let mut picture = example_picture();
-    picture["plan"]["systemic_therapy"] = json!([{"regimen": "CAPOX"}]);
-    app.post(
-        &format!("/v1/referrals/{referral}/second-opinions"),
-        &s.partner_key,
-        &opinion_body(&picture),
-    )
-    .await
-    .ok(201);
-    let opinions = app
-        .get(
-            &format!("/v1/cases/{}/second-opinions", s.case_id),
-            &app.coordinator(),
-        )
+    app.submit_opinion(referral, &s.partner_key, &opinion_body(&capox()))
         .await
-        .ok(200);
+        .ok(201);
+    let opinions = app.second_opinions(s.case_id).await;
     let assessment = opinions["items"][0]["current_assessment"]["id"]
         .as_str()
         .expect("assessment")
@@ -175,21 +156,10 @@ async fn stored_summaries_name_their_assessment_and_regenerate_alike() {
     let app = spawn_app().await;
     let (s, assessment) = assessed(&app).await;
     let first = app
-        .post(
-            &format!("/v1/assessments/{assessment}/summaries"),
-            &app.coordinator(),
-            &json!({"language": "en"}),
-        )
+        .generate_summary(&assessment, &json!({"language": "en"}))
         .await
         .ok(201);
-    let second = app
-        .post(
-            &format!("/v1/assessments/{assessment}/summaries"),
-            &app.coordinator(),
-            &json!({}),
-        )
-        .await
-        .ok(201);
+    let second = app.generate_summary(&assessment, &json!({})).await.ok(201);
     assert_eq!(first["assessment_id"], assessment);
     assert_eq!(first["plan_version"], 1);
     assert!(
@@ -246,12 +216,7 @@ async fn stored_summaries_name_their_assessment_and_regenerate_alike() {
         )
         .await;
     assert_eq!(pdf_pages(&pdf.bytes), 1);
-    assert_eq!(
-        app.get(&format!("/v1/cases/{}", s.case_id), &app.coordinator())
-            .await
-            .ok(200)["status"],
-        "summary_ready"
-    );
+    assert_eq!(app.case_status(s.case_id).await, "summary_ready");
     // The patient reads their summary; a stranger does not learn it exists.
     assert_eq!(
         app.get(
@@ -268,13 +233,9 @@ async fn stored_summaries_name_their_assessment_and_regenerate_alike() {
     )
     .await
     .problem(404, "not-found");
-    app.post(
-        &format!("/v1/assessments/{assessment}/summaries"),
-        &app.coordinator(),
-        &json!({"language": "de"}),
-    )
-    .await
-    .problem(422, "unsupported-language");
+    app.generate_summary(&assessment, &json!({"language": "de"}))
+        .await
+        .problem(422, "unsupported-language");
 }
 
 async fn share(app: &TestApp, summary: &str, days: i64) -> (String, String) {
@@ -299,11 +260,7 @@ async fn a_share_link_opens_without_credentials_until_revoked_or_expired() {
     let app = spawn_app().await;
     let (s, assessment) = assessed(&app).await;
     let summary = app
-        .post(
-            &format!("/v1/assessments/{assessment}/summaries"),
-            &app.coordinator(),
-            &json!({"language": "en"}),
-        )
+        .generate_summary(&assessment, &json!({"language": "en"}))
         .await
         .ok(201);
     let summary_id = summary["id"].as_str().expect("id");
@@ -381,13 +338,8 @@ async fn a_share_link_opens_without_credentials_until_revoked_or_expired() {
         .get("/v1/events?type=share_link.opened", &app.admin())
         .await
         .ok(200);
-    assert_eq!(events["items"].as_array().expect("items").len(), 2);
-    assert_eq!(
-        app.get(&format!("/v1/cases/{}", s.case_id), &app.coordinator())
-            .await
-            .ok(200)["status"],
-        "shared_with_oncologist"
-    );
+    assert_eq!(items(&events).len(), 2);
+    assert_eq!(app.case_status(s.case_id).await, "shared_with_oncologist");
 
     assert_eq!(
         app.delete(&format!("/v1/share-links/{link_id}"), &app.coordinator())
@@ -423,21 +375,12 @@ async fn a_share_link_opens_without_credentials_until_revoked_or_expired() {
 #[tokio::test]
 async fn share_link_tokens_never_reach_the_logs() {
     let db = test_database().await;
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .expect("bind")
-        .local_addr()
-        .expect("addr")
-        .port();
+    let port = free_port();
     let log = std::env::temp_dir().join(format!("concord-log-{}.txt", uuid::Uuid::now_v7()));
-    let mut server = Command::new(env!("CARGO_BIN_EXE_concord"))
-        .arg("serve")
-        .env("DATABASE_URL", &db.url)
-        .env("BIND", format!("127.0.0.1:{port}"))
-        .env("JWT_SECRET", JWT_SECRET)
+    let mut server = serve_command(&db.url, port)
         .env("RUST_LOG", "trace")
         .env("LOG_FORMAT", "json")
         .env("WEBHOOK_DELIVERY", "false")
-        .stdout(Stdio::null())
         .stderr(std::fs::File::create(&log).expect("log file"))
         .spawn()
         .expect("start");
@@ -451,27 +394,13 @@ async fn share_link_tokens_never_reach_the_logs() {
     app.org_id = org;
     let (_, assessment) = assessed(&app).await;
     let summary = app
-        .post(
-            &format!("/v1/assessments/{assessment}/summaries"),
-            &app.coordinator(),
-            &json!({"language": "en"}),
-        )
+        .generate_summary(&assessment, &json!({"language": "en"}))
         .await
         .ok(201);
     let (_, url) = share(&app, summary["id"].as_str().expect("id"), 14).await;
     let token = token_of(&url);
+    wait_ready(port).await;
     let client = reqwest::Client::new();
-    for _ in 0..100 {
-        if client
-            .get(format!("http://127.0.0.1:{port}/readyz"))
-            .send()
-            .await
-            .is_ok_and(|r| r.status() == 200)
-        {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
     let opened = client
         .get(format!("http://127.0.0.1:{port}/v1/shared/{token}"))
         .send()
@@ -514,13 +443,9 @@ async fn conversations_open_follow_up_work() {
         .find(|(n, _)| n == "breast-her2-flip")
         .expect("example")
         .1;
-    app.put(
-        &format!("/v1/cases/{}/plan", s.case_id),
-        &app.coordinator(),
-        &case["input"]["current"],
-    )
-    .await
-    .ok(201);
+    app.record_plan(s.case_id, &case["input"]["current"])
+        .await
+        .ok(201);
     app.post(
         &format!("/v1/cases/{}/second-opinions", s.case_id),
         &app.coordinator(),
@@ -541,16 +466,9 @@ async fn conversations_open_follow_up_work() {
         1
     );
     let tasks = app
-        .get(
-            &format!(
-                "/v1/tasks?case_id={}&kind=consider_third_opinion_or_new_oncologist",
-                s.case_id
-            ),
-            &app.coordinator(),
-        )
-        .await
-        .ok(200);
-    assert_eq!(tasks["items"].as_array().expect("items").len(), 1);
+        .case_tasks(s.case_id, "kind=consider_third_opinion_or_new_oncologist")
+        .await;
+    assert_eq!(items(&tasks).len(), 1);
     let changed = app
         .post(
             &format!("/v1/cases/{}/conversations", s.case_id),
@@ -570,12 +488,7 @@ async fn conversations_open_follow_up_work() {
         .await
         .ok(200);
     assert_eq!(task["kind"], "record_new_plan_version");
-    assert_eq!(
-        app.get(&format!("/v1/cases/{}", s.case_id), &app.coordinator())
-            .await
-            .ok(200)["status"],
-        "shared_with_oncologist"
-    );
+    assert_eq!(app.case_status(s.case_id).await, "shared_with_oncologist");
     let listed = app
         .get(
             &format!("/v1/cases/{}/conversations", s.case_id),
@@ -583,7 +496,7 @@ async fn conversations_open_follow_up_work() {
         )
         .await
         .ok(200);
-    assert_eq!(listed["items"].as_array().expect("items").len(), 2);
+    assert_eq!(items(&listed).len(), 2);
     let future = app
         .post(
             &format!("/v1/cases/{}/conversations", s.case_id),

@@ -287,18 +287,23 @@ async fn a_receiver_down_past_the_horizon_sees_failed_then_redelivery_succeeds()
     assert_eq!(hook.received().len(), 1);
 }
 
+/// Pauses or resumes a subscription, as the admin.
+async fn set_enabled(app: &TestApp, webhook: &str, enabled: bool) {
+    app.patch(
+        &format!("/v1/webhooks/{webhook}"),
+        &app.admin(),
+        &json!({"enabled": enabled}),
+    )
+    .await
+    .ok(200);
+}
+
 #[tokio::test]
 async fn disabling_a_subscription_stops_delivery_until_it_is_enabled() {
     let hook = receiver().await;
     let app = spawn_app_with(&FAST).await;
     let (webhook, _) = subscribe(&app, &hook.url, &["case.created"]).await;
-    app.patch(
-        &format!("/v1/webhooks/{webhook}"),
-        &app.admin(),
-        &json!({"enabled": false}),
-    )
-    .await
-    .ok(200);
+    set_enabled(&app, &webhook, false).await;
     let patient = app.create_patient(None).await;
     app.create_case(patient, &json!({})).await;
     tokio::time::sleep(Duration::from_millis(800)).await;
@@ -306,13 +311,7 @@ async fn disabling_a_subscription_stops_delivery_until_it_is_enabled() {
         hook.received().is_empty(),
         "a disabled subscription was delivered to"
     );
-    app.patch(
-        &format!("/v1/webhooks/{webhook}"),
-        &app.admin(),
-        &json!({"enabled": true}),
-    )
-    .await
-    .ok(200);
+    set_enabled(&app, &webhook, true).await;
     assert_eq!(
         hook.wait_for(1, Duration::from_secs(10)).await.len(),
         1,
@@ -429,13 +428,13 @@ async fn the_event_feed_pages_with_after() {
         .get("/v1/events?limit=2", &app.coordinator())
         .await
         .ok(200);
-    assert_eq!(first["items"].as_array().expect("items").len(), 2);
+    assert_eq!(items(&first).len(), 2);
     let after = first["next_cursor"].as_str().expect("cursor");
     let rest = app
         .get(&format!("/v1/events?after={after}"), &app.coordinator())
         .await
         .ok(200);
-    assert_eq!(rest["items"].as_array().expect("items").len(), 1);
+    assert_eq!(items(&rest).len(), 1);
     assert_eq!(rest["items"][0]["type"], "case.created");
     app.get("/v1/events?type=nothing.happened", &app.coordinator())
         .await
@@ -489,42 +488,19 @@ async fn two_replicas_deliver_a_thousand_events_each_exactly_once() {
 
 #[tokio::test]
 async fn a_replica_killed_mid_delivery_loses_no_event() {
-    use std::process::{Command, Stdio};
     let hook = receiver().await;
     hook.state.lock().expect("lock").delay = Duration::from_millis(1500);
     let db = test_database().await;
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .expect("bind")
-        .local_addr()
-        .expect("addr")
-        .port();
-    let mut doomed = Command::new(env!("CARGO_BIN_EXE_concord"))
-        .arg("serve")
-        .env("DATABASE_URL", &db.url)
-        .env("BIND", format!("127.0.0.1:{port}"))
-        .env("JWT_SECRET", JWT_SECRET)
-        .env("RUST_LOG", "error")
+    let port = free_port();
+    let mut doomed = serve_command(&db.url, port)
         .env("WEBHOOK_ALLOWED_CIDRS", "127.0.0.0/8")
         .env("WEBHOOK_POLL_MS", "25")
         .env("WEBHOOK_TIMEOUT_SECONDS", "5")
         .env("WEBHOOK_LEASE_SECONDS", "6")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
         .spawn()
         .expect("start");
     // Wait until the doomed replica has migrated the database and answers.
-    let client = reqwest::Client::new();
-    for _ in 0..200 {
-        if client
-            .get(format!("http://127.0.0.1:{port}/readyz"))
-            .send()
-            .await
-            .is_ok_and(|r| r.status() == 200)
-        {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    wait_ready(port).await;
     let survivor = start_server(&db.url, &[("WEBHOOK_DELIVERY", "false")]).await;
     let org = {
         use diesel_async::{AsyncConnection, AsyncPgConnection};
