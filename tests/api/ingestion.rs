@@ -465,20 +465,10 @@ async fn every_worked_example_ingested_the_partner_way_gives_its_expected_assess
 async fn the_effective_result_is_stored_only_once_a_clinician_overrides_it() {
     let app = spawn_app().await;
     let s = app.setup().await;
-    app.put(
-        &format!("/v1/cases/{}/plan", s.case_id),
-        &app.coordinator(),
-        &example_picture(),
-    )
-    .await
-    .ok(201);
+    app.record_plan(s.case_id, &example_picture()).await.ok(201);
     let referral = app.refer(s.case_id, s.partner_id).await;
     let receipt = app
-        .post(
-            &format!("/v1/referrals/{referral}/second-opinions"),
-            &s.partner_key,
-            &opinion_body(&capox()),
-        )
+        .submit_opinion(referral, &s.partner_key, &opinion_body(&capox()))
         .await
         .ok(201);
     let opinion = receipt["id"].as_str().expect("id");
@@ -493,14 +483,8 @@ async fn the_effective_result_is_stored_only_once_a_clinician_overrides_it() {
     assert_eq!(assessment["outcome"], "refines");
     assert_eq!(assessment["outcome"], assessment["computed"]["outcome"]);
     let stored_copies = async || {
-        use diesel_async::RunQueryDsl;
-        let mut conn = app.sql().await;
-        diesel::select(diesel::dsl::sql::<diesel::sql_types::BigInt>(
-            "(SELECT count(*) FROM assessments WHERE effective IS NOT NULL)",
-        ))
-        .get_result::<i64>(&mut conn)
-        .await
-        .expect("count")
+        app.scalar("SELECT count(*) AS n FROM assessments WHERE effective IS NOT NULL")
+            .await
     };
     assert_eq!(
         stored_copies().await,

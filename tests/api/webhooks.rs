@@ -562,13 +562,7 @@ async fn one_submission_fans_its_events_out_to_exactly_the_subscriptions_that_wa
     let hook = receiver().await;
     let app = spawn_app_with(&[("WEBHOOK_DELIVERY", "false")]).await;
     let s = app.setup().await;
-    app.put(
-        &format!("/v1/cases/{}/plan", s.case_id),
-        &app.coordinator(),
-        &example_picture(),
-    )
-    .await
-    .ok(201);
+    app.record_plan(s.case_id, &example_picture()).await.ok(201);
     let referral = app.refer(s.case_id, s.partner_id).await;
     let (many, _) = subscribe(
         &app,
@@ -582,17 +576,11 @@ async fn one_submission_fans_its_events_out_to_exactly_the_subscriptions_that_wa
     .await;
     let (one, _) = subscribe(&app, &hook.url, &["referral.updated"]).await;
     let (none, _) = subscribe(&app, &hook.url, &["summary.generated"]).await;
-    app.post(
-        &format!("/v1/referrals/{referral}/second-opinions"),
-        &s.partner_key,
-        &opinion_body(&example_picture()),
-    )
-    .await
-    .ok(201);
+    app.submit_opinion(referral, &s.partner_key, &opinion_body(&example_picture()))
+        .await
+        .ok(201);
     let events = app.get("/v1/events", &app.admin()).await.ok(200);
-    let type_of: std::collections::HashMap<String, String> = events["items"]
-        .as_array()
-        .expect("items")
+    let type_of: std::collections::HashMap<String, String> = items(&events)
         .iter()
         .map(|e| {
             (
@@ -617,9 +605,7 @@ async fn one_submission_fans_its_events_out_to_exactly_the_subscriptions_that_wa
             .get(&format!("/v1/webhooks/{webhook}/deliveries"), &app.admin())
             .await
             .ok(200);
-        let mut types: Vec<String> = deliveries["items"]
-            .as_array()
-            .expect("items")
+        let mut types: Vec<String> = items(&deliveries)
             .iter()
             .map(|d| type_of[d["event_id"].as_str().expect("event_id")].clone())
             .collect();
