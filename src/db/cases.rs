@@ -227,12 +227,8 @@ pub async fn list(
             .select(case_members::case_id);
         query = query.filter(cases::id.eq_any(granted));
     }
-    if let Some((t, id)) = filter.after {
-        query = query.filter(
-            cases::created_at
-                .lt(t)
-                .or(cases::created_at.eq(t).and(cases::id.lt(id))),
-        );
+    if let Some(last) = filter.after {
+        query = query.filter(super::older_than(cases::created_at, cases::id, last));
     }
     query
         .order((cases::created_at.desc(), cases::id.desc()))

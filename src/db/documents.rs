@@ -136,12 +136,12 @@ pub async fn list(
         .filter(documents::org_id.eq(org_id))
         .filter(documents::case_id.eq(case_id))
         .into_boxed();
-    if let Some((t, id)) = after {
-        query = query.filter(
-            documents::created_at
-                .lt(t)
-                .or(documents::created_at.eq(t).and(documents::id.lt(id))),
-        );
+    if let Some(last) = after {
+        query = query.filter(super::older_than(
+            documents::created_at,
+            documents::id,
+            last,
+        ));
     }
     query
         .order((documents::created_at.desc(), documents::id.desc()))

@@ -17,6 +17,9 @@ pub mod webhooks;
 use std::time::Duration;
 
 use anyhow::Context;
+use diesel::dsl::{And, Eq, Lt, Or};
+use diesel::prelude::*;
+use diesel::sql_types::Timestamptz;
 use diesel_async::AsyncPgConnection;
 use diesel_async::async_connection_wrapper::AsyncConnectionWrapper;
 use diesel_async::pooled_connection::deadpool::{Object, Pool};
@@ -49,6 +52,22 @@ pub fn pool(database_url: &str, size: usize) -> anyhow::Result<DbPool> {
         .runtime(deadpool::Runtime::Tokio1)
         .build()
         .context("cannot build the database pool")
+}
+
+type Time = chrono::DateTime<chrono::Utc>;
+
+/// `time < t OR (time = t AND id < last)`, the keyset condition below.
+pub type OlderThan<T, I> = Or<Lt<T, Time>, And<Eq<T, Time>, Lt<I, uuid::Uuid>>>;
+
+/// Newest-first keyset paging: the rows after `last` (the previous page's last row) in the
+/// order `(time DESC, id DESC)`, so rows sharing a timestamp are neither skipped nor repeated.
+pub fn older_than<T, I>(time: T, id: I, (last_time, last_id): (Time, uuid::Uuid)) -> OlderThan<T, I>
+where
+    T: Expression<SqlType = Timestamptz> + Copy,
+    I: Expression<SqlType = diesel::sql_types::Uuid>,
+{
+    time.lt(last_time)
+        .or(time.eq(last_time).and(id.lt(last_id)))
 }
 
 /// A time as PostgreSQL's `timestamptz` keeps it (microseconds), for rows returned as sent.

@@ -100,14 +100,12 @@ pub async fn list_for_case(
         .filter(second_opinions::org_id.eq(org_id))
         .filter(second_opinions::case_id.eq(case_id))
         .into_boxed();
-    if let Some((t, id)) = after {
-        q = q.filter(
-            second_opinions::received_at
-                .lt(t)
-                .or(second_opinions::received_at
-                    .eq(t)
-                    .and(second_opinions::id.lt(id))),
-        );
+    if let Some(last) = after {
+        q = q.filter(super::older_than(
+            second_opinions::received_at,
+            second_opinions::id,
+            last,
+        ));
     }
     q.order((
         second_opinions::received_at.desc(),

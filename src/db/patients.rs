@@ -111,12 +111,8 @@ pub async fn list(
     if let Some(sub) = &filter.login_sub {
         query = query.filter(patients::login_sub.eq(sub));
     }
-    if let Some((t, id)) = filter.after {
-        query = query.filter(
-            patients::created_at
-                .lt(t)
-                .or(patients::created_at.eq(t).and(patients::id.lt(id))),
-        );
+    if let Some(last) = filter.after {
+        query = query.filter(super::older_than(patients::created_at, patients::id, last));
     }
     query
         .order((patients::created_at.desc(), patients::id.desc()))

@@ -109,12 +109,12 @@ pub async fn list(
     if let Some(s) = &f.status {
         q = q.filter(referrals::status.eq(s));
     }
-    if let Some((t, id)) = f.after {
-        q = q.filter(
-            referrals::created_at
-                .lt(t)
-                .or(referrals::created_at.eq(t).and(referrals::id.lt(id))),
-        );
+    if let Some(last) = f.after {
+        q = q.filter(super::older_than(
+            referrals::created_at,
+            referrals::id,
+            last,
+        ));
     }
     q.order((referrals::created_at.desc(), referrals::id.desc()))
         .limit(f.limit)

@@ -138,12 +138,8 @@ pub async fn list(
     if let Some(k) = &f.kind {
         q = q.filter(tasks::kind.eq(k));
     }
-    if let Some((t, id)) = f.after {
-        q = q.filter(
-            tasks::created_at
-                .lt(t)
-                .or(tasks::created_at.eq(t).and(tasks::id.lt(id))),
-        );
+    if let Some(last) = f.after {
+        q = q.filter(super::older_than(tasks::created_at, tasks::id, last));
     }
     q.order((tasks::created_at.desc(), tasks::id.desc()))
         .limit(f.limit)

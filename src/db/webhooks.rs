@@ -256,14 +256,12 @@ pub async fn deliveries(
         .filter(webhook_deliveries::org_id.eq(org_id))
         .filter(webhook_deliveries::subscription_id.eq(subscription_id))
         .into_boxed();
-    if let Some((t, id)) = after {
-        q = q.filter(
-            webhook_deliveries::created_at
-                .lt(t)
-                .or(webhook_deliveries::created_at
-                    .eq(t)
-                    .and(webhook_deliveries::id.lt(id))),
-        );
+    if let Some(last) = after {
+        q = q.filter(super::older_than(
+            webhook_deliveries::created_at,
+            webhook_deliveries::id,
+            last,
+        ));
     }
     q.order((
         webhook_deliveries::created_at.desc(),
