@@ -390,7 +390,8 @@ num() { LC_ALL=C awk -v n="$1" 'BEGIN { s = sprintf("%.0f", n); while (s ~ /[0-9
 CPU=$(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo)
 MEM=$(awk '/^MemTotal:/ {printf "%.1f GiB", $2 / 1048576}' /proc/meminfo)
 COMMIT=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
-DIRTY=$(git status --porcelain --untracked-files=no 2>/dev/null | grep -q . && echo " (with uncommitted changes)" || true)
+# The previous run's own table does not make the build dirty.
+DIRTY=$(git status --porcelain --untracked-files=no -- . ':!benches/results' 2>/dev/null | grep -q . && echo " (with uncommitted changes)" || true)
 PGVER=$(psql -X -d postgres -Atc 'SHOW server_version' | cut -d' ' -f1)
 SYNC=$(psql -X -d postgres -Atc 'SHOW synchronous_commit')
 AUTOVACUUM=$(psql -X -d postgres -Atc 'SHOW autovacuum')
