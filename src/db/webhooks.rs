@@ -174,6 +174,9 @@ pub async fn event(
 }
 
 /// Events after `after` (by id, which orders by time), oldest first.
+/// The feed after event `after`: only events of transactions older than every one still
+/// running (so none can still appear before them), in commit-safe `(transaction, id)` order.
+/// An `after` that names no event of the organisation reads as a time-ordered id.
 pub async fn events_after(
     conn: &mut AsyncPgConnection,
     org_id: Uuid,
@@ -181,14 +184,37 @@ pub async fn events_after(
     types: Option<&[String]>,
     limit: i64,
 ) -> QueryResult<Vec<EventRow>> {
-    let mut q = events::table.filter(events::org_id.eq(org_id)).into_boxed();
+    use diesel::dsl::sql;
+    use diesel::sql_types::{Bool, Text};
+    let mut q = events::table
+        .filter(events::org_id.eq(org_id))
+        .filter(sql::<Bool>(
+            "events.tx < pg_snapshot_xmin(pg_current_snapshot())",
+        ))
+        .into_boxed();
     if let Some(after) = after {
-        q = q.filter(events::id.gt(after));
+        let tx: Option<String> = events::table
+            .filter(events::org_id.eq(org_id))
+            .filter(events::id.eq(after))
+            .select(sql::<Text>("events.tx::text"))
+            .first(conn)
+            .await
+            .optional()?;
+        q = match tx {
+            Some(tx) => q.filter(
+                sql::<Bool>("(events.tx, events.id) > (")
+                    .bind::<Text, _>(tx)
+                    .sql("::xid8, ")
+                    .bind::<diesel::sql_types::Uuid, _>(after)
+                    .sql(")"),
+            ),
+            None => q.filter(events::id.gt(after)),
+        };
     }
     if let Some(types) = types {
         q = q.filter(events::event_type.eq_any(types.to_vec()));
     }
-    q.order(events::id.asc())
+    q.order((sql::<Text>("events.tx"), events::id.asc()))
         .limit(limit)
         .select(EventRow::as_select())
         .load(conn)

@@ -550,6 +550,10 @@ pub struct EventQuery {
 }
 
 /// The organisation's events in order, for tools that poll instead of receiving webhooks.
+///
+/// An event is listed once every transaction that began before it has ended (normally within
+/// milliseconds), so a page never ends before an event that could still appear: polling with
+/// the last id seen misses nothing.
 #[utoipa::path(tag = "webhooks", params(EventQuery), responses((status = 200, description = "Events after `after`, oldest first", body = EventFeed)), security(("jwt" = [])))]
 #[get("/events")]
 pub async fn list_events(

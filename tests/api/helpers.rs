@@ -532,6 +532,25 @@ impl TestApp {
         self.send(Method::GET, path, auth, None, &[]).await
     }
 
+    /// The event feed page at `path` once `ready` holds for it, or as it is after 10 s. The
+    /// feed shows an event once no older transaction on the server is open, and tests beside
+    /// this one keep transactions open for moments.
+    pub async fn feed_when(
+        &self,
+        path: &str,
+        auth: &Auth,
+        ready: impl Fn(&Value) -> bool,
+    ) -> Value {
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        loop {
+            let page = self.get(path, auth).await.ok(200);
+            if ready(&page) || std::time::Instant::now() > deadline {
+                return page;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
     pub async fn post(&self, path: &str, auth: &Auth, body: &Value) -> Reply {
         self.send(Method::POST, path, auth, Some(body), &[]).await
     }

@@ -335,9 +335,10 @@ async fn a_share_link_opens_without_credentials_until_revoked_or_expired() {
         .ok(200);
     assert_eq!(audit["items"][0]["actor_kind"], "share_link");
     let events = app
-        .get("/v1/events?type=share_link.opened", &app.admin())
-        .await
-        .ok(200);
+        .feed_when("/v1/events?type=share_link.opened", &app.admin(), |p| {
+            items(p).len() >= 2
+        })
+        .await;
     assert_eq!(items(&events).len(), 2);
     assert_eq!(app.case_status(s.case_id).await, "shared_with_oncologist");
 

@@ -216,9 +216,10 @@ async fn deliveries_carry_standard_webhooks_signatures_and_ids_only() {
     );
     // The feed carries the same event under the same id.
     let feed = app
-        .get("/v1/events?type=case.created", &app.admin())
-        .await
-        .ok(200);
+        .feed_when("/v1/events?type=case.created", &app.admin(), |p| {
+            !items(p).is_empty()
+        })
+        .await;
     assert_eq!(feed["items"][0]["id"], message.id);
 }
 
@@ -424,6 +425,8 @@ async fn the_event_feed_pages_with_after() {
     for _ in 0..3 {
         app.create_case(patient, &json!({})).await;
     }
+    app.feed_when("/v1/events", &app.coordinator(), |p| items(p).len() == 3)
+        .await;
     let first = app
         .get("/v1/events?limit=2", &app.coordinator())
         .await
@@ -579,7 +582,13 @@ async fn one_submission_fans_its_events_out_to_exactly_the_subscriptions_that_wa
     app.submit_opinion(referral, &s.partner_key, &opinion_body(&example_picture()))
         .await
         .ok(201);
-    let events = app.get("/v1/events", &app.admin()).await.ok(200);
+    let events = app
+        .feed_when("/v1/events", &app.admin(), |p| {
+            items(p)
+                .iter()
+                .any(|e| e["type"] == "second_opinion.received")
+        })
+        .await;
     let type_of: std::collections::HashMap<String, String> = items(&events)
         .iter()
         .map(|e| {
@@ -622,4 +631,58 @@ async fn one_submission_fans_its_events_out_to_exactly_the_subscriptions_that_wa
     );
     assert_eq!(delivered(one).await, ["referral.updated"]);
     assert!(delivered(none).await.is_empty());
+}
+
+#[tokio::test]
+async fn the_feed_never_pages_past_an_event_whose_transaction_is_still_open() {
+    use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+    let app = spawn_app().await;
+    let patient = app.create_patient(None).await;
+    // A transaction makes its event first (an earlier id) but commits last.
+    let mut slow = AsyncPgConnection::establish(&app.db_url)
+        .await
+        .expect("connect");
+    diesel::sql_query("BEGIN")
+        .execute(&mut slow)
+        .await
+        .expect("begin");
+    concord::events::outbox::emit(
+        &mut slow,
+        app.org_id,
+        "task.created",
+        json!({"task_id": Uuid::now_v7()}),
+    )
+    .await
+    .expect("emit");
+    app.create_case(patient, &json!({})).await;
+    let while_open = app.get("/v1/events", &app.coordinator()).await.ok(200);
+    let seen: Vec<&str> = items(&while_open)
+        .iter()
+        .filter_map(|e| e["type"].as_str())
+        .collect();
+    assert!(
+        !seen.contains(&"case.created"),
+        "a later event shown while an earlier one may still commit: {seen:?}"
+    );
+    let cursor = while_open["next_cursor"].as_str().map(str::to_owned);
+    diesel::sql_query("COMMIT")
+        .execute(&mut slow)
+        .await
+        .expect("commit");
+    let path = match &cursor {
+        Some(after) => format!("/v1/events?after={after}"),
+        None => "/v1/events".to_string(),
+    };
+    let after_commit = app
+        .feed_when(&path, &app.coordinator(), |p| items(p).len() >= 2)
+        .await;
+    let types: Vec<&str> = items(&after_commit)
+        .iter()
+        .filter_map(|e| e["type"].as_str())
+        .collect();
+    assert_eq!(
+        types,
+        ["task.created", "case.created"],
+        "the cursor must not have passed either event"
+    );
 }

@@ -1,0 +1,2 @@
+DROP INDEX events_feed;
+ALTER TABLE events DROP COLUMN tx;
