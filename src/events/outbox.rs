@@ -52,15 +52,13 @@ impl Outbox {
         }
     }
 
-    /// Queues an event; returns its id.
-    pub fn add(&mut self, event_type: &'static str, data: Value) -> Uuid {
+    /// Queues an event.
+    pub fn add(&mut self, event_type: &'static str, data: Value) {
         debug_assert!(
             EVENT_TYPES.contains(&event_type),
             "unknown event type {event_type}"
         );
-        let id = Uuid::now_v7();
-        self.events.push((id, event_type, data));
-        id
+        self.events.push((Uuid::now_v7(), event_type, data));
     }
 
     /// Writes the queued events and one pending delivery per subscription that wants each.
