@@ -293,17 +293,7 @@ pub async fn get_summary(
 ) -> ApiResult<HttpResponse> {
     policy::require(&caller, Resource::Summary, Op::Read)?;
     let format = negotiate::choose(&req, query.format)?;
-    let mut conn = state.db.get().await?;
-    let row = readable_summary(&mut conn, &caller, *id).await?;
-    let view = stored(&row)?;
-    audit::write(
-        &mut conn,
-        caller.audit("summary.read", "summary", vec![row.id], Some(row.case_id)),
-    )
-    .await?;
-    drop(conn);
-    let content = view.content.clone();
-    render(&state.pdf_slots, format, view, &content).await
+    read_summary(&state, &caller, *id, format).await
 }
 
 /// A stored summary as its one-page PDF (the same as `GET /v1/summaries/{id}` with
@@ -321,17 +311,28 @@ pub async fn get_summary_pdf(
     id: web::Path<Uuid>,
 ) -> ApiResult<HttpResponse> {
     policy::require(&caller, Resource::Summary, Op::Read)?;
+    read_summary(&state, &caller, *id, Format::Pdf).await
+}
+
+/// Reads a stored summary this caller may see, audits the read, and renders it.
+async fn read_summary(
+    state: &State,
+    caller: &Caller,
+    id: Uuid,
+    format: Format,
+) -> ApiResult<HttpResponse> {
     let mut conn = state.db.get().await?;
-    let row = readable_summary(&mut conn, &caller, *id).await?;
+    let row = readable_summary(&mut conn, caller, id).await?;
     let view = stored(&row)?;
     audit::write(
         &mut conn,
         caller.audit("summary.read", "summary", vec![row.id], Some(row.case_id)),
     )
     .await?;
+    // The connection goes back to the pool before the (slow) PDF rendering.
     drop(conn);
     let content = view.content.clone();
-    render(&state.pdf_slots, Format::Pdf, view, &content).await
+    render(&state.pdf_slots, format, view, &content).await
 }
 
 /// A case's summaries, newest first.
