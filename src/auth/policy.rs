@@ -117,6 +117,14 @@ pub fn require_staff(principal: &Principal) -> ApiResult<()> {
     require(principal, Resource::Stateless, Op::Read)
 }
 
+/// A referral is seen by the staff of its organisation and by the partner it was sent to.
+pub fn sees_referral(principal: &Principal, referral_partner: Uuid) -> bool {
+    match principal {
+        Principal::Partner { partner_id, .. } => *partner_id == referral_partner,
+        Principal::User { role, .. } => role.is_staff(),
+    }
+}
+
 /// How a caller reaches a case it can see.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum CaseAccess {

@@ -249,6 +249,36 @@ pub struct PlanVersionRow {
     pub created_at: DateTime<Utc>,
 }
 
+/// The cases with these ids (a page's worth), in no particular order.
+pub async fn find_many(
+    conn: &mut AsyncPgConnection,
+    org_id: Uuid,
+    ids: &[Uuid],
+) -> QueryResult<Vec<CaseRow>> {
+    cases::table
+        .filter(cases::org_id.eq(org_id))
+        .filter(cases::id.eq_any(ids))
+        .select(CaseRow::as_select())
+        .load(conn)
+        .await
+}
+
+/// The current (latest) plan version of each of these cases that has one.
+pub async fn current_plans(
+    conn: &mut AsyncPgConnection,
+    org_id: Uuid,
+    case_ids: &[Uuid],
+) -> QueryResult<Vec<PlanVersionRow>> {
+    plan_versions::table
+        .filter(plan_versions::org_id.eq(org_id))
+        .filter(plan_versions::case_id.eq_any(case_ids))
+        .distinct_on(plan_versions::case_id)
+        .order((plan_versions::case_id, plan_versions::version.desc()))
+        .select(PlanVersionRow::as_select())
+        .load(conn)
+        .await
+}
+
 pub async fn current_plan(
     conn: &mut AsyncPgConnection,
     org_id: Uuid,

@@ -151,6 +151,21 @@ pub async fn list(
         .await
 }
 
+/// Every document of these cases, newest first.
+pub async fn of_cases(
+    conn: &mut AsyncPgConnection,
+    org_id: Uuid,
+    case_ids: &[Uuid],
+) -> QueryResult<Vec<DocumentRow>> {
+    documents::table
+        .filter(documents::org_id.eq(org_id))
+        .filter(documents::case_id.eq_any(case_ids))
+        .order((documents::created_at.desc(), documents::id.desc()))
+        .select(DocumentRow::as_select())
+        .load(conn)
+        .await
+}
+
 pub async fn kinds_present(
     conn: &mut AsyncPgConnection,
     org_id: Uuid,

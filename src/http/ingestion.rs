@@ -23,7 +23,7 @@ use super::idempotency::{self, Created, IdempotencyKey};
 use super::json::{RequestBody, ValidJson};
 use super::pagination::{Page, PageRequest};
 use super::problem::{ApiError, ApiResult, ProblemKind};
-use super::referrals::{ReferralStatus, advance_case, can_see_referral};
+use super::referrals::{ReferralStatus, advance_case};
 use crate::audit;
 use crate::auth::Principal;
 use crate::auth::api_key::sha256;
@@ -565,7 +565,7 @@ async fn ingest(
             let mut outbox = Outbox::new(org_id);
             let (case_id, referral): (Uuid, Option<ReferralRow>) = match source {
                 Source::Referral(id) => {
-                    let referral = referrals::lock(conn, org_id, id).await?.filter(|r| can_see_referral(caller, r)).ok_or_else(|| ApiError::not_found("referral"))?;
+                    let referral = referrals::lock(conn, org_id, id).await?.filter(|r| policy::sees_referral(caller, r.partner_id)).ok_or_else(|| ApiError::not_found("referral"))?;
                     (referral.case_id, Some(referral))
                 }
                 Source::Case(id) => {

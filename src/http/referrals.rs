@@ -20,8 +20,11 @@ use super::problem::{ApiError, ApiResult, ProblemKind};
 use crate::audit;
 use crate::auth::Principal;
 use crate::auth::policy::{self, Op, Resource};
+use crate::db::cases::{self, CaseRow, PlanVersionRow};
+use crate::db::documents::{self, DocumentRow};
+use crate::db::organizations;
+use crate::db::patients::{self, PatientRow};
 use crate::db::referrals::{self, ReferralFilter, ReferralRow};
-use crate::db::{cases, documents, organizations, patients};
 use crate::domain::case_status::CaseStatus;
 use crate::domain::discordance::{NextStep, TreatmentStatus};
 use crate::domain::picture::{Diagnosis, Plan};
@@ -181,20 +184,61 @@ pub enum ReferralView {
     Partner(Box<PartnerReferral>),
 }
 
-async fn partner_view(
+/// The partner's packets for these referrals, in their order: case, patient, current plan
+/// and documents read once for all of them, not once per referral.
+async fn partner_views(
     conn: &mut AsyncPgConnection,
-    row: ReferralRow,
-) -> ApiResult<PartnerReferral> {
-    let case = cases::find(conn, row.org_id, row.case_id)
+    org_id: Uuid,
+    rows: Vec<ReferralRow>,
+) -> ApiResult<Vec<PartnerReferral>> {
+    use std::collections::HashMap;
+    let case_ids: Vec<Uuid> = rows.iter().map(|r| r.case_id).collect();
+    let case_of: HashMap<Uuid, CaseRow> = cases::find_many(conn, org_id, &case_ids)
         .await?
-        .ok_or_else(|| ApiError::not_found("referral"))?;
-    let patient = patients::find(conn, row.org_id, case.patient_id).await?;
-    let plan = cases::current_plan(conn, row.org_id, row.case_id).await?;
-    let picture: Option<crate::domain::picture::Picture> = plan
-        .as_ref()
-        .and_then(|p| serde_json::from_value(p.picture.clone()).ok());
-    let docs = documents::list(conn, row.org_id, row.case_id, None, 200).await?;
-    Ok(PartnerReferral {
+        .into_iter()
+        .map(|c| (c.id, c))
+        .collect();
+    let patient_ids: Vec<Uuid> = case_of.values().map(|c| c.patient_id).collect();
+    let patient_of: HashMap<Uuid, PatientRow> = patients::find_many(conn, org_id, &patient_ids)
+        .await?
+        .into_iter()
+        .map(|p| (p.id, p))
+        .collect();
+    let plan_of: HashMap<Uuid, PlanVersionRow> = cases::current_plans(conn, org_id, &case_ids)
+        .await?
+        .into_iter()
+        .map(|p| (p.case_id, p))
+        .collect();
+    let mut documents_of: HashMap<Uuid, Vec<DocumentRow>> = HashMap::new();
+    for d in documents::of_cases(conn, org_id, &case_ids).await? {
+        documents_of.entry(d.case_id).or_default().push(d);
+    }
+    rows.into_iter()
+        .map(|row| {
+            let case = case_of
+                .get(&row.case_id)
+                .ok_or_else(|| ApiError::not_found("referral"))?;
+            // Two referrals of one case share its patient, plan and documents.
+            let patient = patient_of.get(&case.patient_id);
+            let plan = plan_of.get(&row.case_id);
+            let docs = documents_of
+                .get(&row.case_id)
+                .map_or(&[][..], Vec::as_slice);
+            Ok(partner_view(row, case, patient, plan, docs))
+        })
+        .collect()
+}
+
+fn partner_view(
+    row: ReferralRow,
+    case: &CaseRow,
+    patient: Option<&PatientRow>,
+    plan: Option<&PlanVersionRow>,
+    docs: &[DocumentRow],
+) -> PartnerReferral {
+    let picture: Option<crate::domain::picture::Picture> =
+        plan.and_then(|p| serde_json::from_value(p.picture.clone()).ok());
+    PartnerReferral {
         id: row.id,
         status: ReferralStatus::parse(&row.status),
         questions: serde_json::from_value(row.questions).unwrap_or_default(),
@@ -203,26 +247,28 @@ async fn partner_view(
         current_plan: picture.and_then(|p| p.plan),
         plan_version: plan.map(|p| p.version),
         treatment_status: treatment_status(&case.treatment_status),
-        next_irreversible_step: next_step(&case),
+        next_irreversible_step: next_step(case),
         patient: PartnerPatient {
-            birth_year: patient.as_ref().and_then(|p| p.birth_year).map(i32::from),
-            country: patient.and_then(|p| p.country),
+            birth_year: patient.and_then(|p| p.birth_year).map(i32::from),
+            country: patient.and_then(|p| p.country.clone()),
         },
+        // At most 200, newest first, as the packet always carried.
         documents: docs
-            .into_iter()
+            .iter()
+            .take(200)
             .map(|d| PartnerDocument {
                 download: format!("/v1/referrals/{}/documents/{}", row.id, d.id),
                 id: d.id,
                 kind: DocumentKind::parse(&d.kind).unwrap_or(DocumentKind::Other),
-                title: d.title,
+                title: d.title.clone(),
                 date: d.document_date,
-                content_type: d.content_type,
+                content_type: d.content_type.clone(),
                 size_bytes: d.size_bytes,
                 sha256: hex::encode(&d.sha256),
             })
             .collect(),
         created_at: row.created_at,
-    })
+    }
 }
 
 /// The referral if the caller may see it: staff of the tenant, or the partner it was sent to.
@@ -233,16 +279,8 @@ pub async fn visible_referral(
 ) -> ApiResult<ReferralRow> {
     referrals::find(conn, principal.org_id(), id)
         .await?
-        .filter(|row| can_see_referral(principal, row))
+        .filter(|row| policy::sees_referral(principal, row.partner_id))
         .ok_or_else(|| ApiError::not_found("referral"))
-}
-
-/// A referral is seen by the staff of its organisation and by the partner it was sent to.
-pub fn can_see_referral(principal: &Principal, row: &ReferralRow) -> bool {
-    match principal {
-        Principal::Partner { partner_id, .. } => *partner_id == row.partner_id,
-        Principal::User { role, .. } => role.is_staff(),
-    }
 }
 
 fn referral_event(state: &State, row: &ReferralRow) -> serde_json::Value {
@@ -394,14 +432,19 @@ async fn list(
     let rows = referrals::list(&mut conn, caller.org_id(), &filter).await?;
     let ids = rows.iter().map(|r| r.id).collect();
     let page_rows = page.page(rows, |r| (r.created_at, r.id), |r| r);
-    let mut items = Vec::with_capacity(page_rows.items.len());
-    for row in page_rows.items {
-        items.push(if partner {
-            ReferralView::Partner(Box::new(partner_view(&mut conn, row).await?))
-        } else {
-            ReferralView::Staff(row.into())
-        });
-    }
+    let items: Vec<ReferralView> = if partner {
+        partner_views(&mut conn, caller.org_id(), page_rows.items)
+            .await?
+            .into_iter()
+            .map(|v| ReferralView::Partner(Box::new(v)))
+            .collect()
+    } else {
+        page_rows
+            .items
+            .into_iter()
+            .map(|r| ReferralView::Staff(r.into()))
+            .collect()
+    };
     audit::write(
         &mut conn,
         caller.audit("referral.list", "referral", ids, case_id),
@@ -462,7 +505,9 @@ pub async fn get_referral(
         if !ReferralStatus::parse(&row.status).is_open() {
             return Err(ApiError::not_found("referral"));
         }
-        ReferralView::Partner(Box::new(partner_view(&mut conn, row).await?))
+        let org_id = row.org_id;
+        let view = partner_views(&mut conn, org_id, vec![row]).await?.remove(0);
+        ReferralView::Partner(Box::new(view))
     } else {
         ReferralView::Staff(row.into())
     };

@@ -503,3 +503,33 @@ async fn the_effective_result_is_stored_only_once_a_clinician_overrides_it() {
     assert_eq!(overridden["outcome"], "confirms");
     assert_eq!(overridden["computed"]["outcome"], "refines");
 }
+
+#[tokio::test]
+async fn a_partner_inbox_page_carries_each_referrals_own_packet() {
+    let app = spawn_app().await;
+    let s = app.setup().await;
+    app.record_plan(s.case_id, &example_picture()).await.ok(201);
+    let other_patient = app.create_patient(None).await;
+    let other_case = app.create_case(other_patient, &json!({})).await;
+    app.record_plan(other_case, &capox()).await.ok(201);
+    // One case referred twice to the same partner: both packets share its plan.
+    let first = app.refer(s.case_id, s.partner_id).await;
+    let second = app.refer(s.case_id, s.partner_id).await;
+    let other = app.refer(other_case, s.partner_id).await;
+    let inbox = app.get("/v1/referrals", &s.partner_key).await.ok(200);
+    let regimen_of = |id: Uuid| {
+        items(&inbox)
+            .iter()
+            .find(|p| p["id"] == id.to_string())
+            .unwrap_or_else(|| panic!("referral {id} missing"))["current_plan"]["systemic_therapy"]
+            [0]["regimen"]
+            .clone()
+    };
+    assert_eq!(regimen_of(first), "FOLFOX");
+    assert_eq!(regimen_of(second), "FOLFOX");
+    assert_eq!(regimen_of(other), "CAPOX");
+    for packet in items(&inbox) {
+        assert_eq!(packet["patient"]["country"], "IN", "{packet}");
+        assert_eq!(packet["patient"]["birth_year"], 1968, "{packet}");
+    }
+}
