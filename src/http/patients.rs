@@ -15,11 +15,11 @@ use super::json::{RequestBody, ValidJson, patch_field};
 use super::pagination::{Page, PageRequest};
 use super::problem::{ApiError, ApiResult, ProblemKind};
 use crate::audit;
-use crate::auth::policy::{self, CaseAccess, Op, Resource};
+use crate::auth::policy::{self, Op, Resource};
 use crate::auth::{Principal, Role};
 use crate::db::patients::{self, NewPatientRow, PatientChanges, PatientFilter, PatientRow};
 use crate::domain::validation::{FieldErrors, check_country, check_text};
-use crate::events::outbox;
+use crate::events::outbox::{self, Outbox};
 
 pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     cfg.service(create_patient)
@@ -309,29 +309,22 @@ async fn visible(
         } => row.login_sub.as_deref() == Some(subject.as_str()),
         Principal::User {
             role: Role::Advocate,
+            subject,
             ..
         } => {
-            let cases = crate::db::cases::list(
+            // One query: any of the patient's cases with a live grant to this advocate.
+            let granted = crate::db::cases::list(
                 conn,
                 row.org_id,
                 &crate::db::cases::CaseFilter {
                     patient_id: Some(row.id),
-                    limit: 200,
+                    member_subject: Some(subject.clone()),
+                    limit: 1,
                     ..Default::default()
                 },
             )
             .await?;
-            let mut any = false;
-            for case in cases {
-                if matches!(
-                    policy::case_access(conn, principal, case.id).await,
-                    Ok(CaseAccess::Advocate { .. })
-                ) {
-                    any = true;
-                    break;
-                }
-            }
-            any
+            !granted.is_empty()
         }
         _ => false,
     })
@@ -422,15 +415,14 @@ pub async fn erase_patient(
         let mut ids = vec![row.id];
         ids.extend(&case_ids);
         audit::write(conn, caller.audit("patient.erase", "patient", ids, None)).await?;
+        let mut outbox = Outbox::new(caller.org_id());
         for case_id in case_ids {
-            outbox::emit(
-                conn,
-                caller.org_id(),
+            outbox.add(
                 "case.updated",
                 outbox::case_data(&base, case_id, serde_json::json!({"erased": true})),
-            )
-            .await?;
+            );
         }
+        outbox.write(conn).await?;
         Ok(())
     })
     .await?;
