@@ -485,8 +485,13 @@ pub async fn reassess_case(
     plan: &PlanVersionRow,
 ) -> ApiResult<()> {
     let active = opinions::active_for_case(conn, case.org_id, case.id).await?;
+    let ids: Vec<Uuid> = active.iter().map(|o| o.id).collect();
+    let mut current = opinions::current_assessments(conn, case.org_id, &ids).await?;
     for opinion in active {
-        let previous = opinions::current_assessment(conn, case.org_id, opinion.id).await?;
+        let previous = current
+            .iter()
+            .position(|a| a.second_opinion_id == opinion.id)
+            .map(|i| current.swap_remove(i));
         if previous
             .as_ref()
             .is_some_and(|p| p.plan_version == plan.version)
