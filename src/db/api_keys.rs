@@ -2,11 +2,11 @@
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
-use diesel_async::RunQueryDsl;
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
+use super::DbPool;
 use super::schema::api_keys;
-use super::{DbConn, DbPool};
 use crate::auth::Principal;
 use crate::auth::api_key::{NewApiKey, PresentedKey};
 use crate::http::problem::ApiError;
@@ -71,7 +71,7 @@ pub async fn authenticate(pool: &DbPool, key: &str) -> Result<Principal, ApiErro
 }
 
 pub async fn create(
-    conn: &mut DbConn,
+    conn: &mut AsyncPgConnection,
     org_id: Uuid,
     partner_id: Uuid,
     name: &str,
@@ -97,7 +97,7 @@ pub async fn create(
 }
 
 pub async fn list(
-    conn: &mut DbConn,
+    conn: &mut AsyncPgConnection,
     org_id: Uuid,
     partner_id: Uuid,
 ) -> QueryResult<Vec<ApiKeyRow>> {
@@ -112,7 +112,7 @@ pub async fn list(
 
 /// Revokes a key at once; true when a key of this partner was found.
 pub async fn revoke(
-    conn: &mut DbConn,
+    conn: &mut AsyncPgConnection,
     org_id: Uuid,
     partner_id: Uuid,
     key_id: Uuid,

@@ -279,54 +279,49 @@ pub async fn create_case(
     let c = body.into_inner();
     let org_id = caller.org_id();
     let mut conn = state.db.get().await?;
-    let created = conn
-        .transaction::<_, ApiError, _>(async |conn| {
-            if let Some(replay) = idempotency::replay(conn, scope.as_ref()).await? {
-                return Ok(replay);
+    let created = idempotency::create_once(&mut conn, scope.as_ref(), async |conn| {
+        match patients::find(conn, org_id, c.patient_id).await? {
+            Some(p) if p.erased_at.is_none() => {}
+            _ => {
+                return Err(ApiError::unprocessable_field(
+                    "patient_id",
+                    "names no patient of your organisation",
+                ));
             }
-            match patients::find(conn, org_id, c.patient_id).await? {
-                Some(p) if p.erased_at.is_none() => {}
-                _ => {
-                    return Err(ApiError::unprocessable_field(
-                        "patient_id",
-                        "names no patient of your organisation",
-                    ));
-                }
-            }
-            let oncologist = c.treating_oncologist.clone();
-            let row = cases::insert(
-                conn,
-                NewCaseRow {
-                    org_id,
-                    id: Uuid::now_v7(),
-                    patient_id: c.patient_id,
-                    assigned_coordinator: c.assigned_coordinator.clone(),
-                    oncologist_name: oncologist.as_ref().map(|o| o.name.trim().to_string()),
-                    oncologist_institution: oncologist.as_ref().and_then(|o| o.institution.clone()),
-                    oncologist_country: oncologist.as_ref().and_then(|o| o.country.clone()),
-                    cancer_summary: c.cancer_summary.clone(),
-                    treatment_status: treatment_code(
-                        c.treatment_status.unwrap_or(TreatmentStatus::NotStarted),
-                    ),
-                    next_step_kind: c.next_irreversible_step.as_ref().map(|s| step_code(s.kind)),
-                    next_step_date: c.next_irreversible_step.as_ref().and_then(|s| s.date),
-                    created_by: caller.created_by(),
-                },
-            )
-            .await?;
-            audit::write(
-                conn,
-                caller.audit("case.create", "case", vec![row.id], Some(row.id)),
-            )
-            .await?;
-            outbox::emit(conn, org_id, "case.created", case_updated(&state, &row)).await?;
-            let created = Created::new(StatusCode::CREATED, Case::from(row.clone()))
-                .at(format!("/v1/cases/{}", row.id))
-                .with_etag(case_etag(row.revision));
-            idempotency::remember(conn, scope.as_ref(), &created).await?;
-            Ok(created)
-        })
+        }
+        let oncologist = c.treating_oncologist.clone();
+        let row = cases::insert(
+            conn,
+            NewCaseRow {
+                org_id,
+                id: Uuid::now_v7(),
+                patient_id: c.patient_id,
+                assigned_coordinator: c.assigned_coordinator.clone(),
+                oncologist_name: oncologist.as_ref().map(|o| o.name.trim().to_string()),
+                oncologist_institution: oncologist.as_ref().and_then(|o| o.institution.clone()),
+                oncologist_country: oncologist.as_ref().and_then(|o| o.country.clone()),
+                cancer_summary: c.cancer_summary.clone(),
+                treatment_status: treatment_code(
+                    c.treatment_status.unwrap_or(TreatmentStatus::NotStarted),
+                ),
+                next_step_kind: c.next_irreversible_step.as_ref().map(|s| step_code(s.kind)),
+                next_step_date: c.next_irreversible_step.as_ref().and_then(|s| s.date),
+                created_by: caller.created_by(),
+            },
+        )
         .await?;
+        audit::write(
+            conn,
+            caller.audit("case.create", "case", vec![row.id], Some(row.id)),
+        )
+        .await?;
+        outbox::emit(conn, org_id, "case.created", case_updated(&state, &row)).await?;
+        let created = Created::new(StatusCode::CREATED, Case::from(row.clone()))
+            .at(format!("/v1/cases/{}", row.id))
+            .with_etag(case_etag(row.revision));
+        Ok(created)
+    })
+    .await?;
     Ok(created.response())
 }
 
@@ -899,38 +894,33 @@ pub async fn add_member(
     scope.sort();
     scope.dedup();
     let mut conn = state.db.get().await?;
-    let created = conn
-        .transaction::<_, ApiError, _>(async |conn| {
-            if let Some(replay) = idempotency::replay(conn, scope_key.as_ref()).await? {
-                return Ok(replay);
-            }
-            grant_access(conn, &caller, case_id).await?;
-            let row = members::insert(
-                conn,
-                caller.org_id(),
-                case_id,
-                m.subject.trim(),
-                scope,
-                m.expires_at,
-                &caller.created_by(),
-            )
-            .await?;
-            audit::write(
-                conn,
-                caller.audit(
-                    "case_member.create",
-                    "case_member",
-                    vec![row.id],
-                    Some(case_id),
-                ),
-            )
-            .await?;
-            let created = Created::new(StatusCode::CREATED, Member::from(row.clone()))
-                .at(format!("/v1/cases/{case_id}/members/{}", row.id));
-            idempotency::remember(conn, scope_key.as_ref(), &created).await?;
-            Ok(created)
-        })
+    let created = idempotency::create_once(&mut conn, scope_key.as_ref(), async |conn| {
+        grant_access(conn, &caller, case_id).await?;
+        let row = members::insert(
+            conn,
+            caller.org_id(),
+            case_id,
+            m.subject.trim(),
+            scope,
+            m.expires_at,
+            &caller.created_by(),
+        )
         .await?;
+        audit::write(
+            conn,
+            caller.audit(
+                "case_member.create",
+                "case_member",
+                vec![row.id],
+                Some(case_id),
+            ),
+        )
+        .await?;
+        let created = Created::new(StatusCode::CREATED, Member::from(row.clone()))
+            .at(format!("/v1/cases/{case_id}/members/{}", row.id));
+        Ok(created)
+    })
+    .await?;
     Ok(created.response())
 }
 

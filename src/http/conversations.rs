@@ -6,7 +6,7 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use chrono::{DateTime, NaiveDate, Utc};
 use diesel::prelude::*;
-use diesel_async::{AsyncConnection, RunQueryDsl};
+use diesel_async::RunQueryDsl;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -164,11 +164,7 @@ pub async fn record_conversation(
     let case_id = *id;
     let c = body.into_inner();
     let mut conn = state.db.get().await?;
-    let created = conn
-        .transaction::<_, ApiError, _>(async |conn| {
-            if let Some(replay) = idempotency::replay(conn, scope.as_ref()).await? {
-                return Ok(replay);
-            }
+    let created = idempotency::create_once(&mut conn, scope.as_ref(), async |conn| {
             policy::case_access(conn, &caller, case_id).await?;
             let org = caller.org_id();
             if let Some(summary) = c.summary_id {
@@ -237,7 +233,6 @@ pub async fn record_conversation(
             advance_case(conn, &state, &mut outbox, org, case_id, CaseStatus::SharedWithOncologist).await?;
             outbox.write(conn).await?;
             let created = Created::new(StatusCode::CREATED, view(row, follow_ups)).at(format!("/v1/cases/{case_id}/conversations"));
-            idempotency::remember(conn, scope.as_ref(), &created).await?;
             Ok(created)
         })
         .await?;

@@ -57,6 +57,8 @@ pub struct Created {
     pub etag: Option<String>,
     /// A replay of the first response to this Idempotency-Key.
     pub replayed: bool,
+    /// Body fields shown once (a new secret): kept as null for a replay.
+    pub shown_once: Vec<&'static str>,
 }
 
 impl Created {
@@ -67,7 +69,14 @@ impl Created {
             location: None,
             etag: None,
             replayed: false,
+            shown_once: Vec::new(),
         }
+    }
+
+    /// Marks a body field as a secret shown only in this first answer.
+    pub fn shown_once(mut self, field: &'static str) -> Created {
+        self.shown_once.push(field);
+        self
     }
 
     pub fn at(mut self, location: String) -> Created {
@@ -147,10 +156,7 @@ diesel::define_sql_function! {
 
 /// Checks the key inside the creation's transaction: Some(replay), an error (in flight,
 /// reused with another body), or None to go on and create.
-pub async fn replay(
-    conn: &mut AsyncPgConnection,
-    scope: Option<&Scope>,
-) -> ApiResult<Option<Created>> {
+async fn replay(conn: &mut AsyncPgConnection, scope: Option<&Scope>) -> ApiResult<Option<Created>> {
     let Some(scope) = scope else { return Ok(None) };
     let locked: bool = diesel::select(pg_try_advisory_xact_lock(scope.lock_key()))
         .get_result(conn)
@@ -199,19 +205,63 @@ pub async fn replay(
                 location,
                 etag,
                 replayed: true,
+                shown_once: Vec::new(),
             }))
         }
     }
 }
 
+/// A creation's body, as diesel-async's `transaction` takes it: an async closure over the
+/// connection whose future is `Send` (its bound names a private trait, so it is restated here).
+pub trait Creation<'r>:
+    AsyncFnOnce(&'r mut AsyncPgConnection) -> ApiResult<Created>
+    + FnOnce(&'r mut AsyncPgConnection) -> <Self as Creation<'r>>::Fut
+{
+    type Fut: std::future::Future<Output = ApiResult<Created>> + Send;
+}
+
+impl<'r, F, Fut> Creation<'r> for F
+where
+    F: AsyncFnOnce(&'r mut AsyncPgConnection) -> ApiResult<Created>
+        + FnOnce(&'r mut AsyncPgConnection) -> Fut,
+    Fut: std::future::Future<Output = ApiResult<Created>> + Send,
+{
+    type Fut = Fut;
+}
+
+/// Runs a creation once per Idempotency-Key, in one transaction: a retry gets the first
+/// answer replayed; otherwise `create` runs and its answer is remembered before commit.
+pub async fn create_once<F>(
+    conn: &mut AsyncPgConnection,
+    scope: Option<&Scope>,
+    create: F,
+) -> ApiResult<Created>
+where
+    F: for<'r> Creation<'r> + Send,
+{
+    use diesel_async::AsyncConnection;
+    conn.transaction::<_, ApiError, _>(async |conn| {
+        if let Some(replay) = replay(conn, scope).await? {
+            return Ok(replay);
+        }
+        let created = create(conn).await?;
+        remember(conn, scope, &created).await?;
+        Ok(created)
+    })
+    .await
+}
+
 /// Stores the response for replay, in the creation's transaction.
-pub async fn remember(
+async fn remember(
     conn: &mut AsyncPgConnection,
     scope: Option<&Scope>,
     created: &Created,
 ) -> ApiResult<()> {
     let Some(scope) = scope else { return Ok(()) };
     let mut stored = created.body.clone();
+    for field in &created.shown_once {
+        stored[*field] = Value::Null;
+    }
     if let (Some(etag), Some(map)) = (&created.etag, stored.as_object_mut()) {
         map.insert("__etag".into(), Value::from(etag.clone()));
     }

@@ -562,11 +562,7 @@ async fn ingest(
     let picture = serde_json::to_value(submission.picture.clone().normalised())
         .map_err(anyhow::Error::from)?;
     let mut conn = state.db.get().await?;
-    let created = conn
-        .transaction::<_, ApiError, _>(async |conn| {
-            if let Some(replay) = idempotency::replay(conn, scope.as_ref()).await? {
-                return Ok(replay);
-            }
+    let created = idempotency::create_once(&mut conn, scope.as_ref(), async |conn| {
             let mut outbox = Outbox::new(org_id);
             let (case_id, referral): (Uuid, Option<ReferralRow>) = match source {
                 Source::Referral(id) => {
@@ -660,7 +656,6 @@ async fn ingest(
             outbox.write(conn).await?;
             let created = Created::new(StatusCode::CREATED, Receipt { id: opinion.id, status: opinion.status, received_at: opinion.received_at })
                 .at(format!("/v1/second-opinions/{}", opinion.id));
-            idempotency::remember(conn, scope.as_ref(), &created).await?;
             Ok(created)
         })
         .await?;

@@ -127,23 +127,18 @@ pub async fn create_organization(
     let scope = idempotency::Scope::new(&caller, &req, &key, &body.raw);
     let name = body.value.name.trim().to_string();
     let mut conn = state.db.get().await?;
-    let created = conn
-        .transaction::<_, ApiError, _>(async |conn| {
-            if let Some(replay) = idempotency::replay(conn, scope.as_ref()).await? {
-                return Ok(replay);
-            }
-            let row = organizations::create_partner(conn, caller.org_id(), &name).await?;
-            audit::write(
-                conn,
-                caller.audit("organization.create", "organization", vec![row.id], None),
-            )
-            .await?;
-            let created = Created::new(StatusCode::CREATED, Organization::from(row.clone()))
-                .at(format!("/v1/organizations/{}", row.id));
-            idempotency::remember(conn, scope.as_ref(), &created).await?;
-            Ok(created)
-        })
+    let created = idempotency::create_once(&mut conn, scope.as_ref(), async |conn| {
+        let row = organizations::create_partner(conn, caller.org_id(), &name).await?;
+        audit::write(
+            conn,
+            caller.audit("organization.create", "organization", vec![row.id], None),
+        )
         .await?;
+        let created = Created::new(StatusCode::CREATED, Organization::from(row.clone()))
+            .at(format!("/v1/organizations/{}", row.id));
+        Ok(created)
+    })
+    .await?;
     Ok(created.response())
 }
 
@@ -301,45 +296,39 @@ pub async fn create_api_key(
     let partner_id = *id;
     let body = body.into_inner();
     let mut conn = state.db.get().await?;
-    let created = conn
-        .transaction::<_, ApiError, _>(async |conn| {
-            if let Some(replay) = idempotency::replay(conn, scope.as_ref()).await? {
-                return Ok(replay);
-            }
-            partner_of_caller(conn, &caller, partner_id).await?;
-            let (row, key) = api_keys::create(
-                conn,
-                caller.org_id(),
-                partner_id,
-                body.name.trim(),
-                body.expires_at,
-                &caller.created_by(),
-            )
-            .await?;
-            audit::write(
-                conn,
-                caller.audit("api_key.create", "api_key", vec![row.id, partner_id], None),
-            )
-            .await?;
-            let shown = CreatedApiKey {
-                id: row.id,
-                key: Some(key.full.clone()),
-                prefix: row.prefix,
-                name: row.name,
-                expires_at: row.expires_at,
-                created_at: row.created_at,
-            };
-            let created = Created::new(StatusCode::CREATED, shown).at(format!(
+    let created = idempotency::create_once(&mut conn, scope.as_ref(), async |conn| {
+        partner_of_caller(conn, &caller, partner_id).await?;
+        let (row, key) = api_keys::create(
+            conn,
+            caller.org_id(),
+            partner_id,
+            body.name.trim(),
+            body.expires_at,
+            &caller.created_by(),
+        )
+        .await?;
+        audit::write(
+            conn,
+            caller.audit("api_key.create", "api_key", vec![row.id, partner_id], None),
+        )
+        .await?;
+        let shown = CreatedApiKey {
+            id: row.id,
+            key: Some(key.full.clone()),
+            prefix: row.prefix,
+            name: row.name,
+            expires_at: row.expires_at,
+            created_at: row.created_at,
+        };
+        // Only the key's hash is ever stored: a replay answers with `key: null`.
+        Ok(Created::new(StatusCode::CREATED, shown)
+            .at(format!(
                 "/v1/organizations/{partner_id}/api-keys/{}",
                 row.id
-            ));
-            // Only the key's hash is ever stored: a replay answers with `key: null`.
-            let mut remembered = created.clone();
-            remembered.body["key"] = serde_json::Value::Null;
-            idempotency::remember(conn, scope.as_ref(), &remembered).await?;
-            Ok(created)
-        })
-        .await?;
+            ))
+            .shown_once("key"))
+    })
+    .await?;
     Ok(created.response())
 }
 

@@ -209,37 +209,32 @@ pub async fn create_patient(
     let scope = idempotency::Scope::new(&caller, &req, &key, &body.raw);
     let p = body.into_inner();
     let mut conn = state.db.get().await?;
-    let created = conn
-        .transaction::<_, ApiError, _>(async |conn| {
-            if let Some(replay) = idempotency::replay(conn, scope.as_ref()).await? {
-                return Ok(replay);
-            }
-            let row = patients::insert(
-                conn,
-                NewPatientRow {
-                    org_id: caller.org_id(),
-                    id: Uuid::now_v7(),
-                    display_name: Some(p.display_name.trim().to_string()),
-                    birth_year: p.birth_year.map(|y| y as i16),
-                    preferred_language: p.preferred_language,
-                    country: p.country,
-                    login_sub: p.login_sub,
-                    created_by: caller.created_by(),
-                },
-            )
-            .await
-            .map_err(unique_login)?;
-            audit::write(
-                conn,
-                caller.audit("patient.create", "patient", vec![row.id], None),
-            )
-            .await?;
-            let created = Created::new(StatusCode::CREATED, Patient::from(row.clone()))
-                .at(format!("/v1/patients/{}", row.id));
-            idempotency::remember(conn, scope.as_ref(), &created).await?;
-            Ok(created)
-        })
+    let created = idempotency::create_once(&mut conn, scope.as_ref(), async |conn| {
+        let row = patients::insert(
+            conn,
+            NewPatientRow {
+                org_id: caller.org_id(),
+                id: Uuid::now_v7(),
+                display_name: Some(p.display_name.trim().to_string()),
+                birth_year: p.birth_year.map(|y| y as i16),
+                preferred_language: p.preferred_language,
+                country: p.country,
+                login_sub: p.login_sub,
+                created_by: caller.created_by(),
+            },
+        )
+        .await
+        .map_err(unique_login)?;
+        audit::write(
+            conn,
+            caller.audit("patient.create", "patient", vec![row.id], None),
+        )
         .await?;
+        let created = Created::new(StatusCode::CREATED, Patient::from(row.clone()))
+            .at(format!("/v1/patients/{}", row.id));
+        Ok(created)
+    })
+    .await?;
     Ok(created.response())
 }
 

@@ -318,63 +318,58 @@ pub async fn create_referral(
     let case_id = *id;
     let r = body.into_inner();
     let mut conn = state.db.get().await?;
-    let created = conn
-        .transaction::<_, ApiError, _>(async |conn| {
-            if let Some(replay) = idempotency::replay(conn, scope.as_ref()).await? {
-                return Ok(replay);
-            }
-            policy::case_access(conn, &caller, case_id).await?;
-            if organizations::find_partner(conn, caller.org_id(), r.partner_id)
-                .await?
-                .is_none()
-            {
-                return Err(ApiError::unprocessable_field(
-                    "partner_id",
-                    "names no partner hospital of your organisation",
-                ));
-            }
-            let now = Utc::now();
-            let questions: Vec<String> = r.questions.iter().map(|q| q.trim().to_string()).collect();
-            let row = referrals::insert(
-                conn,
-                &ReferralRow {
-                    org_id: caller.org_id(),
-                    id: Uuid::now_v7(),
-                    case_id,
-                    partner_id: r.partner_id,
-                    status: "sent".into(),
-                    questions: serde_json::json!(questions),
-                    due_date: r.due_date,
-                    decline_reason: None,
-                    created_by: caller.created_by(),
-                    created_at: now,
-                    updated_at: now,
-                },
-            )
-            .await?;
-            audit::write(
-                conn,
-                caller.audit("referral.create", "referral", vec![row.id], Some(case_id)),
-            )
-            .await?;
-            let mut outbox = Outbox::new(caller.org_id());
-            outbox.add("referral.created", referral_event(&state, &row));
-            advance_case(
-                conn,
-                &state,
-                &mut outbox,
-                caller.org_id(),
+    let created = idempotency::create_once(&mut conn, scope.as_ref(), async |conn| {
+        policy::case_access(conn, &caller, case_id).await?;
+        if organizations::find_partner(conn, caller.org_id(), r.partner_id)
+            .await?
+            .is_none()
+        {
+            return Err(ApiError::unprocessable_field(
+                "partner_id",
+                "names no partner hospital of your organisation",
+            ));
+        }
+        let now = Utc::now();
+        let questions: Vec<String> = r.questions.iter().map(|q| q.trim().to_string()).collect();
+        let row = referrals::insert(
+            conn,
+            &ReferralRow {
+                org_id: caller.org_id(),
+                id: Uuid::now_v7(),
                 case_id,
-                CaseStatus::Referred,
-            )
-            .await?;
-            outbox.write(conn).await?;
-            let created = Created::new(StatusCode::CREATED, Referral::from(row.clone()))
-                .at(format!("/v1/referrals/{}", row.id));
-            idempotency::remember(conn, scope.as_ref(), &created).await?;
-            Ok(created)
-        })
+                partner_id: r.partner_id,
+                status: "sent".into(),
+                questions: serde_json::json!(questions),
+                due_date: r.due_date,
+                decline_reason: None,
+                created_by: caller.created_by(),
+                created_at: now,
+                updated_at: now,
+            },
+        )
         .await?;
+        audit::write(
+            conn,
+            caller.audit("referral.create", "referral", vec![row.id], Some(case_id)),
+        )
+        .await?;
+        let mut outbox = Outbox::new(caller.org_id());
+        outbox.add("referral.created", referral_event(&state, &row));
+        advance_case(
+            conn,
+            &state,
+            &mut outbox,
+            caller.org_id(),
+            case_id,
+            CaseStatus::Referred,
+        )
+        .await?;
+        outbox.write(conn).await?;
+        let created = Created::new(StatusCode::CREATED, Referral::from(row.clone()))
+            .at(format!("/v1/referrals/{}", row.id));
+        Ok(created)
+    })
+    .await?;
     Ok(created.response())
 }
 

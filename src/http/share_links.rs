@@ -133,64 +133,58 @@ pub async fn create_share_link(
     let days = body.value.expires_in_days.unwrap_or(14);
     let summary_id = *id;
     let mut conn = state.db.get().await?;
-    let created = conn
-        .transaction::<_, ApiError, _>(async |conn| {
-            if let Some(replay) = idempotency::replay(conn, scope.as_ref()).await? {
-                return Ok(replay);
-            }
-            let summary = readable_summary(conn, &caller, summary_id).await?;
-            if matches!(
-                policy::case_access(conn, &caller, summary.case_id).await?,
-                CaseAccess::Advocate { .. }
-            ) {
-                return Err(ApiError::forbidden("advocates cannot share summaries"));
-            }
-            let mut secret = [0u8; 32];
-            rand::fill(&mut secret);
-            let token = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(secret);
-            let expires_at = Utc::now() + Duration::days(days);
-            let link_id = Uuid::now_v7();
-            diesel::insert_into(share_links::table)
-                .values((
-                    share_links::org_id.eq(caller.org_id()),
-                    share_links::id.eq(link_id),
-                    share_links::summary_id.eq(summary_id),
-                    share_links::case_id.eq(summary.case_id),
-                    share_links::token_sha256.eq(sha256(token.as_bytes()).to_vec()),
-                    share_links::expires_at.eq(expires_at),
-                    share_links::created_by.eq(caller.created_by()),
-                ))
-                .execute(conn)
-                .await?;
-            audit::write(
-                conn,
-                caller.audit(
-                    "share_link.create",
-                    "share_link",
-                    vec![link_id, summary_id],
-                    Some(summary.case_id),
-                ),
-            )
+    let created = idempotency::create_once(&mut conn, scope.as_ref(), async |conn| {
+        let summary = readable_summary(conn, &caller, summary_id).await?;
+        if matches!(
+            policy::case_access(conn, &caller, summary.case_id).await?,
+            CaseAccess::Advocate { .. }
+        ) {
+            return Err(ApiError::forbidden("advocates cannot share summaries"));
+        }
+        let mut secret = [0u8; 32];
+        rand::fill(&mut secret);
+        let token = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(secret);
+        let expires_at = Utc::now() + Duration::days(days);
+        let link_id = Uuid::now_v7();
+        diesel::insert_into(share_links::table)
+            .values((
+                share_links::org_id.eq(caller.org_id()),
+                share_links::id.eq(link_id),
+                share_links::summary_id.eq(summary_id),
+                share_links::case_id.eq(summary.case_id),
+                share_links::token_sha256.eq(sha256(token.as_bytes()).to_vec()),
+                share_links::expires_at.eq(expires_at),
+                share_links::created_by.eq(caller.created_by()),
+            ))
+            .execute(conn)
             .await?;
-            let url = outbox::link(
-                &state.config.public_base_url,
-                &format!("/v1/shared/{token}"),
-            );
-            let created = Created::new(
-                StatusCode::CREATED,
-                CreatedShareLink {
-                    id: link_id,
-                    url: Some(url),
-                    expires_at,
-                },
-            )
-            .at(format!("/v1/share-links/{link_id}"));
-            let mut remembered = created.clone();
-            remembered.body["url"] = serde_json::Value::Null;
-            idempotency::remember(conn, scope.as_ref(), &remembered).await?;
-            Ok(created)
-        })
+        audit::write(
+            conn,
+            caller.audit(
+                "share_link.create",
+                "share_link",
+                vec![link_id, summary_id],
+                Some(summary.case_id),
+            ),
+        )
         .await?;
+        let url = outbox::link(
+            &state.config.public_base_url,
+            &format!("/v1/shared/{token}"),
+        );
+        let created = Created::new(
+            StatusCode::CREATED,
+            CreatedShareLink {
+                id: link_id,
+                url: Some(url),
+                expires_at,
+            },
+        )
+        .at(format!("/v1/share-links/{link_id}"))
+        .shown_once("url");
+        Ok(created)
+    })
+    .await?;
     Ok(created.response())
 }
 

@@ -7,7 +7,7 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
-use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use serde::{Deserialize, Serialize};
 use tokio::sync::Semaphore;
 use utoipa::{IntoParams, ToSchema};
@@ -184,11 +184,7 @@ pub async fn create_summary(
     let assessment_id = *id;
     let request = body.into_inner();
     let mut conn = state.db.get().await?;
-    let created = conn
-        .transaction::<_, ApiError, _>(async |conn| {
-            if let Some(replay) = idempotency::replay(conn, scope.as_ref()).await? {
-                return Ok(replay);
-            }
+    let created = idempotency::create_once(&mut conn, scope.as_ref(), async |conn| {
             let assessment = opinions::find_assessment(conn, caller.org_id(), assessment_id).await?.ok_or_else(|| ApiError::not_found("assessment"))?;
             let case = cases::find(conn, caller.org_id(), assessment.case_id).await?.ok_or_else(|| ApiError::not_found("assessment"))?;
             let patient = patients::find(conn, caller.org_id(), case.patient_id).await?;
@@ -232,7 +228,6 @@ pub async fn create_summary(
             advance_case(conn, &state, &mut outbox, caller.org_id(), case.id, CaseStatus::SummaryReady).await?;
             outbox.write(conn).await?;
             let created = Created::new(StatusCode::CREATED, stored(&row)?).at(format!("/v1/summaries/{}", row.id));
-            idempotency::remember(conn, scope.as_ref(), &created).await?;
             Ok(created)
         })
         .await?;

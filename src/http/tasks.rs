@@ -198,55 +198,50 @@ pub async fn create_task(
     let scope = idempotency::Scope::new(&caller, &req, &key, &body.raw);
     let t = body.into_inner();
     let mut conn = state.db.get().await?;
-    let created = conn
-        .transaction::<_, ApiError, _>(async |conn| {
-            if let Some(replay) = idempotency::replay(conn, scope.as_ref()).await? {
-                return Ok(replay);
-            }
-            if policy::case_access(conn, &caller, t.case_id).await.is_err() {
-                return Err(ApiError::unprocessable_field(
-                    "case_id",
-                    "names no case of your organisation",
-                ));
-            }
-            let now = Utc::now();
-            let row = tasks::insert(
-                conn,
-                &TaskRow {
-                    org_id: caller.org_id(),
-                    id: Uuid::now_v7(),
-                    case_id: t.case_id,
-                    assessment_id: None,
-                    kind: t.kind.clone(),
-                    title: t.title.trim().to_string(),
-                    status: "open".into(),
-                    assignee: t.assignee.clone(),
-                    due_date: t.due_date,
-                    completed_by: None,
-                    completed_at: None,
-                    created_at: now,
-                    updated_at: now,
-                },
-            )
-            .await?;
-            audit::write(
-                conn,
-                caller.audit("task.create", "task", vec![row.id], Some(row.case_id)),
-            )
-            .await?;
-            outbox::emit(
-                conn,
-                caller.org_id(),
-                "task.created",
-                task_event(&state, &row),
-            )
-            .await?;
-            let created = Created::new(StatusCode::CREATED, Task::from(row.clone()))
-                .at(format!("/v1/tasks/{}", row.id));
-            idempotency::remember(conn, scope.as_ref(), &created).await?;
-            Ok(created)
-        })
+    let created = idempotency::create_once(&mut conn, scope.as_ref(), async |conn| {
+        if policy::case_access(conn, &caller, t.case_id).await.is_err() {
+            return Err(ApiError::unprocessable_field(
+                "case_id",
+                "names no case of your organisation",
+            ));
+        }
+        let now = Utc::now();
+        let row = tasks::insert(
+            conn,
+            &TaskRow {
+                org_id: caller.org_id(),
+                id: Uuid::now_v7(),
+                case_id: t.case_id,
+                assessment_id: None,
+                kind: t.kind.clone(),
+                title: t.title.trim().to_string(),
+                status: "open".into(),
+                assignee: t.assignee.clone(),
+                due_date: t.due_date,
+                completed_by: None,
+                completed_at: None,
+                created_at: now,
+                updated_at: now,
+            },
+        )
         .await?;
+        audit::write(
+            conn,
+            caller.audit("task.create", "task", vec![row.id], Some(row.case_id)),
+        )
+        .await?;
+        outbox::emit(
+            conn,
+            caller.org_id(),
+            "task.created",
+            task_event(&state, &row),
+        )
+        .await?;
+        let created = Created::new(StatusCode::CREATED, Task::from(row.clone()))
+            .at(format!("/v1/tasks/{}", row.id));
+        Ok(created)
+    })
+    .await?;
     Ok(created.response())
 }
 

@@ -196,48 +196,41 @@ pub async fn create_webhook(
     events.sort();
     events.dedup();
     let mut conn = state.db.get().await?;
-    let created = conn
-        .transaction::<_, ApiError, _>(async |conn| {
-            if let Some(replay) = idempotency::replay(conn, scope.as_ref()).await? {
-                return Ok(replay);
-            }
-            let secret = signing::new_secret();
-            let now = Utc::now();
-            let row = webhooks::insert(
-                conn,
-                &SubscriptionRow {
-                    org_id: caller.org_id(),
-                    id: Uuid::now_v7(),
-                    url: w.url.clone(),
-                    event_types: events,
-                    secret: secret.clone(),
-                    previous_secret: None,
-                    previous_secret_until: None,
-                    enabled: w.enabled.unwrap_or(true),
-                    created_by: caller.created_by(),
-                    created_at: now,
-                    updated_at: now,
-                },
-            )
-            .await?;
-            audit::write(
-                conn,
-                caller.audit("webhook.create", "webhook", vec![row.id], None),
-            )
-            .await?;
-            let shown = WebhookWithSecret {
-                webhook: row.clone().into(),
-                secret: Some(signing::display(&secret)),
-            };
-            let created =
-                Created::new(StatusCode::CREATED, shown).at(format!("/v1/webhooks/{}", row.id));
-            // The secret is shown once: a replay answers without it.
-            let mut remembered = created.clone();
-            remembered.body["secret"] = serde_json::Value::Null;
-            idempotency::remember(conn, scope.as_ref(), &remembered).await?;
-            Ok(created)
-        })
+    let created = idempotency::create_once(&mut conn, scope.as_ref(), async |conn| {
+        let secret = signing::new_secret();
+        let now = Utc::now();
+        let row = webhooks::insert(
+            conn,
+            &SubscriptionRow {
+                org_id: caller.org_id(),
+                id: Uuid::now_v7(),
+                url: w.url.clone(),
+                event_types: events,
+                secret: secret.clone(),
+                previous_secret: None,
+                previous_secret_until: None,
+                enabled: w.enabled.unwrap_or(true),
+                created_by: caller.created_by(),
+                created_at: now,
+                updated_at: now,
+            },
+        )
         .await?;
+        audit::write(
+            conn,
+            caller.audit("webhook.create", "webhook", vec![row.id], None),
+        )
+        .await?;
+        let shown = WebhookWithSecret {
+            webhook: row.clone().into(),
+            secret: Some(signing::display(&secret)),
+        };
+        // The secret is shown once: a replay answers without it.
+        Ok(Created::new(StatusCode::CREATED, shown)
+            .at(format!("/v1/webhooks/{}", row.id))
+            .shown_once("secret"))
+    })
+    .await?;
     Ok(created.response())
 }
 

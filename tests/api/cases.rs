@@ -608,3 +608,36 @@ async fn a_login_already_linked_is_a_409_and_changes_nothing() {
         .ok(200);
     assert_eq!(kept["login_sub"], "login-2");
 }
+
+#[tokio::test]
+async fn a_replayed_creation_never_shows_or_stores_a_secret_twice() {
+    let app = spawn_app().await;
+    let (partner_id, _) = app.create_partner("Replay Hospital").await;
+    let key = Uuid::now_v7().to_string();
+    let create_key = async || {
+        app.send(
+            Method::POST,
+            &format!("/v1/organizations/{partner_id}/api-keys"),
+            &app.admin(),
+            Some(&json!({"name": "retried"})),
+            &[("idempotency-key", &key)],
+        )
+        .await
+    };
+    let first = create_key().await.ok(201);
+    let secret = first["key"].as_str().expect("the key, shown once");
+    let replay = create_key().await;
+    assert_eq!(
+        replay.header("idempotent-replayed").as_deref(),
+        Some("true")
+    );
+    let replayed = replay.ok(201);
+    assert_eq!(replayed["id"], first["id"]);
+    assert!(replayed["key"].is_null(), "a replay showed the key again");
+    let stored = app
+        .scalar(&format!(
+            "SELECT count(*) AS n FROM idempotency_keys WHERE position('{secret}' in convert_from(response_body, 'UTF8')) > 0"
+        ))
+        .await;
+    assert_eq!(stored, 0, "the key was stored for replay");
+}
