@@ -4,6 +4,7 @@ mod helpers;
 
 mod access;
 mod cases;
+mod characterisation;
 mod crash;
 mod discordance;
 mod foundation;
