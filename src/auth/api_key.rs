@@ -1,9 +1,14 @@
 //! Partner API keys: `cnc_<8-char prefix>_<secret>`, a 256-bit base62 secret stored only as
 //! SHA-256 (a random 256-bit secret needs no slow hash), compared in constant time.
 
+use chrono::Utc;
 use rand::RngExt as _;
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
+
+use super::{AuthError, Principal};
+use crate::db::DbPool;
+use crate::db::api_keys::{self, StoredKey};
 
 const BASE62: &[u8] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 /// 43 base62 characters carry 256 bits (62^43 > 2^256).
@@ -35,6 +40,14 @@ pub fn sha256(bytes: &[u8]) -> [u8; 32] {
 }
 
 impl NewApiKey {
+    /// The form storage keeps: prefix and hash, never the secret.
+    pub fn stored(&self) -> StoredKey<'_> {
+        StoredKey {
+            prefix: &self.prefix,
+            secret_sha256: &self.secret_sha256,
+        }
+    }
+
     pub fn generate() -> NewApiKey {
         let prefix = random_base62(PREFIX_LEN);
         let secret = random_base62(SECRET_LEN);
@@ -68,6 +81,38 @@ impl<'a> PresentedKey<'a> {
     pub fn matches(&self, stored: &[u8]) -> bool {
         sha256(self.secret.as_bytes()).ct_eq(stored).into()
     }
+}
+
+fn refused() -> AuthError {
+    AuthError::Unauthenticated("the API key is invalid, expired or revoked".into())
+}
+
+/// Resolves a presented key to its partner, refusing unknown, wrong, expired and revoked keys.
+pub async fn authenticate(pool: &DbPool, key: &str) -> Result<Principal, AuthError> {
+    let presented = PresentedKey::parse(key).ok_or_else(refused)?;
+    let mut conn = pool.get().await.map_err(crate::db::error::DbError::from)?;
+    let row = api_keys::find_by_prefix(&mut conn, presented.prefix)
+        .await?
+        .ok_or_else(refused)?;
+    let now = Utc::now();
+    if !presented.matches(&row.secret_sha256)
+        || row.revoked_at.is_some()
+        || row.expires_at.is_some_and(|e| e <= now)
+    {
+        return Err(refused());
+    }
+    // Kept to the minute: one write per key per minute, not per request.
+    if row
+        .last_used_at
+        .is_none_or(|t| now - t > chrono::Duration::seconds(60))
+    {
+        api_keys::touch_last_used(&mut conn, row.org_id, row.id, now).await?;
+    }
+    Ok(Principal::Partner {
+        key_id: row.id,
+        partner_id: row.partner_id,
+        org_id: row.org_id,
+    })
 }
 
 #[cfg(test)]

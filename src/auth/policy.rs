@@ -5,14 +5,11 @@
 //! 2. Can this caller see this object? Another tenant's object, another patient's case, a
 //!    case no grant names: 404, so the caller never learns it exists (`case_access`).
 
-use chrono::Utc;
-use diesel::prelude::*;
-use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use diesel_async::AsyncPgConnection;
 use uuid::Uuid;
 
-use super::{Principal, Role};
-use crate::db::schema::{case_members, cases, patients};
-use crate::http::problem::{ApiError, ApiResult};
+use super::{AuthError, Principal, Role};
+use crate::db::access;
 
 /// Kinds of resource the permission table covers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -84,8 +81,8 @@ pub fn permits(role: Role, resource: Resource, op: Op) -> bool {
     }
 }
 
-fn denied(resource: Resource, op: Op) -> ApiError {
-    ApiError::forbidden(
+fn denied(resource: Resource, op: Op) -> AuthError {
+    AuthError::forbidden(
         format!("this role may not {op:?} {resource:?}")
             .to_lowercase()
             .replace("  ", " "),
@@ -93,7 +90,7 @@ fn denied(resource: Resource, op: Op) -> ApiError {
 }
 
 /// 403 unless the caller's role may do `op` to `resource` at all.
-pub fn require(principal: &Principal, resource: Resource, op: Op) -> ApiResult<()> {
+pub fn require(principal: &Principal, resource: Resource, op: Op) -> Result<(), AuthError> {
     match principal.role() {
         Some(role) if permits(role, resource, op) => Ok(()),
         _ => Err(denied(resource, op)),
@@ -101,19 +98,19 @@ pub fn require(principal: &Principal, resource: Resource, op: Op) -> ApiResult<(
 }
 
 /// Partner routes: only partner keys.
-pub fn require_partner(principal: &Principal) -> ApiResult<(Uuid, Uuid)> {
+pub fn require_partner(principal: &Principal) -> Result<(Uuid, Uuid), AuthError> {
     match principal {
         Principal::Partner {
             partner_id, org_id, ..
         } => Ok((*org_id, *partner_id)),
-        Principal::User { .. } => Err(ApiError::forbidden(
+        Principal::User { .. } => Err(AuthError::forbidden(
             "this route is for partner hospitals' API keys",
         )),
     }
 }
 
 /// Staff functions: coordinators, clinicians and admins (classify, summary preview ...).
-pub fn require_staff(principal: &Principal) -> ApiResult<()> {
+pub fn require_staff(principal: &Principal) -> Result<(), AuthError> {
     require(principal, Resource::Stateless, Op::Read)
 }
 
@@ -151,69 +148,31 @@ pub async fn case_access(
     conn: &mut AsyncPgConnection,
     principal: &Principal,
     case_id: Uuid,
-) -> ApiResult<CaseAccess> {
-    let not_found = || ApiError::not_found("case");
+) -> Result<CaseAccess, AuthError> {
     let Principal::User {
         subject,
         role,
         org_id,
     } = principal
     else {
-        return Err(ApiError::forbidden(
+        return Err(AuthError::forbidden(
             "partner keys reach cases only through their referrals",
         ));
     };
     let access = match role {
         Role::Coordinator | Role::Clinician | Role::Admin => {
-            let exists: bool = diesel::select(diesel::dsl::exists(
-                cases::table
-                    .filter(cases::org_id.eq(org_id))
-                    .filter(cases::id.eq(case_id)),
-            ))
-            .get_result(conn)
-            .await?;
-            exists.then_some(CaseAccess::Staff)
+            access::case_exists(conn, *org_id, case_id)
+                .await?
+                .then_some(CaseAccess::Staff)
         }
-        Role::Patient => {
-            let own: bool = diesel::select(diesel::dsl::exists(
-                cases::table
-                    .inner_join(
-                        patients::table.on(patients::org_id
-                            .eq(cases::org_id)
-                            .and(patients::id.eq(cases::patient_id))),
-                    )
-                    .filter(cases::org_id.eq(org_id))
-                    .filter(cases::id.eq(case_id))
-                    .filter(patients::login_sub.eq(subject))
-                    .filter(patients::erased_at.is_null()),
-            ))
-            .get_result(conn)
-            .await?;
-            own.then_some(CaseAccess::Patient)
-        }
-        Role::Advocate => {
-            let scopes: Vec<Vec<String>> = case_members::table
-                .filter(case_members::org_id.eq(org_id))
-                .filter(case_members::case_id.eq(case_id))
-                .filter(case_members::subject.eq(subject))
-                .filter(case_members::revoked_at.is_null())
-                .filter(
-                    case_members::expires_at
-                        .is_null()
-                        .or(case_members::expires_at.gt(Utc::now())),
-                )
-                .select(case_members::scope)
-                .load(conn)
-                .await?;
-            (!scopes.is_empty()).then(|| {
-                let mut scope: Vec<String> = scopes.into_iter().flatten().collect();
-                scope.sort();
-                scope.dedup();
-                CaseAccess::Advocate { scope }
-            })
-        }
+        Role::Patient => access::patient_owns_case(conn, *org_id, case_id, subject)
+            .await?
+            .then_some(CaseAccess::Patient),
+        Role::Advocate => access::advocate_scope(conn, *org_id, case_id, subject)
+            .await?
+            .map(|scope| CaseAccess::Advocate { scope }),
     };
-    access.ok_or_else(not_found)
+    access.ok_or(AuthError::NotFound("case"))
 }
 
 /// `case_access`, then the advocate's scope for `part`: 404 outside it (the grant does not name it).
@@ -221,13 +180,13 @@ pub async fn case_part_access(
     conn: &mut AsyncPgConnection,
     principal: &Principal,
     case_id: Uuid,
-    part: &str,
-) -> ApiResult<CaseAccess> {
+    part: &'static str,
+) -> Result<CaseAccess, AuthError> {
     let access = case_access(conn, principal, case_id).await?;
     if access.covers(part) {
         Ok(access)
     } else {
-        Err(ApiError::not_found(part))
+        Err(AuthError::NotFound(part))
     }
 }
 

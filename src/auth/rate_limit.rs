@@ -6,9 +6,8 @@ use std::num::NonZeroU32;
 use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota};
 
-use super::Principal;
+use super::{AuthError, Principal};
 use crate::config::RateLimits as Limits;
-use crate::http::problem::{ApiError, ProblemKind};
 
 pub struct RateLimits {
     per_key: DefaultKeyedRateLimiter<String>,
@@ -20,15 +19,13 @@ fn per_minute(n: u32) -> Quota {
     Quota::per_minute(NonZeroU32::new(n.max(1)).expect("at least one"))
 }
 
-fn refuse(not_until: governor::NotUntil<<DefaultClock as Clock>::Instant>) -> ApiError {
+fn refuse(not_until: governor::NotUntil<<DefaultClock as Clock>::Instant>) -> AuthError {
     let wait = not_until.wait_time_from(DefaultClock::default().now());
     // Round up: a Retry-After of 0 would invite an immediate, refused retry.
     let seconds = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
-    ApiError::new(
-        ProblemKind::RateLimited,
-        "rate limit exceeded; retry after the number of seconds in Retry-After",
-    )
-    .with_retry_after(seconds.max(1))
+    AuthError::RateLimited {
+        retry_after: seconds.max(1),
+    }
 }
 
 impl RateLimits {
@@ -40,7 +37,7 @@ impl RateLimits {
         }
     }
 
-    pub fn check_principal(&self, principal: &Principal) -> Result<(), ApiError> {
+    pub fn check_principal(&self, principal: &Principal) -> Result<(), AuthError> {
         match principal {
             Principal::Partner { key_id, .. } => {
                 self.per_key.check_key(&key_id.to_string()).map_err(refuse)
@@ -54,7 +51,7 @@ impl RateLimits {
         }
     }
 
-    pub fn check_ip(&self, ip: IpAddr) -> Result<(), ApiError> {
+    pub fn check_ip(&self, ip: IpAddr) -> Result<(), AuthError> {
         self.per_ip.check_key(&ip).map_err(refuse)
     }
 

@@ -1,15 +1,11 @@
-//! Partner API keys: authentication by prefix and hash, creation, listing, revocation.
+//! Partner API keys: lookup by prefix, creation, listing, revocation (auth checks the secret).
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
-use super::DbPool;
 use super::schema::api_keys;
-use crate::auth::Principal;
-use crate::auth::api_key::{NewApiKey, PresentedKey};
-use crate::http::problem::ApiError;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = api_keys)]
@@ -27,47 +23,42 @@ pub struct ApiKeyRow {
     pub created_at: DateTime<Utc>,
 }
 
-fn refused() -> ApiError {
-    ApiError::unauthorized("the API key is invalid, expired or revoked")
+/// The key with this lookup prefix, whatever its state: the caller checks the secret,
+/// expiry and revocation.
+pub async fn find_by_prefix(
+    conn: &mut AsyncPgConnection,
+    prefix: &str,
+) -> QueryResult<Option<ApiKeyRow>> {
+    api_keys::table
+        .filter(api_keys::prefix.eq(prefix))
+        .select(ApiKeyRow::as_select())
+        .first(conn)
+        .await
+        .optional()
 }
 
-/// Resolves a presented key to its partner, refusing unknown, wrong, expired and revoked keys.
-pub async fn authenticate(pool: &DbPool, key: &str) -> Result<Principal, ApiError> {
-    let presented = PresentedKey::parse(key).ok_or_else(refused)?;
-    let mut conn = pool.get().await?;
-    let row: Option<ApiKeyRow> = api_keys::table
-        .filter(api_keys::prefix.eq(presented.prefix))
-        .select(ApiKeyRow::as_select())
-        .first(&mut conn)
-        .await
-        .optional()?;
-    let row = row.ok_or_else(refused)?;
-    let now = Utc::now();
-    if !presented.matches(&row.secret_sha256)
-        || row.revoked_at.is_some()
-        || row.expires_at.is_some_and(|e| e <= now)
-    {
-        return Err(refused());
-    }
-    // Kept to the minute: one write per key per minute, not per request.
-    if row
-        .last_used_at
-        .is_none_or(|t| now - t > chrono::Duration::seconds(60))
-    {
-        diesel::update(
-            api_keys::table
-                .filter(api_keys::org_id.eq(row.org_id))
-                .filter(api_keys::id.eq(row.id)),
-        )
-        .set(api_keys::last_used_at.eq(now))
-        .execute(&mut conn)
-        .await?;
-    }
-    Ok(Principal::Partner {
-        key_id: row.id,
-        partner_id: row.partner_id,
-        org_id: row.org_id,
-    })
+/// Records that the key was used now.
+pub async fn touch_last_used(
+    conn: &mut AsyncPgConnection,
+    org_id: Uuid,
+    id: Uuid,
+    now: DateTime<Utc>,
+) -> QueryResult<()> {
+    diesel::update(
+        api_keys::table
+            .filter(api_keys::org_id.eq(org_id))
+            .filter(api_keys::id.eq(id)),
+    )
+    .set(api_keys::last_used_at.eq(now))
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// A key's stored form: its lookup prefix and the SHA-256 of its secret.
+pub struct StoredKey<'a> {
+    pub prefix: &'a str,
+    pub secret_sha256: &'a [u8],
 }
 
 pub async fn create(
@@ -75,25 +66,24 @@ pub async fn create(
     org_id: Uuid,
     partner_id: Uuid,
     name: &str,
+    key: StoredKey<'_>,
     expires_at: Option<DateTime<Utc>>,
     created_by: &str,
-) -> QueryResult<(ApiKeyRow, NewApiKey)> {
-    let key = NewApiKey::generate();
-    let row = diesel::insert_into(api_keys::table)
+) -> QueryResult<ApiKeyRow> {
+    diesel::insert_into(api_keys::table)
         .values((
             api_keys::org_id.eq(org_id),
             api_keys::id.eq(Uuid::now_v7()),
             api_keys::partner_id.eq(partner_id),
             api_keys::name.eq(name),
-            api_keys::prefix.eq(&key.prefix),
-            api_keys::secret_sha256.eq(key.secret_sha256.to_vec()),
+            api_keys::prefix.eq(key.prefix),
+            api_keys::secret_sha256.eq(key.secret_sha256),
             api_keys::expires_at.eq(expires_at),
             api_keys::created_by.eq(created_by),
         ))
         .returning(ApiKeyRow::as_returning())
         .get_result(conn)
-        .await?;
-    Ok((row, key))
+        .await
 }
 
 pub async fn list(

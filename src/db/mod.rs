@@ -1,9 +1,11 @@
 //! PostgreSQL through Diesel: the async pool, embedded migrations, schema and one module per
 //! aggregate with its queries.
 
+pub mod access;
 pub mod api_keys;
 pub mod cases;
 pub mod documents;
+pub mod error;
 pub mod local;
 pub mod members;
 pub mod opinions;

@@ -236,7 +236,7 @@ pub async fn visible_case(
     conn: &mut AsyncPgConnection,
     caller: &Caller,
     case_id: Uuid,
-    part: &str,
+    part: &'static str,
 ) -> ApiResult<(CaseRow, CaseAccess)> {
     let access = policy::case_part_access(conn, caller, case_id, part).await?;
     let row = cases::find(conn, caller.org_id(), case_id)

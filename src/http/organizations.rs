@@ -298,11 +298,13 @@ pub async fn create_api_key(
     let mut conn = state.db.get().await?;
     let created = idempotency::create_once(&mut conn, scope.as_ref(), async |conn| {
         partner_of_caller(conn, &caller, partner_id).await?;
-        let (row, key) = api_keys::create(
+        let key = crate::auth::api_key::NewApiKey::generate();
+        let row = api_keys::create(
             conn,
             caller.org_id(),
             partner_id,
             body.name.trim(),
+            key.stored(),
             body.expires_at,
             &caller.created_by(),
         )

@@ -8,6 +8,8 @@ use actix_web::{HttpResponse, ResponseError};
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use crate::auth::AuthError;
+use crate::db::error::DbError;
 use crate::domain::validation::FieldError;
 
 tokio::task_local! {
@@ -472,39 +474,51 @@ impl ResponseError for ApiError {
     }
 }
 
-impl From<diesel::result::Error> for ApiError {
-    fn from(error: diesel::result::Error) -> ApiError {
+impl From<DbError> for ApiError {
+    fn from(error: DbError) -> ApiError {
         match error {
-            diesel::result::Error::NotFound => ApiError::not_found("resource"),
-            // The connection died under the request (a database restart, a terminated
-            // backend): nothing was committed, the pool drops the connection, a retry succeeds.
-            diesel::result::Error::DatabaseError(kind, info) if connection_lost(kind, &*info) => {
-                tracing::warn!(error = info.message(), "database connection lost");
-                ApiError::unavailable("the database connection was lost; retry shortly", 1)
-            }
-            other => ApiError::internal(other),
+            DbError::NotFound => ApiError::not_found("resource"),
+            DbError::Conflict { constraint } => ApiError::conflict(
+                ProblemKind::Conflict,
+                format!("this conflicts with a stored record ({constraint}); read it again"),
+            ),
+            // Nothing was committed; the pool drops a dead connection and a retry succeeds.
+            DbError::Unavailable {
+                retry_after,
+                reason,
+            } => ApiError::unavailable(reason, retry_after),
+            DbError::Other(source) => ApiError::internal(source),
         }
     }
 }
 
-/// A lost connection: the driver could not send, or the server ended the session. Diesel
-/// hides the SQLSTATE (57P01 and kin), so the server's "terminating connection ..." message
-/// (every FATAL that ends a backend under a query says so) is what tells it apart.
-fn connection_lost(
-    kind: diesel::result::DatabaseErrorKind,
-    info: &dyn diesel::result::DatabaseErrorInformation,
-) -> bool {
-    use diesel::result::DatabaseErrorKind::{ClosedConnection, UnableToSendCommand};
-    matches!(kind, UnableToSendCommand | ClosedConnection)
-        || info.message().starts_with("terminating connection")
+impl From<AuthError> for ApiError {
+    fn from(error: AuthError) -> ApiError {
+        match error {
+            AuthError::Unauthenticated(detail) => ApiError::unauthorized(detail),
+            AuthError::Forbidden(detail) => ApiError::forbidden(detail),
+            AuthError::NotFound(what) => ApiError::not_found(what),
+            AuthError::RateLimited { retry_after } => ApiError::new(
+                ProblemKind::RateLimited,
+                "rate limit exceeded; retry after the number of seconds in Retry-After",
+            )
+            .with_retry_after(retry_after),
+            AuthError::Store(error) => error.into(),
+        }
+    }
+}
+
+impl From<diesel::result::Error> for ApiError {
+    fn from(error: diesel::result::Error) -> ApiError {
+        DbError::from(error).into()
+    }
 }
 
 impl From<deadpool::managed::PoolError<diesel_async::pooled_connection::PoolError>> for ApiError {
     fn from(
         error: deadpool::managed::PoolError<diesel_async::pooled_connection::PoolError>,
     ) -> ApiError {
-        tracing::warn!(error = %error, "database pool unavailable");
-        ApiError::unavailable("the database is unavailable or saturated; retry shortly", 2)
+        DbError::from(error).into()
     }
 }
 
