@@ -1,8 +1,9 @@
 //! Concord: second-opinion ingestion, discordance classification and patient summaries.
 //!
-//! `domain` is the pure core; `db`, `http`, `auth` and `events` are the I/O shell around it.
+//! `domain` is the pure core; `app` holds the use cases; `db`, `http`, `auth` and `events` are
+//! the I/O shell around them.
 
-pub mod audit;
+pub mod app;
 pub mod auth;
 pub mod config;
 pub mod db;
@@ -11,3 +12,6 @@ pub mod events;
 pub mod http;
 pub mod startup;
 pub mod telemetry;
+
+/// The audit trail lives in the application layer; older callers name it here.
+pub use app::audit;

@@ -39,6 +39,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     tracing::info!("using {}", database.description);
     let config = Arc::new(config);
     let pool = db::pool(&database.url, config.pool_size)?;
+    spawn_worker(&config, pool.clone());
     let state = crate::http::AppState::new(pool, config.clone())?;
     let listener = std::net::TcpListener::bind(config.bind)
         .with_context(|| format!("cannot listen on {} (BIND)", config.bind))?;
@@ -47,4 +48,12 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     app.server.await?;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// Starts the webhook delivery worker beside the server, unless this process is told not to
+/// deliver (WEBHOOK_DELIVERY=false: another replica does).
+pub fn spawn_worker(config: &Config, pool: db::DbPool) {
+    if config.deliver_webhooks {
+        tokio::spawn(crate::events::worker::Deliverer::new(pool, config).run());
+    }
 }

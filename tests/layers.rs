@@ -49,7 +49,6 @@ const STILL_TO_MOVE: &[(&str, &str)] = &[
     ("http/mod.rs", "db"),
     ("http/organizations.rs", "db"),
     ("http/patients.rs", "db"),
-    ("http/problem.rs", "db"),
     ("http/referrals.rs", "db"),
     ("http/referrals.rs", "http::cases"),
     ("http/referrals.rs", "http::documents"),

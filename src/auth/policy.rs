@@ -97,6 +97,31 @@ pub fn require(principal: &Principal, resource: Resource, op: Op) -> Result<(), 
     }
 }
 
+/// What a use case needs of its caller before anything else happens (403 first).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Permission {
+    /// A role the permission table allows `Op` on `Resource`.
+    Role(Resource, Op),
+    /// A partner hospital's API key.
+    Partner,
+    /// Coordinators, clinicians and admins.
+    Staff,
+    /// Anyone who holds the object's link (a share link): the use case finds what it opens.
+    Public,
+    /// The use case decides, after finding the object (404 before 403).
+    Checked,
+}
+
+/// 403 unless the caller has `need`.
+pub fn check(principal: &Principal, need: Permission) -> Result<(), AuthError> {
+    match need {
+        Permission::Role(resource, op) => require(principal, resource, op),
+        Permission::Partner => require_partner(principal).map(|_| ()),
+        Permission::Staff => require_staff(principal),
+        Permission::Public | Permission::Checked => Ok(()),
+    }
+}
+
 /// Partner routes: only partner keys.
 pub fn require_partner(principal: &Principal) -> Result<(Uuid, Uuid), AuthError> {
     match principal {

@@ -3,9 +3,12 @@
 
 pub mod access;
 pub mod api_keys;
+pub mod audit;
 pub mod cases;
 pub mod documents;
 pub mod error;
+pub mod events;
+pub mod idempotency;
 pub mod local;
 pub mod members;
 pub mod opinions;

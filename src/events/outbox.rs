@@ -2,30 +2,14 @@
 //! with one delivery row per subscription that wants it. Payloads carry ids,
 //! statuses, codes and links; never names or clinical free text.
 
-use diesel::prelude::*;
-use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use diesel::QueryResult;
+use diesel_async::AsyncPgConnection;
 use serde_json::{Value, json};
 use url::Url;
 use uuid::Uuid;
 
-use crate::db::schema::{events, webhook_deliveries, webhook_subscriptions};
-
-/// Every event type, as `api.md` lists them.
-pub const EVENT_TYPES: [&str; 13] = [
-    "case.created",
-    "case.updated",
-    "plan.revised",
-    "referral.created",
-    "referral.updated",
-    "second_opinion.received",
-    "assessment.created",
-    "assessment.overridden",
-    "summary.generated",
-    "share_link.opened",
-    "conversation.recorded",
-    "task.created",
-    "task.completed",
-];
+pub use super::catalogue::EVENT_TYPES;
+use crate::db::events::NewEvent;
 
 /// An absolute link to an API path, built from PUBLIC_BASE_URL.
 pub fn link(base: &Url, path: &str) -> String {
@@ -63,61 +47,16 @@ impl Outbox {
 
     /// Writes the queued events and one pending delivery per subscription that wants each.
     pub async fn write(self, conn: &mut AsyncPgConnection) -> QueryResult<()> {
-        if self.events.is_empty() {
-            return Ok(());
-        }
-        let org_id = self.org_id;
-        let types: Vec<String> = self.events.iter().map(|e| e.1.to_string()).collect();
-        diesel::insert_into(events::table)
-            .values(
-                self.events
-                    .iter()
-                    .map(|(id, event_type, data)| {
-                        (
-                            events::org_id.eq(org_id),
-                            events::id.eq(*id),
-                            events::event_type.eq(*event_type),
-                            events::data.eq(data),
-                        )
-                    })
-                    .collect::<Vec<_>>(),
-            )
-            .execute(conn)
-            .await?;
-        // Disabled subscriptions get their deliveries too: held, not lost, until re-enabled.
-        let subscriptions: Vec<(Uuid, Vec<String>)> = webhook_subscriptions::table
-            .filter(webhook_subscriptions::org_id.eq(org_id))
-            .filter(webhook_subscriptions::event_types.overlaps_with(types))
-            .select((
-                webhook_subscriptions::id,
-                webhook_subscriptions::event_types,
-            ))
-            .load(conn)
-            .await?;
-        let deliveries: Vec<_> = self
+        let new: Vec<NewEvent> = self
             .events
-            .iter()
-            .flat_map(|(event_id, event_type, _)| {
-                subscriptions
-                    .iter()
-                    .filter(move |(_, wanted)| wanted.iter().any(|t| t == event_type))
-                    .map(move |(subscription_id, _)| {
-                        (
-                            webhook_deliveries::org_id.eq(org_id),
-                            webhook_deliveries::id.eq(Uuid::now_v7()),
-                            webhook_deliveries::subscription_id.eq(*subscription_id),
-                            webhook_deliveries::event_id.eq(*event_id),
-                        )
-                    })
+            .into_iter()
+            .map(|(id, event_type, data)| NewEvent {
+                id,
+                event_type,
+                data,
             })
             .collect();
-        if !deliveries.is_empty() {
-            diesel::insert_into(webhook_deliveries::table)
-                .values(deliveries)
-                .execute(conn)
-                .await?;
-        }
-        Ok(())
+        crate::db::events::write(conn, self.org_id, &new).await
     }
 }
 

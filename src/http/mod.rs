@@ -43,6 +43,8 @@ use problem::{ApiError, ProblemKind};
 
 /// Everything a handler may need, shared by all workers.
 pub struct AppState {
+    /// The use cases.
+    pub app: crate::app::App,
     pub db: DbPool,
     pub config: Arc<Config>,
     pub jwt: JwtVerifier,
@@ -57,11 +59,18 @@ pub type State = web::Data<AppState>;
 
 impl AppState {
     pub fn new(db: DbPool, config: Arc<Config>) -> anyhow::Result<AppState> {
+        let documents: Arc<dyn crate::db::documents::DocumentStore> =
+            Arc::new(crate::db::documents::PostgresStore);
         Ok(AppState {
+            app: crate::app::App::new(
+                db.clone(),
+                crate::events::Links::new(config.public_base_url.clone()),
+                documents.clone(),
+            ),
             jwt: JwtVerifier::from_config(&config.jwt).context("JWT configuration")?,
             rate_limits: RateLimits::new(&config.rate_limits),
             pdf_slots: Arc::new(Semaphore::new(config.pdf_concurrency)),
-            documents: Arc::new(crate::db::documents::PostgresStore),
+            documents,
             db,
             config,
         })
@@ -144,11 +153,6 @@ impl Application {
         let address = listener.local_addr()?;
         let workers = state.config.workers;
         let json_limit = state.config.json_limit;
-        if state.config.deliver_webhooks {
-            tokio::spawn(
-                crate::events::worker::Deliverer::new(state.db.clone(), &state.config).run(),
-            );
-        }
         let state = web::Data::new(state);
         let metrics = observe::install_metrics_recorder();
         // Histogram samples pile up until drained; drain them even when nobody scrapes.

@@ -8,8 +8,8 @@ use actix_web::{HttpResponse, ResponseError};
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use crate::app::AppError;
 use crate::auth::AuthError;
-use crate::db::error::DbError;
 use crate::domain::validation::FieldError;
 
 tokio::task_local! {
@@ -474,20 +474,47 @@ impl ResponseError for ApiError {
     }
 }
 
-impl From<DbError> for ApiError {
-    fn from(error: DbError) -> ApiError {
+/// The one mapping of the application's errors to what a caller sees.
+impl From<AppError> for ApiError {
+    fn from(error: AppError) -> ApiError {
+        use ProblemKind as K;
         match error {
-            DbError::NotFound => ApiError::not_found("resource"),
-            DbError::Conflict { constraint } => ApiError::conflict(
-                ProblemKind::Conflict,
-                format!("this conflicts with a stored record ({constraint}); read it again"),
+            AppError::Invalid(errors) => ApiError::validation(errors),
+            AppError::Unprocessable(errors) => ApiError::unprocessable(errors),
+            AppError::NotFound(what) => ApiError::not_found(what),
+            AppError::Forbidden(detail) => ApiError::forbidden(detail),
+            AppError::Conflict(detail) => ApiError::new(K::Conflict, detail),
+            AppError::InvalidTransition { detail, allowed } => {
+                ApiError::new(K::InvalidTransition, detail).with_allowed(allowed)
+            }
+            AppError::ReferralClosed { detail, allowed } => {
+                let error = ApiError::new(K::ReferralClosed, detail);
+                match allowed {
+                    Some(allowed) => error.with_allowed(allowed),
+                    None => error,
+                }
+            }
+            AppError::DuplicateExternalId {
+                detail,
+                existing_id,
+            } => ApiError::new(K::DuplicateExternalId, detail).with_existing(existing_id),
+            AppError::KeyInUse => ApiError::new(
+                K::IdempotencyKeyInUse,
+                "a request with this Idempotency-Key is still in flight; retry shortly",
             ),
-            // Nothing was committed; the pool drops a dead connection and a retry succeeds.
-            DbError::Unavailable {
+            AppError::KeyReused => ApiError::new(
+                K::IdempotencyKeyReused,
+                "this Idempotency-Key was used with another body; use a new key for a new request",
+            ),
+            AppError::PreconditionFailed(detail) => ApiError::new(K::PreconditionFailed, detail),
+            AppError::Gone(detail) => ApiError::new(K::Gone, detail),
+            AppError::UnsupportedLanguage(detail) => ApiError::new(K::UnsupportedLanguage, detail),
+            AppError::Unavailable {
+                detail,
                 retry_after,
-                reason,
-            } => ApiError::unavailable(reason, retry_after),
-            DbError::Other(source) => ApiError::internal(source),
+            } => ApiError::unavailable(detail, retry_after),
+            AppError::Auth(error) => error.into(),
+            AppError::Internal(source) => ApiError::internal(source),
         }
     }
 }
@@ -503,14 +530,14 @@ impl From<AuthError> for ApiError {
                 "rate limit exceeded; retry after the number of seconds in Retry-After",
             )
             .with_retry_after(retry_after),
-            AuthError::Store(error) => error.into(),
+            AuthError::Store(error) => AppError::from(error).into(),
         }
     }
 }
 
 impl From<diesel::result::Error> for ApiError {
     fn from(error: diesel::result::Error) -> ApiError {
-        DbError::from(error).into()
+        AppError::from(error).into()
     }
 }
 
@@ -518,7 +545,7 @@ impl From<deadpool::managed::PoolError<diesel_async::pooled_connection::PoolErro
     fn from(
         error: deadpool::managed::PoolError<diesel_async::pooled_connection::PoolError>,
     ) -> ApiError {
-        DbError::from(error).into()
+        AppError::from(error).into()
     }
 }
 
@@ -533,6 +560,111 @@ pub type ApiResult<T> = Result<T, ApiError>;
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every application and auth error, with the status and problem type a caller gets.
+    #[test]
+    fn every_error_maps_to_its_status_and_type() {
+        use crate::domain::validation::FieldError;
+        let field = || {
+            vec![FieldError {
+                field: "f".into(),
+                message: "m".into(),
+            }]
+        };
+        let id = uuid::Uuid::nil();
+        let cases: Vec<(AppError, u16, &str)> = vec![
+            (AppError::Invalid(field()), 400, "validation-error"),
+            (AppError::Unprocessable(field()), 422, "unprocessable"),
+            (AppError::NotFound("case"), 404, "not-found"),
+            (AppError::forbidden("no"), 403, "forbidden"),
+            (AppError::conflict("no"), 409, "conflict"),
+            (
+                AppError::InvalidTransition {
+                    detail: "no".into(),
+                    allowed: vec!["closed".into()],
+                },
+                409,
+                "invalid-transition",
+            ),
+            (
+                AppError::ReferralClosed {
+                    detail: "no".into(),
+                    allowed: None,
+                },
+                409,
+                "referral-closed",
+            ),
+            (
+                AppError::DuplicateExternalId {
+                    detail: "no".into(),
+                    existing_id: id,
+                },
+                409,
+                "duplicate-external-id",
+            ),
+            (AppError::KeyInUse, 409, "idempotency-key-in-use"),
+            (AppError::KeyReused, 422, "idempotency-key-reused"),
+            (
+                AppError::PreconditionFailed("no".into()),
+                412,
+                "precondition-failed",
+            ),
+            (AppError::Gone("no".into()), 410, "gone"),
+            (
+                AppError::UnsupportedLanguage("xx".into()),
+                422,
+                "unsupported-language",
+            ),
+            (
+                AppError::Unavailable {
+                    detail: "no".into(),
+                    retry_after: 2,
+                },
+                503,
+                "service-unavailable",
+            ),
+            (AppError::Internal(anyhow::anyhow!("x")), 500, "internal"),
+            (
+                AppError::Auth(AuthError::Unauthenticated("no".into())),
+                401,
+                "unauthorized",
+            ),
+            (AppError::Auth(AuthError::forbidden("no")), 403, "forbidden"),
+            (
+                AppError::Auth(AuthError::NotFound("case")),
+                404,
+                "not-found",
+            ),
+            (
+                AppError::Auth(AuthError::RateLimited { retry_after: 3 }),
+                429,
+                "rate-limited",
+            ),
+            (
+                AppError::Auth(AuthError::Store(diesel::result::Error::NotFound.into())),
+                404,
+                "not-found",
+            ),
+        ];
+        for (error, status, slug) in cases {
+            let shown = format!("{error:?}");
+            let api = ApiError::from(error);
+            assert_eq!(api.kind.status().as_u16(), status, "{shown}");
+            assert_eq!(api.kind.slug(), slug, "{shown}");
+        }
+        let unavailable = ApiError::from(AppError::Unavailable {
+            detail: "db".into(),
+            retry_after: 2,
+        });
+        assert_eq!(unavailable.retry_after, Some(2));
+        let limited = ApiError::from(AuthError::RateLimited { retry_after: 3 });
+        assert_eq!(limited.retry_after, Some(3));
+        let moved = ApiError::from(AppError::InvalidTransition {
+            detail: "no".into(),
+            allowed: vec!["closed".into()],
+        });
+        assert_eq!(moved.allowed.as_deref(), Some(&["closed".to_string()][..]));
+    }
 
     #[test]
     fn slugs_are_unique_and_round_trip() {

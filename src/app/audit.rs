@@ -3,11 +3,11 @@
 //! change and its trace commit together) and before the response for reads; a failed audit
 //! write fails the request.
 
-use diesel::prelude::*;
-use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use diesel::QueryResult;
+use diesel_async::AsyncPgConnection;
 use uuid::Uuid;
 
-use crate::db::schema::audit_events;
+use crate::db::audit::AuditRow;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Outcome {
@@ -18,7 +18,7 @@ pub enum Outcome {
 }
 
 impl Outcome {
-    fn code(self) -> &'static str {
+    pub fn code(self) -> &'static str {
         match self {
             Outcome::Success => "success",
             Outcome::Denied => "denied",
@@ -56,23 +56,26 @@ impl AuditRecord {
     }
 }
 
+impl AuditRecord {
+    /// The row as stored, with a time-ordered id taken now: rows keep the order they were made in.
+    pub fn into_row(self) -> AuditRow {
+        AuditRow {
+            org_id: self.org_id,
+            id: Uuid::now_v7(),
+            actor_kind: self.actor.kind,
+            actor_id: self.actor.id,
+            actor_role: self.actor.role,
+            action: self.action,
+            object_type: self.object_type,
+            object_ids: self.object_ids,
+            case_id: self.case_id,
+            request_id: self.request_id,
+            outcome: self.outcome.code(),
+            client_ip: self.client_ip,
+        }
+    }
+}
+
 pub async fn write(conn: &mut AsyncPgConnection, record: AuditRecord) -> QueryResult<()> {
-    diesel::insert_into(audit_events::table)
-        .values((
-            audit_events::org_id.eq(record.org_id),
-            audit_events::id.eq(Uuid::now_v7()),
-            audit_events::actor_kind.eq(record.actor.kind),
-            audit_events::actor_id.eq(record.actor.id),
-            audit_events::actor_role.eq(record.actor.role),
-            audit_events::action.eq(record.action),
-            audit_events::object_type.eq(record.object_type),
-            audit_events::object_ids.eq(record.object_ids),
-            audit_events::case_id.eq(record.case_id),
-            audit_events::request_id.eq(record.request_id),
-            audit_events::outcome.eq(record.outcome.code()),
-            audit_events::client_ip.eq(record.client_ip),
-        ))
-        .execute(conn)
-        .await?;
-    Ok(())
+    crate::db::audit::insert(conn, &[record.into_row()]).await
 }
