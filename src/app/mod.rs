@@ -7,6 +7,8 @@
 pub mod audit;
 pub mod error;
 pub mod idempotency;
+pub mod organizations;
+pub mod precondition;
 pub mod tx;
 
 use std::future::Future;
@@ -18,6 +20,7 @@ use uuid::Uuid;
 
 pub use error::{AppError, AppResult};
 pub use idempotency::{Creation, Once};
+pub use precondition::Precondition;
 pub use tx::{Reader, Tx};
 
 use crate::auth::policy::{self, Permission};
@@ -140,9 +143,34 @@ impl App {
         &self.cx.links
     }
 
-    /// The pool, for what runs beside the use cases (the delivery worker).
-    pub fn pool(&self) -> &Pool {
-        &self.db
+    /// How many connections the pool holds, has free, and has callers waiting for.
+    pub fn pool_status(&self) -> deadpool::Status {
+        self.db.status()
+    }
+
+    /// Whether the database answers (readiness).
+    pub async fn ready(&self) -> AppResult<()> {
+        let mut conn = self.db.get().await?;
+        crate::db::ping(&mut conn).await?;
+        Ok(())
+    }
+
+    /// The audit row of a refused request (403, 404): the request's own unit, if it had one,
+    /// rolled back, so the row is written on its own.
+    pub async fn audit_refusal(
+        &self,
+        actor: &Actor,
+        route: &str,
+        ids: Vec<Uuid>,
+        outcome: audit::Outcome,
+    ) -> AppResult<()> {
+        let row = actor
+            .record(actor.org_id(), route, "request", ids, None)
+            .with_outcome(outcome)
+            .into_row();
+        let mut conn = self.db.get().await?;
+        crate::db::audit::insert(&mut conn, &[row]).await?;
+        Ok(())
     }
 
     /// `work` in one transaction; the queued audit rows and events are written before commit.

@@ -82,6 +82,12 @@ pub fn stored_time(t: chrono::DateTime<chrono::Utc>) -> chrono::DateTime<chrono:
         .unwrap_or(t)
 }
 
+/// One round trip: whether the database answers.
+pub async fn ping(conn: &mut AsyncPgConnection) -> QueryResult<()> {
+    diesel_async::RunQueryDsl::execute(diesel::sql_query("SELECT 1"), conn).await?;
+    Ok(())
+}
+
 /// Runs pending migrations under an advisory lock so replicas starting together don't race.
 /// Returns the versions applied.
 pub async fn migrate(database_url: &str) -> anyhow::Result<Vec<String>> {

@@ -10,20 +10,20 @@ use futures_util::future::LocalBoxFuture;
 
 use super::AppState;
 use super::problem::{ApiError, current_request_id};
-use crate::audit::{Actor, AuditRecord, Outcome};
+use crate::app::Actor;
+use crate::app::audit::AuditRecord;
 use crate::auth::{Principal, api_key};
 
+/// The caller of a request: the application's `Actor` (principal, request id, client address).
 #[derive(Debug, Clone)]
 pub struct Caller {
-    pub principal: Principal,
-    pub request_id: String,
-    pub client_ip: Option<String>,
+    pub actor: Actor,
 }
 
 impl Deref for Caller {
-    type Target = Principal;
-    fn deref(&self) -> &Principal {
-        &self.principal
+    type Target = Actor;
+    fn deref(&self) -> &Actor {
+        &self.actor
     }
 }
 
@@ -38,9 +38,11 @@ impl FromRequest for Caller {
         let req = req.clone();
         Box::pin(async move {
             let caller = Caller {
-                principal: principal.await?,
-                request_id: current_request_id(),
-                client_ip,
+                actor: Actor {
+                    principal: principal.await?,
+                    request_id: current_request_id(),
+                    client_ip,
+                },
             };
             // Kept for the middleware, which audits refused requests (403, 404) too.
             actix_web::HttpMessage::extensions_mut(&req).insert(caller.clone());
@@ -50,14 +52,6 @@ impl FromRequest for Caller {
 }
 
 impl Caller {
-    pub fn actor(&self) -> Actor {
-        Actor {
-            kind: self.principal.actor_kind(),
-            id: self.principal.actor_id(),
-            role: self.principal.role().map(|r| r.code().to_string()),
-        }
-    }
-
     /// An audit row of this request in the caller's organisation.
     pub fn audit(
         &self,
@@ -66,17 +60,8 @@ impl Caller {
         object_ids: Vec<uuid::Uuid>,
         case_id: Option<uuid::Uuid>,
     ) -> AuditRecord {
-        AuditRecord {
-            org_id: self.principal.org_id(),
-            actor: self.actor(),
-            action: action.to_string(),
-            object_type,
-            object_ids,
-            case_id,
-            outcome: Outcome::Success,
-            request_id: self.request_id.clone(),
-            client_ip: self.client_ip.clone(),
-        }
+        self.actor
+            .record(self.org_id(), action, object_type, object_ids, case_id)
     }
 }
 

@@ -1,23 +1,15 @@
-//! Opaque quoted ETags and `If-Match` (412 when stale).
+//! Opaque quoted ETags and `If-Match`, parsed into the application's `Precondition`.
 
 use actix_web::{FromRequest, HttpRequest, dev::Payload};
 use futures_util::future::{Ready, ready};
 
-use super::problem::{ApiError, ProblemKind};
+use super::problem::ApiError;
+use crate::app::Precondition;
+pub use crate::app::precondition::{case_tag as case_etag, plan_tag as plan_etag};
 
-/// A case's ETag from its revision.
-pub fn case_etag(revision: i32) -> String {
-    format!("\"case-{revision}\"")
-}
-
-/// A plan's ETag from its version.
-pub fn plan_etag(version: i32) -> String {
-    format!("\"plan-{version}\"")
-}
-
-/// The `If-Match` header: None when absent.
+/// The `If-Match` header.
 #[derive(Debug, Clone)]
-pub struct IfMatch(pub Option<Vec<String>>);
+pub struct IfMatch(pub Precondition);
 
 impl FromRequest for IfMatch {
     type Error = ApiError;
@@ -30,7 +22,7 @@ impl FromRequest for IfMatch {
             .get("if-match")
             .filter(|v| !v.as_bytes().iter().all(|b| *b == b' ' || *b == b'\t'))
         else {
-            return ready(Ok(IfMatch(None)));
+            return ready(Ok(IfMatch(Precondition::None)));
         };
         // `*` or a list of quoted entity tags (weak ones compare as strong here).
         let tags: Option<Vec<String>> = value.to_str().ok().and_then(|text| {
@@ -47,7 +39,7 @@ impl FromRequest for IfMatch {
                 .collect()
         });
         ready(match tags {
-            Some(tags) if !tags.is_empty() => Ok(IfMatch(Some(tags))),
+            Some(tags) if !tags.is_empty() => Ok(IfMatch(Precondition::Tags(tags))),
             _ => Err(ApiError::bad_request(
                 "If-Match must be * or quoted entity tags, as an ETag header gave them",
             )),
@@ -58,21 +50,6 @@ impl FromRequest for IfMatch {
 impl IfMatch {
     /// Ok when no `If-Match` was sent or it names the current tag (or `*`).
     pub fn check(&self, current: Option<&str>) -> Result<(), ApiError> {
-        let Some(tags) = &self.0 else { return Ok(()) };
-        let matches = tags
-            .iter()
-            .any(|t| (t == "*" && current.is_some()) || Some(t.as_str()) == current);
-        if matches {
-            Ok(())
-        } else {
-            Err(ApiError::new(
-                ProblemKind::PreconditionFailed,
-                format!(
-                    "If-Match names {}, but the current version is {}; read it again and retry",
-                    tags.join(", "),
-                    current.unwrap_or("absent")
-                ),
-            ))
-        }
+        Ok(self.0.check(current)?)
     }
 }

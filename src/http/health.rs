@@ -1,7 +1,6 @@
 //! Liveness, readiness (the database answers) and Prometheus metrics.
 
 use actix_web::{HttpResponse, get, web};
-use diesel_async::RunQueryDsl;
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -30,14 +29,7 @@ pub async fn healthz() -> web::Json<Health> {
 ))]
 #[get("/readyz")]
 pub async fn readyz(state: State) -> ApiResult<web::Json<Health>> {
-    let check = async {
-        let mut conn = state.db.get().await.map_err(|e| anyhow::anyhow!("{e}"))?;
-        diesel::sql_query("SELECT 1")
-            .execute(&mut conn)
-            .await
-            .map_err(anyhow::Error::from)
-    };
-    match tokio::time::timeout(std::time::Duration::from_secs(3), check).await {
+    match tokio::time::timeout(std::time::Duration::from_secs(3), state.app.ready()).await {
         Ok(Ok(_)) => Ok(web::Json(Health {
             status: "ok".into(),
         })),
@@ -49,7 +41,7 @@ pub async fn readyz(state: State) -> ApiResult<web::Json<Health>> {
 #[utoipa::path(tag = "operations", responses((status = 200, description = "Metrics in the Prometheus text format", body = String, content_type = "text/plain")))]
 #[get("/metrics")]
 pub async fn metrics(state: State) -> HttpResponse {
-    let status = state.db.status();
+    let status = state.app.pool_status();
     ::metrics::gauge!("db_pool_connections_max").set(status.max_size as f64);
     ::metrics::gauge!("db_pool_connections_open").set(status.size as f64);
     ::metrics::gauge!("db_pool_connections_idle").set(status.available as f64);

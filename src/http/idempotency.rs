@@ -16,6 +16,7 @@ use serde_json::Value;
 use sha2::{Digest, Sha256};
 
 use super::problem::{ApiError, ApiResult, ProblemKind};
+use crate::app::{Creation, Once};
 use crate::auth::Principal;
 use crate::db::schema::idempotency_keys;
 
@@ -46,6 +47,36 @@ impl FromRequest for IdempotencyKey {
         };
         ready(key.map(IdempotencyKey))
     }
+}
+
+impl IdempotencyKey {
+    /// The key in its scope (caller, method, path) with the request body's hash, if one was sent.
+    pub fn once(&self, principal: &Principal, req: &HttpRequest, body: &[u8]) -> Option<Once> {
+        let key = self.0.clone()?;
+        Some(Once::new(
+            principal,
+            req.method().as_str(),
+            req.path(),
+            key,
+            body,
+        ))
+    }
+}
+
+/// A creation's answer: its status, `Location`, `ETag`, and `Idempotent-Replayed` on a replay.
+pub fn respond(creation: Creation) -> HttpResponse {
+    let mut response =
+        HttpResponse::build(StatusCode::from_u16(creation.status).unwrap_or(StatusCode::OK));
+    if let Some(location) = &creation.location {
+        response.insert_header(("Location", location.as_str()));
+    }
+    if let Some(etag) = &creation.etag {
+        response.insert_header(("ETag", etag.as_str()));
+    }
+    if creation.replayed {
+        response.insert_header(("Idempotent-Replayed", "true"));
+    }
+    response.json(&creation.body)
 }
 
 /// What a creation answers, storable for replay.
@@ -213,14 +244,14 @@ async fn replay(conn: &mut AsyncPgConnection, scope: Option<&Scope>) -> ApiResul
 
 /// A creation's body, as diesel-async's `transaction` takes it: an async closure over the
 /// connection whose future is `Send` (its bound names a private trait, so it is restated here).
-pub trait Creation<'r>:
+pub trait OldCreation<'r>:
     AsyncFnOnce(&'r mut AsyncPgConnection) -> ApiResult<Created>
-    + FnOnce(&'r mut AsyncPgConnection) -> <Self as Creation<'r>>::Fut
+    + FnOnce(&'r mut AsyncPgConnection) -> <Self as OldCreation<'r>>::Fut
 {
     type Fut: std::future::Future<Output = ApiResult<Created>> + Send;
 }
 
-impl<'r, F, Fut> Creation<'r> for F
+impl<'r, F, Fut> OldCreation<'r> for F
 where
     F: AsyncFnOnce(&'r mut AsyncPgConnection) -> ApiResult<Created>
         + FnOnce(&'r mut AsyncPgConnection) -> Fut,
@@ -237,7 +268,7 @@ pub async fn create_once<F>(
     create: F,
 ) -> ApiResult<Created>
 where
-    F: for<'r> Creation<'r> + Send,
+    F: for<'r> OldCreation<'r> + Send,
 {
     use diesel_async::AsyncConnection;
     conn.transaction::<_, ApiError, _>(async |conn| {

@@ -15,6 +15,7 @@ use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 use tracing::Instrument;
 
 use super::problem::{ApiError, ProblemKind, REQUEST_ID};
+use crate::app::audit::Outcome;
 use crate::domain::validation::FieldError;
 
 pub const REQUEST_ID_HEADER: HeaderName = HeaderName::from_static("x-request-id");
@@ -119,30 +120,21 @@ async fn audit_refusal(res: ServiceResponse<BoxBody>) -> ServiceResponse<BoxBody
         .filter_map(|(_, v)| v.parse().ok())
         .collect();
     let outcome = if res.status().as_u16() == 403 {
-        crate::audit::Outcome::Denied
+        Outcome::Denied
     } else {
-        crate::audit::Outcome::NotFound
+        Outcome::NotFound
     };
-    let record = caller
-        .audit(
-            &format!("{} {route}", res.request().method()),
-            "request",
-            ids,
-            None,
-        )
-        .with_outcome(outcome);
-    let written = async {
-        let mut conn = state.db.get().await.map_err(|e| anyhow::anyhow!("{e}"))?;
-        crate::audit::write(&mut conn, record)
-            .await
-            .map_err(anyhow::Error::from)
-    };
-    match written.await {
+    let action = format!("{} {route}", res.request().method());
+    match state
+        .app
+        .audit_refusal(&caller, &action, ids, outcome)
+        .await
+    {
         Ok(()) => res,
         Err(e) => {
             let (request, _) = res.into_parts();
             let response = REQUEST_ID.sync_scope(caller.request_id.clone(), || {
-                actix_web::ResponseError::error_response(&ApiError::internal(e))
+                actix_web::ResponseError::error_response(&ApiError::from(e))
             });
             ServiceResponse::new(request, response)
         }

@@ -1,21 +1,19 @@
 //! Organisations (a navigator's partner hospitals) and partner API keys.
 
-use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
 use chrono::{DateTime, Utc};
-use diesel_async::AsyncConnection;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::State;
 use super::caller::Caller;
-use super::idempotency::{self, Created, IdempotencyKey};
+use super::idempotency::{IdempotencyKey, respond};
 use super::json::{RequestBody, ValidJson};
 use super::problem::{ApiError, ApiResult};
-use crate::audit;
-use crate::auth::policy::{self, Op, Resource};
-use crate::db::{api_keys, organizations};
+use crate::app::Creation;
+use crate::app::organizations::{self, ApiKeyRecord, OrganizationRecord};
+use crate::auth::policy::{Op, Permission, Resource};
 use crate::domain::validation::FieldErrors;
 
 pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
@@ -77,8 +75,8 @@ pub struct Organization {
     pub created_at: DateTime<Utc>,
 }
 
-impl From<organizations::OrganizationRow> for Organization {
-    fn from(row: organizations::OrganizationRow) -> Organization {
+impl From<OrganizationRecord> for Organization {
+    fn from(row: OrganizationRecord) -> Organization {
         Organization {
             id: row.id,
             name: row.name,
@@ -118,28 +116,23 @@ pub async fn create_organization(
     key: IdempotencyKey,
     body: ValidJson<NewOrganization>,
 ) -> ApiResult<HttpResponse> {
-    policy::require(&caller, Resource::Organization, Op::Create)?;
+    let permit = caller.permit(Permission::Role(Resource::Organization, Op::Create))?;
     if body.value.kind == OrganizationKind::Navigator {
         return Err(ApiError::forbidden(
             "navigator organisations are created by the operator (concord org create)",
         ));
     }
-    let scope = idempotency::Scope::new(&caller, &req, &key, &body.raw);
+    let once = key.once(&caller, &req, &body.raw);
     let name = body.value.name.trim().to_string();
-    let mut conn = state.db.get().await?;
-    let created = idempotency::create_once(&mut conn, scope.as_ref(), async |conn| {
-        let row = organizations::create_partner(conn, caller.org_id(), &name).await?;
-        audit::write(
-            conn,
-            caller.audit("organization.create", "organization", vec![row.id], None),
-        )
+    let creation = state
+        .app
+        .create_once(permit, once.as_ref(), async |tx| {
+            let row = organizations::create_partner(tx, &name).await?;
+            let location = format!("/v1/organizations/{}", row.id);
+            Ok(Creation::created(Organization::from(row)).at(location))
+        })
         .await?;
-        let created = Created::new(StatusCode::CREATED, Organization::from(row.clone()))
-            .at(format!("/v1/organizations/{}", row.id));
-        Ok(created)
-    })
-    .await?;
-    Ok(created.response())
+    Ok(respond(creation))
 }
 
 /// The caller's navigator and its partner hospitals.
@@ -149,9 +142,11 @@ pub async fn list_organizations(
     state: State,
     caller: Caller,
 ) -> ApiResult<web::Json<OrganizationList>> {
-    policy::require(&caller, Resource::Organization, Op::Read)?;
-    let mut conn = state.db.get().await?;
-    let rows = organizations::list(&mut conn, caller.org_id()).await?;
+    let permit = caller.permit(Permission::Role(Resource::Organization, Op::Read))?;
+    let rows = state
+        .app
+        .read(permit, async |q| organizations::list(q).await)
+        .await?;
     Ok(web::Json(OrganizationList {
         items: rows.into_iter().map(Organization::from).collect(),
         next_cursor: None,
@@ -166,11 +161,11 @@ pub async fn get_organization(
     caller: Caller,
     id: web::Path<Uuid>,
 ) -> ApiResult<web::Json<Organization>> {
-    policy::require(&caller, Resource::Organization, Op::Read)?;
-    let mut conn = state.db.get().await?;
-    let row = organizations::find(&mut conn, caller.org_id(), *id)
-        .await?
-        .ok_or_else(|| ApiError::not_found("organization"))?;
+    let permit = caller.permit(Permission::Role(Resource::Organization, Op::Read))?;
+    let row = state
+        .app
+        .read(permit, async |q| organizations::get(q, *id).await)
+        .await?;
     Ok(web::Json(row.into()))
 }
 
@@ -183,21 +178,12 @@ pub async fn rename_organization(
     id: web::Path<Uuid>,
     body: ValidJson<OrganizationChanges>,
 ) -> ApiResult<web::Json<Organization>> {
-    policy::require(&caller, Resource::Organization, Op::Update)?;
-    let mut conn = state.db.get().await?;
-    let id = *id;
+    let permit = caller.permit(Permission::Role(Resource::Organization, Op::Update))?;
     let name = body.value.name.trim().to_string();
-    let row = conn
-        .transaction::<_, ApiError, _>(async |conn| {
-            let row = organizations::rename(conn, caller.org_id(), id, &name)
-                .await?
-                .ok_or_else(|| ApiError::not_found("organization"))?;
-            audit::write(
-                conn,
-                caller.audit("organization.update", "organization", vec![id], None),
-            )
-            .await?;
-            Ok(row)
+    let row = state
+        .app
+        .write(permit, async |tx| {
+            organizations::rename(tx, *id, &name).await
         })
         .await?;
     Ok(web::Json(row.into()))
@@ -254,20 +240,25 @@ pub struct ApiKeyInfo {
     pub created_at: DateTime<Utc>,
 }
 
+impl From<ApiKeyRecord> for ApiKeyInfo {
+    fn from(r: ApiKeyRecord) -> ApiKeyInfo {
+        ApiKeyInfo {
+            id: r.id,
+            prefix: r.prefix,
+            name: r.name,
+            expires_at: r.expires_at,
+            revoked_at: r.revoked_at,
+            last_used_at: r.last_used_at,
+            created_by: r.created_by,
+            created_at: r.created_at,
+        }
+    }
+}
+
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ApiKeyList {
     pub items: Vec<ApiKeyInfo>,
     pub next_cursor: Option<String>,
-}
-
-async fn partner_of_caller(
-    conn: &mut diesel_async::AsyncPgConnection,
-    caller: &Caller,
-    id: Uuid,
-) -> ApiResult<organizations::OrganizationRow> {
-    organizations::find_partner(conn, caller.org_id(), id)
-        .await?
-        .ok_or_else(|| ApiError::not_found("partner organization"))
 }
 
 /// Create an API key for a partner hospital (shown once).
@@ -291,47 +282,30 @@ pub async fn create_api_key(
     id: web::Path<Uuid>,
     body: ValidJson<NewApiKey>,
 ) -> ApiResult<HttpResponse> {
-    policy::require(&caller, Resource::ApiKey, Op::Create)?;
-    let scope = idempotency::Scope::new(&caller, &req, &key, &body.raw);
+    let permit = caller.permit(Permission::Role(Resource::ApiKey, Op::Create))?;
+    let once = key.once(&caller, &req, &body.raw);
     let partner_id = *id;
     let body = body.into_inner();
-    let mut conn = state.db.get().await?;
-    let created = idempotency::create_once(&mut conn, scope.as_ref(), async |conn| {
-        partner_of_caller(conn, &caller, partner_id).await?;
-        let key = crate::auth::api_key::NewApiKey::generate();
-        let row = api_keys::create(
-            conn,
-            caller.org_id(),
-            partner_id,
-            body.name.trim(),
-            key.stored(),
-            body.expires_at,
-            &caller.created_by(),
-        )
+    let creation = state
+        .app
+        .create_once(permit, once.as_ref(), async |tx| {
+            let (row, key) =
+                organizations::issue_api_key(tx, partner_id, body.name.trim(), body.expires_at)
+                    .await?;
+            let location = format!("/v1/organizations/{partner_id}/api-keys/{}", row.id);
+            let shown = CreatedApiKey {
+                id: row.id,
+                key: Some(key),
+                prefix: row.prefix,
+                name: row.name,
+                expires_at: row.expires_at,
+                created_at: row.created_at,
+            };
+            // Only the key's hash is ever stored: a replay answers with `key: null`.
+            Ok(Creation::created(shown).at(location).shown_once("key"))
+        })
         .await?;
-        audit::write(
-            conn,
-            caller.audit("api_key.create", "api_key", vec![row.id, partner_id], None),
-        )
-        .await?;
-        let shown = CreatedApiKey {
-            id: row.id,
-            key: Some(key.full.clone()),
-            prefix: row.prefix,
-            name: row.name,
-            expires_at: row.expires_at,
-            created_at: row.created_at,
-        };
-        // Only the key's hash is ever stored: a replay answers with `key: null`.
-        Ok(Created::new(StatusCode::CREATED, shown)
-            .at(format!(
-                "/v1/organizations/{partner_id}/api-keys/{}",
-                row.id
-            ))
-            .shown_once("key"))
-    })
-    .await?;
-    Ok(created.response())
+    Ok(respond(creation))
 }
 
 /// A partner's keys (metadata only).
@@ -342,30 +316,13 @@ pub async fn list_api_keys(
     caller: Caller,
     id: web::Path<Uuid>,
 ) -> ApiResult<web::Json<ApiKeyList>> {
-    policy::require(&caller, Resource::ApiKey, Op::Read)?;
-    let mut conn = state.db.get().await?;
-    partner_of_caller(&mut conn, &caller, *id).await?;
-    let rows = api_keys::list(&mut conn, caller.org_id(), *id).await?;
-    audit::write(
-        &mut conn,
-        caller.audit("api_key.list", "api_key", vec![*id], None),
-    )
-    .await?;
-    let items = rows
-        .into_iter()
-        .map(|r| ApiKeyInfo {
-            id: r.id,
-            prefix: r.prefix,
-            name: r.name,
-            expires_at: r.expires_at,
-            revoked_at: r.revoked_at,
-            last_used_at: r.last_used_at,
-            created_by: r.created_by,
-            created_at: r.created_at,
-        })
-        .collect();
+    let permit = caller.permit(Permission::Role(Resource::ApiKey, Op::Read))?;
+    let rows = state
+        .app
+        .read(permit, async |q| organizations::api_keys(q, *id).await)
+        .await?;
     Ok(web::Json(ApiKeyList {
-        items,
+        items: rows.into_iter().map(ApiKeyInfo::from).collect(),
         next_cursor: None,
     }))
 }
@@ -378,20 +335,13 @@ pub async fn revoke_api_key(
     caller: Caller,
     path: web::Path<(Uuid, Uuid)>,
 ) -> ApiResult<HttpResponse> {
-    policy::require(&caller, Resource::ApiKey, Op::Delete)?;
+    let permit = caller.permit(Permission::Role(Resource::ApiKey, Op::Delete))?;
     let (partner_id, key_id) = path.into_inner();
-    let mut conn = state.db.get().await?;
-    conn.transaction::<_, ApiError, _>(async |conn| {
-        if !api_keys::revoke(conn, caller.org_id(), partner_id, key_id).await? {
-            return Err(ApiError::not_found("api key"));
-        }
-        audit::write(
-            conn,
-            caller.audit("api_key.revoke", "api_key", vec![key_id, partner_id], None),
-        )
+    state
+        .app
+        .write(permit, async |tx| {
+            organizations::revoke_api_key(tx, partner_id, key_id).await
+        })
         .await?;
-        Ok(())
-    })
-    .await?;
     Ok(HttpResponse::NoContent().finish())
 }
