@@ -47,7 +47,6 @@ const STILL_TO_MOVE: &[(&str, &str)] = &[
     ("http/ingestion.rs", "http::documents"),
     ("http/ingestion.rs", "http::referrals"),
     ("http/mod.rs", "db"),
-    ("http/organizations.rs", "db"),
     ("http/patients.rs", "db"),
     ("http/referrals.rs", "db"),
     ("http/referrals.rs", "http::cases"),
@@ -59,7 +58,6 @@ const STILL_TO_MOVE: &[(&str, &str)] = &[
     ("http/summaries.rs", "http::cases"),
     ("http/summaries.rs", "http::referrals"),
     ("http/tasks.rs", "db"),
-    ("http/webhooks.rs", "db"),
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]

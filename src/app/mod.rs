@@ -10,6 +10,7 @@ pub mod idempotency;
 pub mod organizations;
 pub mod precondition;
 pub mod tx;
+pub mod webhooks;
 
 use std::future::Future;
 use std::ops::Deref;

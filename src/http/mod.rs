@@ -8,6 +8,7 @@ pub mod conversations;
 pub mod discordance;
 pub mod documents;
 pub mod etag;
+pub mod events;
 pub mod health;
 pub mod idempotency;
 pub mod ingestion;
@@ -98,6 +99,7 @@ fn v1(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .configure(tasks::routes)
         .configure(audit_events::routes)
         .configure(webhooks::routes)
+        .configure(events::routes)
         .configure(summaries::routes)
         .configure(share_links::routes)
         .configure(conversations::routes);
