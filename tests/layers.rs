@@ -47,7 +47,6 @@ const STILL_TO_MOVE: &[(&str, &str)] = &[
     ("http/ingestion.rs", "http::documents"),
     ("http/ingestion.rs", "http::referrals"),
     ("http/mod.rs", "db"),
-    ("http/patients.rs", "db"),
     ("http/referrals.rs", "db"),
     ("http/referrals.rs", "http::cases"),
     ("http/referrals.rs", "http::documents"),

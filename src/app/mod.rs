@@ -8,6 +8,7 @@ pub mod audit;
 pub mod error;
 pub mod idempotency;
 pub mod organizations;
+pub mod patients;
 pub mod precondition;
 pub mod tx;
 pub mod webhooks;

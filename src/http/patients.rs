@@ -1,25 +1,21 @@
 //! Patients: created and kept by coordinators; read by the patient themself; erased by admins.
 
-use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
 use chrono::{DateTime, Datelike, Utc};
-use diesel_async::{AsyncConnection, AsyncPgConnection};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use super::State;
 use super::caller::Caller;
-use super::idempotency::{self, Created, IdempotencyKey};
+use super::idempotency::{IdempotencyKey, respond};
 use super::json::{RequestBody, ValidJson, patch_field};
 use super::pagination::{Page, PageRequest};
-use super::problem::{ApiError, ApiResult, ProblemKind};
-use crate::audit;
-use crate::auth::policy::{self, Op, Resource};
-use crate::auth::{Principal, Role};
-use crate::db::patients::{self, NewPatientRow, PatientChanges, PatientFilter, PatientRow};
+use super::problem::{ApiError, ApiResult};
+use crate::app::Creation;
+use crate::app::patients::{self, PatientChange, PatientRecord, Registration};
+use crate::auth::policy::{Op, Permission, Resource};
 use crate::domain::validation::{FieldErrors, check_country, check_text};
-use crate::events::outbox::{self, Outbox};
 
 pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     cfg.service(create_patient)
@@ -156,8 +152,8 @@ pub struct Patient {
     pub updated_at: DateTime<Utc>,
 }
 
-impl From<PatientRow> for Patient {
-    fn from(row: PatientRow) -> Patient {
+impl From<PatientRecord> for Patient {
+    fn from(row: PatientRecord) -> Patient {
         Patient {
             id: row.id,
             display_name: row.display_name,
@@ -169,19 +165,6 @@ impl From<PatientRow> for Patient {
             created_at: row.created_at,
             updated_at: row.updated_at,
         }
-    }
-}
-
-fn unique_login(e: diesel::result::Error) -> ApiError {
-    match e {
-        diesel::result::Error::DatabaseError(
-            diesel::result::DatabaseErrorKind::UniqueViolation,
-            _,
-        ) => ApiError::conflict(
-            ProblemKind::Conflict,
-            "login_sub is already linked to another patient of this organisation",
-        ),
-        other => other.into(),
     }
 }
 
@@ -205,37 +188,25 @@ pub async fn create_patient(
     key: IdempotencyKey,
     body: ValidJson<NewPatient>,
 ) -> ApiResult<HttpResponse> {
-    policy::require(&caller, Resource::PatientRecord, Op::Create)?;
-    let scope = idempotency::Scope::new(&caller, &req, &key, &body.raw);
+    let permit = caller.permit(Permission::Role(Resource::PatientRecord, Op::Create))?;
+    let once = key.once(&caller, &req, &body.raw);
     let p = body.into_inner();
-    let mut conn = state.db.get().await?;
-    let created = idempotency::create_once(&mut conn, scope.as_ref(), async |conn| {
-        let row = patients::insert(
-            conn,
-            NewPatientRow {
-                org_id: caller.org_id(),
-                id: Uuid::now_v7(),
-                display_name: Some(p.display_name.trim().to_string()),
-                birth_year: p.birth_year.map(|y| y as i16),
-                preferred_language: p.preferred_language,
-                country: p.country,
-                login_sub: p.login_sub,
-                created_by: caller.created_by(),
-            },
-        )
-        .await
-        .map_err(unique_login)?;
-        audit::write(
-            conn,
-            caller.audit("patient.create", "patient", vec![row.id], None),
-        )
+    let patient = Registration {
+        display_name: p.display_name.trim().to_string(),
+        birth_year: p.birth_year.map(|y| y as i16),
+        preferred_language: p.preferred_language,
+        country: p.country,
+        login_sub: p.login_sub,
+    };
+    let creation = state
+        .app
+        .create_once(permit, once.as_ref(), async |tx| {
+            let row = patients::register(tx, patient).await?;
+            let location = format!("/v1/patients/{}", row.id);
+            Ok(Creation::created(Patient::from(row)).at(location))
+        })
         .await?;
-        let created = Created::new(StatusCode::CREATED, Patient::from(row.clone()))
-            .at(format!("/v1/patients/{}", row.id));
-        Ok(created)
-    })
-    .await?;
-    Ok(created.response())
+    Ok(respond(creation))
 }
 
 #[derive(Debug, Deserialize, Serialize, IntoParams)]
@@ -261,68 +232,24 @@ pub async fn list_patients(
     caller: Caller,
     query: web::Query<PatientQuery>,
 ) -> ApiResult<web::Json<Page<Patient>>> {
-    policy::require(&caller, Resource::PatientRecord, Op::Read)?;
+    let permit = caller.permit(Permission::Role(Resource::PatientRecord, Op::Read))?;
     if !caller.is_staff() {
         return Err(ApiError::forbidden(
             "patients and advocates read a patient record by id",
         ));
     }
     let page = PageRequest::new(query.limit, query.cursor.as_deref(), &*query)?;
-    let mut conn = state.db.get().await?;
-    let filter = PatientFilter {
-        login_sub: query.login_sub.clone(),
-        after: page.after,
-        limit: page.fetch(),
-    };
-    let rows = patients::list(&mut conn, caller.org_id(), &filter).await?;
-    let ids = rows.iter().map(|r| r.id).collect();
-    audit::write(
-        &mut conn,
-        caller.audit("patient.list", "patient", ids, None),
-    )
-    .await?;
+    let rows = state
+        .app
+        .read(permit, async |q| {
+            patients::list(q, query.login_sub.clone(), page.after, page.fetch()).await
+        })
+        .await?;
     Ok(web::Json(page.page(
         rows,
         |r| (r.created_at, r.id),
         Patient::from,
     )))
-}
-
-/// Whether the caller may see this patient record: staff of the organisation, the patient
-/// themself, or an advocate granted one of the patient's cases.
-async fn visible(
-    conn: &mut AsyncPgConnection,
-    principal: &Principal,
-    row: &PatientRow,
-) -> ApiResult<bool> {
-    Ok(match principal {
-        Principal::User { role, .. } if role.is_staff() => true,
-        Principal::User {
-            role: Role::Patient,
-            subject,
-            ..
-        } => row.login_sub.as_deref() == Some(subject.as_str()),
-        Principal::User {
-            role: Role::Advocate,
-            subject,
-            ..
-        } => {
-            // One query: any of the patient's cases with a live grant to this advocate.
-            let granted = crate::db::cases::list(
-                conn,
-                row.org_id,
-                &crate::db::cases::CaseFilter {
-                    patient_id: Some(row.id),
-                    member_subject: Some(subject.clone()),
-                    limit: 1,
-                    ..Default::default()
-                },
-            )
-            .await?;
-            !granted.is_empty()
-        }
-        _ => false,
-    })
 }
 
 /// A patient record.
@@ -333,18 +260,11 @@ pub async fn get_patient(
     caller: Caller,
     id: web::Path<Uuid>,
 ) -> ApiResult<web::Json<Patient>> {
-    policy::require(&caller, Resource::PatientRecord, Op::Read)?;
-    let mut conn = state.db.get().await?;
-    let row = patients::find(&mut conn, caller.org_id(), *id).await?;
-    let row = match row {
-        Some(row) if visible(&mut conn, &caller, &row).await? => row,
-        _ => return Err(ApiError::not_found("patient")),
-    };
-    audit::write(
-        &mut conn,
-        caller.audit("patient.read", "patient", vec![row.id], None),
-    )
-    .await?;
+    let permit = caller.permit(Permission::Role(Resource::PatientRecord, Op::Read))?;
+    let row = state
+        .app
+        .read(permit, async |q| patients::get(q, *id).await)
+        .await?;
     Ok(web::Json(row.into()))
 }
 
@@ -357,10 +277,9 @@ pub async fn update_patient(
     id: web::Path<Uuid>,
     body: ValidJson<PatientPatch>,
 ) -> ApiResult<web::Json<Patient>> {
-    policy::require(&caller, Resource::PatientRecord, Op::Update)?;
+    let permit = caller.permit(Permission::Role(Resource::PatientRecord, Op::Update))?;
     let p = body.into_inner();
-    let id = *id;
-    let changes = PatientChanges {
+    let change = PatientChange {
         display_name: p.display_name.map(|n| Some(n.trim().to_string())),
         birth_year: p.birth_year.map(|y| y.map(|y| y as i16)),
         preferred_language: p.preferred_language,
@@ -368,20 +287,9 @@ pub async fn update_patient(
         login_sub: p.login_sub,
         updated_at: None,
     };
-    let mut conn = state.db.get().await?;
-    let row = conn
-        .transaction::<_, ApiError, _>(async |conn| {
-            let row = patients::update(conn, caller.org_id(), id, changes)
-                .await
-                .map_err(unique_login)?
-                .ok_or_else(|| ApiError::not_found("patient"))?;
-            audit::write(
-                conn,
-                caller.audit("patient.update", "patient", vec![id], None),
-            )
-            .await?;
-            Ok(row)
-        })
+    let row = state
+        .app
+        .write(permit, async |tx| patients::update(tx, *id, change).await)
         .await?;
     Ok(web::Json(row.into()))
 }
@@ -398,29 +306,11 @@ pub async fn erase_patient(
     caller: Caller,
     id: web::Path<Uuid>,
 ) -> ApiResult<HttpResponse> {
-    policy::require(&caller, Resource::PatientRecord, Op::Delete)?;
-    let id = *id;
-    let base = state.config.public_base_url.clone();
-    let mut conn = state.db.get().await?;
-    conn.transaction::<_, ApiError, _>(async |conn| {
-        let row = patients::find(conn, caller.org_id(), id)
-            .await?
-            .ok_or_else(|| ApiError::not_found("patient"))?;
-        let case_ids = patients::erase(conn, caller.org_id(), id).await?;
-        let mut ids = vec![row.id];
-        ids.extend(&case_ids);
-        audit::write(conn, caller.audit("patient.erase", "patient", ids, None)).await?;
-        let mut outbox = Outbox::new(caller.org_id());
-        for case_id in case_ids {
-            outbox.add(
-                "case.updated",
-                outbox::case_data(&base, case_id, serde_json::json!({"erased": true})),
-            );
-        }
-        outbox.write(conn).await?;
-        Ok(())
-    })
-    .await?;
+    let permit = caller.permit(Permission::Role(Resource::PatientRecord, Op::Delete))?;
+    state
+        .app
+        .write(permit, async |tx| patients::erase(tx, *id).await)
+        .await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
