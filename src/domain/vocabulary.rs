@@ -137,6 +137,14 @@ impl HistologyFamily {
             .iter()
             .any(|[low, high]| (*low..=*high).contains(&code))
     }
+
+    /// How many codes its ranges hold: the narrower of two families is the more specific.
+    pub fn width(&self) -> u32 {
+        self.ranges
+            .iter()
+            .map(|[low, high]| u32::from(high.saturating_sub(*low)) + 1)
+            .sum()
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -160,3 +160,121 @@ fn random_json_never_gets_a_server_error() {
         })
         .expect("no 5xx");
 }
+
+/// api.md, Conventions: enum values are exact and case-sensitive; a wrong one is a 400 whose
+/// error names the field and lists the allowed values. Every route that takes a picture.
+#[tokio::test]
+async fn a_wrong_enum_value_names_the_field_and_lists_the_allowed_values_on_every_picture_route() {
+    let app = spawn_app().await;
+    let s = app.setup().await;
+    let referral = app.refer(s.case_id, s.partner_id).await;
+    // One wrong value of each enum a picture holds, written as people mistype them.
+    let picture = json!({
+        "scope": ["Diagnosis"],
+        "diagnosis": {"primary_site": "C71.9", "laterality": "Left",
+                      "biomarkers": [{"name": "EGFR", "result": "detected", "origin": "Somatic"}]},
+        "plan": {"intent": "Curative", "sequence": ["Surgery"],
+                 "radiotherapy": {"total_dose_gy": 54, "fractions": 30, "radiation_type": "Proton"},
+                 "transplant": {"type": "Autologous"}}
+    });
+    let expected: [(&str, &[&str]); 7] = [
+        (
+            "scope.0",
+            &[
+                "diagnosis",
+                "staging",
+                "biomarkers",
+                "treatment",
+                "systemic_therapy",
+                "radiotherapy",
+                "surgery",
+                "transplant",
+                "cellular_therapy",
+            ],
+        ),
+        ("diagnosis.laterality", &["left", "right", "bilateral"]),
+        ("diagnosis.biomarkers.0.origin", &["somatic", "germline"]),
+        ("plan.intent", &["curative", "palliative"]),
+        (
+            "plan.sequence.0",
+            &[
+                "systemic_therapy",
+                "radiotherapy",
+                "surgery",
+                "transplant",
+                "cellular_therapy",
+            ],
+        ),
+        (
+            "plan.radiotherapy.radiation_type",
+            &[
+                "photon",
+                "electron",
+                "proton",
+                "carbon_ion",
+                "brachytherapy",
+            ],
+        ),
+        ("plan.transplant.type", &["autologous", "allogeneic"]),
+    ];
+    let routes: Vec<(String, Auth, Value, &str, reqwest::Method)> = vec![
+        (
+            "/v1/discordance/classify".into(),
+            app.coordinator(),
+            json!({"current": {}, "opinion": picture}),
+            "opinion.",
+            reqwest::Method::POST,
+        ),
+        (
+            "/v1/summaries/preview".into(),
+            app.coordinator(),
+            json!({"current": picture, "opinion": {}}),
+            "current.",
+            reqwest::Method::POST,
+        ),
+        (
+            format!("/v1/cases/{}/plan", s.case_id),
+            app.coordinator(),
+            picture.clone(),
+            "",
+            reqwest::Method::PUT,
+        ),
+        (
+            format!("/v1/referrals/{referral}/second-opinions"),
+            s.partner_key.clone(),
+            opinion_body(&picture),
+            "picture.",
+            reqwest::Method::POST,
+        ),
+        (
+            format!("/v1/cases/{}/second-opinions", s.case_id),
+            app.coordinator(),
+            opinion_body(&picture),
+            "picture.",
+            reqwest::Method::POST,
+        ),
+    ];
+    for (path, auth, body, prefix, method) in routes {
+        let reply = app.send(method, &path, &auth, Some(&body), &[]).await;
+        let problem = reply.problem(400, "validation-error");
+        let errors = problem["errors"].as_array().expect("errors");
+        for (field, allowed) in expected {
+            let field = format!("{prefix}{field}");
+            let error = errors
+                .iter()
+                .find(|e| e["field"] == field.as_str())
+                .unwrap_or_else(|| panic!("{path}: no error for {field} in {problem}"));
+            let message = error["message"].as_str().expect("message");
+            let listed = allowed
+                .iter()
+                .map(|v| format!("\"{v}\""))
+                .collect::<Vec<_>>()
+                .join(", ");
+            assert_eq!(
+                message,
+                format!("must be one of {listed}"),
+                "{path}: {field}"
+            );
+        }
+    }
+}

@@ -4,12 +4,21 @@
 use super::compose::Parts;
 use super::templates::Templates;
 
-/// Adds each glossary explanation after the term's first use in parts 2 to 8. The headline
-/// stays one sentence; a term inside the quoted script is explained after the quote.
-pub(super) fn explain(parts: &mut Parts, t: &Templates) {
+/// Adds each glossary explanation after the term's first use in parts 2 to 8, then each of
+/// `more` (a cell type's name and what it means). The headline stays one sentence; a term
+/// inside the quoted script is explained after the quote.
+pub(super) fn explain(parts: &mut Parts, t: &Templates, more: &[(String, String)]) {
     let mut pending = terms(t);
+    for term in more {
+        if !pending.contains(term) {
+            pending.push(term.clone());
+        }
+    }
+    // Two names may share an explanation (two gland cell cancers): it is said once.
+    let mut said: Vec<String> = Vec::new();
     let mut visit = |text: &mut String, at_end: bool| {
         pending.retain(|(term, explanation)| match find_term(text, term) {
+            Some(_) if said.contains(explanation) => false,
             Some(at) => {
                 let end = if at_end {
                     text.len()
@@ -17,6 +26,7 @@ pub(super) fn explain(parts: &mut Parts, t: &Templates) {
                     sentence_end(text, at)
                 };
                 text.insert_str(end, &format!(" {explanation}"));
+                said.push(explanation.clone());
                 false
             }
             None => true,
@@ -59,8 +69,10 @@ fn find_term(text: &str, term: &str) -> Option<usize> {
     let term: Vec<char> = term.chars().flat_map(char::to_lowercase).collect();
     let chars: Vec<(usize, char)> = text.char_indices().collect();
     let lower = |c: char| c.to_lowercase().next().unwrap_or(c);
+    // A hyphen joins words: "grade" is not the glossary's word inside "high-grade".
+    let in_word = |c: char| c.is_alphanumeric() || c == '-';
     (0..chars.len()).find_map(|start| {
-        let before_ok = start == 0 || !chars[start - 1].1.is_alphanumeric();
+        let before_ok = start == 0 || !in_word(chars[start - 1].1);
         let fits = start + term.len() <= chars.len()
             && term
                 .iter()
@@ -68,7 +80,7 @@ fn find_term(text: &str, term: &str) -> Option<usize> {
                 .all(|(i, c)| lower(chars[start + i].1) == *c);
         let after_ok = chars
             .get(start + term.len())
-            .is_none_or(|(_, c)| !c.is_alphanumeric());
+            .is_none_or(|(_, c)| !in_word(*c));
         (before_ok && fits && after_ok).then_some(chars[start].0)
     })
 }
@@ -99,6 +111,7 @@ mod tests {
         assert_eq!(find_term("Gy is here", "gy"), Some(0));
         assert_eq!(find_term("biology", "gy"), None);
         assert_eq!(find_term("ductal carcinoma in situ.", "in situ"), Some(17));
+        assert_eq!(find_term("a high-grade serous cancer", "grade"), None);
     }
 
     #[test]

@@ -14,7 +14,8 @@ h1{font-size:1.45em;margin:0 0 .3em}h2{font-size:1.05em;margin:1em 0 .2em}\
 p{margin:0 0 .4em}ul,ol{margin:0;padding-left:1.3em}li{margin:0 0 .15em}\
 .headline{font-weight:bold;font-size:1.1em}.timing{font-weight:bold}\
 blockquote{margin:0 0 0 1em}table{border-collapse:collapse;width:100%;font-size:.8em}\
-th,td{border:.5pt solid #8c8c8c;padding:.15em .3em;text-align:left;vertical-align:top}\
+th,td{border:.5pt solid #8c8c8c;padding:.15em .3em;text-align:left;vertical-align:top;\
+overflow-wrap:anywhere}\
 .small{font-size:.8em}";
 
 pub fn to_html(summary: &Summary) -> String {

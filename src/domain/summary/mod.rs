@@ -8,6 +8,7 @@ mod compose;
 mod glossary;
 mod html;
 mod markdown;
+mod names;
 mod pdf;
 mod phrases;
 pub(crate) mod readability;
@@ -17,7 +18,7 @@ mod templates;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::domain::discordance::{Classification, NextStep, TreatmentStatus};
+use crate::domain::discordance::{Classification, Dimension, NextStep, TreatmentStatus};
 
 pub use html::to_html;
 pub use markdown::to_markdown;
@@ -73,15 +74,27 @@ pub struct OncologistRow {
     pub change: String,
 }
 
-/// Flesch-Kincaid grade and word count of the patient-facing parts (headline to sharing tips).
+/// Readability of the patient-facing parts (headline to sharing tips): the Flesch-Kincaid grade
+/// and word count, and for a Spanish summary the Spanish formulas.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Readability {
-    /// Rounded to one decimal, as Python textstat 0.7.3 reports it.
+    /// Rounded to one decimal, as Python textstat 0.7.3 reports it. For a Spanish summary the
+    /// English formula is informative only: read `fernandez_huerta`.
     #[schema(example = 6.9)]
     pub flesch_kincaid_grade: f64,
     #[schema(example = 312)]
     pub words: u32,
+    /// Spanish summaries: Fernández-Huerta reading ease (80 or more reads as "fácil"), with
+    /// Spanish syllable rules; one decimal. Absent in other languages.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(example = 84.2)]
+    pub fernandez_huerta: Option<f64>,
+    /// Spanish summaries: Szigriszt-Pazos perspicuity, read on the INFLESZ scale (65-80
+    /// "bastante fácil", 80 or more "muy fácil"); one decimal. Absent in other languages.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(example = 80.1)]
+    pub szigriszt_pazos: Option<f64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -97,14 +110,28 @@ pub fn supported_languages() -> Vec<&'static str> {
     templates::codes()
 }
 
+/// What building a summary noticed that the service may want to count, beyond the summary.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct BuildNotes {
+    /// Codes (primary site, histology) that the name tables do not cover: the patient reads
+    /// "a part of the body your doctors will explain" (or "a type of tumor ..."), and the
+    /// code is only in the oncologist's table. Each distinct code once, in finding order.
+    pub unnamed_codes: Vec<String>,
+}
+
 /// Builds the summary of an assessment in the requested language.
 pub fn build(req: &SummaryRequest) -> Result<Summary, SummaryError> {
+    build_with_notes(req).map(|(summary, _)| summary)
+}
+
+/// Builds the summary, and says which of its codes had no plain name (for a metric).
+pub fn build_with_notes(req: &SummaryRequest) -> Result<(Summary, BuildNotes), SummaryError> {
     let t = templates::for_language(&req.language)
         .ok_or_else(|| SummaryError::UnsupportedLanguage(req.language.clone()))?;
     let mut parts = compose::compose(req, t);
-    glossary::explain(&mut parts, t);
+    glossary::explain(&mut parts, t, &cell_types(req.classification, t));
     let readability = readability::measure(&parts.patient_text(), t);
-    Ok(Summary {
+    let summary = Summary {
         language: t.code.to_string(),
         headline: parts.headline,
         findings: parts.findings,
@@ -118,7 +145,45 @@ pub fn build(req: &SummaryRequest) -> Result<Summary, SummaryError> {
         oncologist_table: table::rows(req.classification, t),
         disclaimer: t.text("disclaimer.text"),
         readability,
-    })
+    };
+    Ok((summary, notes(req.classification, t)))
+}
+
+/// (plain name, what it means) of every named cell type the findings mention.
+fn cell_types(classification: &Classification, t: &templates::Templates) -> Vec<(String, String)> {
+    let mut terms = Vec::new();
+    let codes = classification
+        .findings
+        .iter()
+        .filter(|f| f.dimension == Dimension::Histology)
+        .flat_map(|f| [&f.current, &f.opinion])
+        .flatten()
+        .filter_map(|v| v.get("code")?.as_str());
+    for code in codes {
+        if let Some(named) = names::names().morphology(code, t.code)
+            && let Some(means) = named.means
+        {
+            let term = (named.plain.to_string(), means.to_string());
+            if !terms.contains(&term) {
+                terms.push(term);
+            }
+        }
+    }
+    terms
+}
+
+fn notes(classification: &Classification, t: &templates::Templates) -> BuildNotes {
+    let mut unnamed_codes: Vec<String> = Vec::new();
+    for finding in &classification.findings {
+        for side in [&finding.current, &finding.opinion].into_iter().flatten() {
+            for code in names::unnamed_codes(finding.dimension, side, t.code) {
+                if !unnamed_codes.contains(&code) {
+                    unnamed_codes.push(code);
+                }
+            }
+        }
+    }
+    BuildNotes { unnamed_codes }
 }
 
 /// Headings and labels of the rendered forms, in the summary's language.
@@ -144,8 +209,9 @@ impl Labels {
         let t = templates::for_language(&summary.language)
             .or_else(|| templates::for_language("en"))
             .expect("English templates are embedded");
-        let grade = format!("{:.1}", summary.readability.flesch_kincaid_grade)
-            .replace('.', &t.text("words.decimal_point"));
+        let decimal =
+            |number: f64| format!("{number:.1}").replace('.', &t.text("words.decimal_point"));
+        let grade = decimal(summary.readability.flesch_kincaid_grade);
         Labels {
             title: t.text("sections.title"),
             findings: t.text("sections.findings"),
@@ -158,13 +224,22 @@ impl Labels {
             sharing_tips: t.text("sections.sharing_tips"),
             oncologist_table: t.text("sections.oncologist_table"),
             disclaimer: t.text("sections.disclaimer"),
-            readability: t.fill(
-                "sections.readability",
-                &[
-                    ("grade", &grade),
-                    ("words", &summary.readability.words.to_string()),
-                ],
-            ),
+            readability: match summary.readability.fernandez_huerta {
+                Some(ease) => t.fill(
+                    "sections.readability_ease",
+                    &[
+                        ("ease", &decimal(ease)),
+                        ("words", &summary.readability.words.to_string()),
+                    ],
+                ),
+                None => t.fill(
+                    "sections.readability",
+                    &[
+                        ("grade", &grade),
+                        ("words", &summary.readability.words.to_string()),
+                    ],
+                ),
+            },
             columns: [
                 t.text("table.dimension"),
                 t.text("table.current"),

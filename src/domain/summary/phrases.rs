@@ -3,6 +3,7 @@
 
 use serde_json::Value;
 
+use super::names::names;
 use super::templates::{Templates, fill};
 use crate::domain::codes::m_category;
 use crate::domain::countries;
@@ -127,8 +128,13 @@ impl Worded {
                     (Some('3'), Some('2')) => Some("to_in_situ"),
                     _ => None,
                 };
-                let has_text = |v: Option<&Value>| field(v, "text").is_some();
-                if !has_text(cur) && !has_text(op) {
+                // Neither side has words for the type (no name for its code, no text).
+                let has_words = |v: Option<&Value>| {
+                    field(v, "text").is_some()
+                        || field(v, "code")
+                            .is_some_and(|c| names().morphology(&c, t.code).is_some())
+                };
+                if !has_words(cur) && !has_words(op) {
                     self.extra.push(("code_only", String::new()));
                 }
             }
@@ -224,11 +230,7 @@ impl Worded {
 pub(super) fn value_words(dimension: Dimension, value: &Value, t: &Templates) -> String {
     let text = |key: &str| value.get(key).and_then(Value::as_str);
     match dimension {
-        Dimension::Histology => match (text("text"), text("code")) {
-            (Some(words), _) => words.to_string(),
-            (None, Some(code)) => t.fill("value.histology_code", &[("code", code)]),
-            (None, None) => String::new(),
-        },
+        Dimension::Histology => histology_words(value, t),
         Dimension::PrimarySite => site_words(value, t),
         Dimension::Grade => value
             .get("grade")
@@ -265,12 +267,29 @@ pub(super) fn value_words(dimension: Dimension, value: &Value, t: &Templates) ->
         }
         Dimension::SystemicTherapy => medicine_words(value, t, true),
         Dimension::Radiotherapy => dose_words(value, t),
-        Dimension::Surgery => text("procedure").unwrap_or_default().trim().to_string(),
+        Dimension::Surgery => {
+            let procedure = text("procedure").unwrap_or_default().trim();
+            names()
+                .procedure(procedure, t.code)
+                .unwrap_or(procedure)
+                .to_string()
+        }
         Dimension::Transplant => text("type")
             .map(|k| t.text(&format!("value.transplant.{k}")))
             .unwrap_or_default(),
         Dimension::CellularTherapy => text("product").unwrap_or_default().trim().to_string(),
-        Dimension::Workup => t.join(&strings(value.get("investigations"))),
+        Dimension::Workup => {
+            let tests: Vec<String> = strings(value.get("investigations"))
+                .into_iter()
+                .map(|name| {
+                    names()
+                        .investigation(&name, t.code)
+                        .map(str::to_string)
+                        .unwrap_or(name)
+                })
+                .collect();
+            t.join(&tests)
+        }
         Dimension::ClinicalTrials => {
             let trials: Vec<String> = value
                 .get("trials")
@@ -360,14 +379,35 @@ pub(super) fn dose_words(value: &Value, t: &Templates) -> String {
     }
 }
 
+/// The type of cancer: the plain name of its code, else the pathologist's words as written,
+/// else "a type of tumor your doctors will explain" (never the code itself).
+fn histology_words(value: &Value, t: &Templates) -> String {
+    let text = |key: &str| value.get(key).and_then(Value::as_str).map(str::trim);
+    let named = text("code").and_then(|code| names().morphology(code, t.code));
+    match (named, text("text"), text("code")) {
+        (Some(named), _, _) => named.plain.to_string(),
+        (None, Some(words), _) => words.to_string(),
+        (None, None, Some(_)) => t.text("value.histology_unknown"),
+        (None, None, None) => String::new(),
+    }
+}
+
+/// Where the cancer started, in plain words, with the side; a code outside the tables is "a
+/// part of the body your doctors will explain".
 fn site_words(value: &Value, t: &Templates) -> String {
     let side = value
         .get("laterality")
         .and_then(Value::as_str)
         .map(|s| t.text(&format!("value.side_word.{s}")));
-    match (value.get("code").and_then(Value::as_str), side) {
-        (Some(code), Some(side)) => t.fill("value.site_side", &[("code", code), ("side", &side)]),
-        (Some(code), None) => t.fill("value.site", &[("code", code)]),
+    let site = value.get("code").and_then(Value::as_str).map(|code| {
+        names()
+            .site(code, t.code)
+            .map(|named| named.plain.to_string())
+            .unwrap_or_else(|| t.text("value.site_unknown"))
+    });
+    match (site, side) {
+        (Some(site), Some(side)) => t.fill("value.site_side", &[("site", &site), ("side", &side)]),
+        (Some(site), None) => site,
         (None, Some(side)) => t.fill("value.side", &[("side", &side)]),
         (None, None) => String::new(),
     }

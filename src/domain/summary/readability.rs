@@ -12,7 +12,19 @@
 //! English syllables come from the `hyphenation` crate's en-us (TeX) patterns. They agree with
 //! the LibreOffice `hyph_en_US.dic` patterns pyphen uses on about 99% of words; the words where
 //! they differ and that a summary may contain are listed in `data/summary/en_syllables.toml`.
-//! Other languages count vowel groups (see [`vowel_group_syllables`]): informative only.
+//!
+//! Spanish has formulas of its own, computed on the same word and sentence counts with Spanish
+//! syllables ([`spanish_syllables`]: one per vowel nucleus, by the rules of diphthong and hiatus):
+//!
+//! - Fernández-Huerta (1959): 206.84 - 60 * (syllables / words) - 1.02 * (words / sentences),
+//!   the form textstat and most tools use (the published "1.02 F" read as words per sentence,
+//!   as in Flesch's formula it adapts); 80-90 reads "fácil", 90 and above "muy fácil";
+//! - Szigriszt-Pazos (1993): 206.835 - 62.3 * (syllables / words) - words / sentences, read on
+//!   the INFLESZ scale (Barrio-Cantalejo 2008): 55-65 "normal", 65-80 "bastante fácil", 80 and
+//!   above "muy fácil".
+//!
+//! Both are rounded once, to one decimal, at the end (textstat 0.7.3 rounds the two averages to
+//! one decimal first, which moves a Spanish score by up to 6 points; here they are exact).
 
 use std::sync::LazyLock;
 
@@ -67,21 +79,22 @@ fn pyphen_words() -> Vec<(String, Vec<usize>)> {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Syllables {
     EnUs,
-    VowelGroups,
+    Spanish,
 }
 
 impl Syllables {
+    /// `readability.syllables` of a language's templates: "en-us" or "spanish".
     fn of(t: &Templates) -> Syllables {
         match t.text("readability.syllables").as_str() {
-            "en-us" => Syllables::EnUs,
-            _ => Syllables::VowelGroups,
+            "spanish" => Syllables::Spanish,
+            _ => Syllables::EnUs,
         }
     }
 
     fn count(self, word: &str) -> usize {
         match self {
             Syllables::EnUs => EN_US.hyphenate(word).breaks.len() + 1,
-            Syllables::VowelGroups => vowel_group_syllables(word),
+            Syllables::Spanish => spanish_syllables(word),
         }
     }
 }
@@ -135,19 +148,52 @@ pub(crate) fn grade(c: Counts) -> f64 {
 }
 
 pub(super) fn measure(text: &str, t: &Templates) -> Readability {
-    let c = counts(text, Syllables::of(t));
+    let syllables = Syllables::of(t);
+    let c = counts(text, syllables);
+    let spanish = syllables == Syllables::Spanish && c.words > 0;
     Readability {
         flesch_kincaid_grade: grade(c),
         words: u32::try_from(c.words).unwrap_or(u32::MAX),
+        fernandez_huerta: spanish.then(|| fernandez_huerta(c)),
+        szigriszt_pazos: spanish.then(|| szigriszt_pazos(c)),
     }
 }
 
-/// Spanish-style syllables: groups of vowels, where two strong vowels (a, e, o, or an accented
-/// í or ú) side by side are two syllables (hiatus: "le-er", "dí-a"), a weak pair or weak plus
-/// strong is one (diphthong: "tra-ta-mien-to"), the `u` of que/qui/gue/gui is silent and a final
-/// `y` is a vowel ("muy"). At least 1 per word, as pyphen counts. An approximation.
-pub(crate) fn vowel_group_syllables(word: &str) -> usize {
-    let chars: Vec<char> = word.chars().flat_map(char::to_lowercase).collect();
+fn averages(c: Counts) -> (f64, f64) {
+    let words = c.words.max(1) as f64;
+    (
+        c.syllables as f64 / words,
+        words / c.sentences.max(1) as f64,
+    )
+}
+
+/// Fernández-Huerta reading ease, one decimal.
+pub(crate) fn fernandez_huerta(c: Counts) -> f64 {
+    let (syllables_per_word, words_per_sentence) = averages(c);
+    legacy_round(
+        206.84 - 60.0 * syllables_per_word - 1.02 * words_per_sentence,
+        1,
+    )
+}
+
+/// Szigriszt-Pazos perspicuity (the INFLESZ score), one decimal.
+pub(crate) fn szigriszt_pazos(c: Counts) -> f64 {
+    let (syllables_per_word, words_per_sentence) = averages(c);
+    legacy_round(206.835 - 62.3 * syllables_per_word - words_per_sentence, 1)
+}
+
+/// Spanish syllables: one per vowel nucleus. Two strong vowels (a, e, o, or a stressed í or ú)
+/// side by side are two syllables (hiatus: "le-er", "dí-a", "pa-ís"); a weak vowel (i, u, ü)
+/// beside another vowel shares its syllable (diphthong "tra-ta-mien-to", triphthong "buey").
+/// The `u` of que, qui, gue and gui is silent; `y` is a vowel at the end of a word after a vowel
+/// ("muy", "hoy") and a consonant before one ("ayuda"); a silent `h` between vowels keeps them
+/// together or apart as if it were not there ("ahu-ma-do", "pro-hí-be"). At least 1 per word.
+pub(crate) fn spanish_syllables(word: &str) -> usize {
+    let chars: Vec<char> = word
+        .chars()
+        .flat_map(char::to_lowercase)
+        .filter(|c| c.is_alphanumeric())
+        .collect();
     let vowel = |i: usize| -> Option<bool> {
         // Some(strong?) for a vowel, None for a consonant.
         let c = chars[i];
@@ -169,6 +215,12 @@ pub(crate) fn vowel_group_syllables(word: &str) -> usize {
     let mut previous: Option<bool> = None;
     for i in 0..chars.len() {
         let current = vowel(i);
+        let silent_h = chars[i] == 'h'
+            && previous.is_some()
+            && chars.get(i + 1).is_some_and(|_| vowel(i + 1).is_some());
+        if silent_h {
+            continue;
+        }
         match (previous, current) {
             (_, None) => {}
             (None, Some(_)) => count += 1,
@@ -233,20 +285,59 @@ mod tests {
         assert_eq!(legacy_round(-1.25, 1), -1.3);
     }
 
+    /// Counted by hand, syllable by syllable, by the rules of the Real Academia Española
+    /// (Ortografía 2010, 4.1): the split is in the comment.
     #[test]
-    fn spanish_vowel_groups() {
+    fn spanish_syllables_match_hand_counts() {
         for (word, n) in [
-            ("tratamiento", 4),
-            ("oncólogo", 4),
-            ("día", 2),
-            ("leer", 2),
+            ("tratamiento", 4),   // tra-ta-mien-to: diphthong ie
+            ("oncólogo", 4),      // on-có-lo-go
+            ("quimioterapia", 5), // qui-mio-te-ra-pia: silent u, diphthongs io and ia
+            ("radioterapia", 5),  // ra-dio-te-ra-pia
+            ("día", 2),           // dí-a: stressed í breaks the diphthong
+            ("país", 2),          // pa-ís
+            ("oído", 3),          // o-í-do
+            ("leer", 2),          // le-er: two strong vowels
+            ("poeta", 3),         // po-e-ta
+            ("aéreo", 4),         // a-é-re-o
+            ("ciudad", 2),        // ciu-dad: two weak vowels
+            ("cuidado", 3),       // cui-da-do
+            ("guerra", 2),        // gue-rra: silent u
+            ("pingüino", 3),      // pin-güi-no: sounded ü
             ("que", 1),
-            ("muy", 1),
+            ("muy", 1), // final y after a vowel
+            ("hoy", 1),
+            ("buey", 1),    // triphthong
+            ("uruguay", 3), // u-ru-guay
+            ("ayuda", 3),   // a-yu-da: y before a vowel is a consonant
             ("y", 1),
+            ("ahumado", 3),   // ahu-ma-do: h does not split the diphthong
+            ("prohíbe", 3),   // pro-hí-be
+            ("búho", 2),      // bú-ho
+            ("zanahoria", 4), // za-na-ho-ria
+            ("alcohol", 3),   // al-co-hol
+            ("deshacer", 3),  // des-ha-cer
             ("cáncer", 2),
+            ("oncólogos", 4),
+            ("médicos", 3),
+            ("ganglios", 2), // gan-glios
+            ("pulmón", 2),
+            ("segunda", 3),
+            ("opinión", 3), // o-pi-nión
             ("81403", 1),
         ] {
-            assert_eq!(vowel_group_syllables(word), n, "{word}");
+            assert_eq!(spanish_syllables(word), n, "{word}");
         }
+    }
+
+    #[test]
+    fn spanish_scores_follow_their_formulas() {
+        // 12 words, 2 sentences, 20 syllables (counted by hand).
+        let text = "El médico le explica el plan. Usted puede hacer preguntas.";
+        let c = counts(text, Syllables::Spanish);
+        assert_eq!((c.words, c.sentences, c.syllables), (10, 2, 19));
+        // 206.84 - 60 * 1.9 - 1.02 * 5 = 87.74; 206.835 - 62.3 * 1.9 - 5 = 83.465.
+        assert_eq!(fernandez_huerta(c), 87.7);
+        assert_eq!(szigriszt_pazos(c), 83.5);
     }
 }

@@ -5,6 +5,7 @@ use serde_json::Value;
 
 use super::OncologistRow;
 use super::compose::{change_code, severity_code};
+use super::names::names;
 use super::phrases::{scalar, strings};
 use super::templates::Templates;
 use crate::domain::discordance::{Classification, Dimension, Finding};
@@ -71,8 +72,19 @@ fn cell(dimension: Dimension, v: &Value, t: &Templates) -> String {
             .join(" ")
     };
     match dimension {
-        Dimension::Histology => words(&[text("code"), text("text")]),
-        Dimension::PrimarySite => words(&[text("code"), text("laterality")]),
+        Dimension::Histology => {
+            let formal = text("code")
+                .and_then(|c| names().morphology(c, t.code))
+                .and_then(|n| n.formal);
+            coded_cell(text("code"), formal, text("text"))
+        }
+        Dimension::PrimarySite => {
+            let formal = text("code")
+                .and_then(|c| names().site(c, t.code))
+                .and_then(|n| n.formal);
+            let side = text("laterality").map(|s| t.text(&format!("value.side_word.{s}")));
+            coded_cell(text("code"), formal, side.as_deref())
+        }
         Dimension::Grade => {
             let grade = v.get("grade").map(|g| scalar(g, t));
             match text("system") {
@@ -120,6 +132,24 @@ fn cell(dimension: Dimension, v: &Value, t: &Templates) -> String {
             .collect::<Vec<_>>()
             .join("; "),
         Dimension::Location => words(&[text("country"), text("centre")]),
+    }
+}
+
+/// "C50.4 Upper-outer quadrant of breast; left side", "8500/3 Infiltrating duct carcinoma, NOS;
+/// invasive ductal carcinoma": the code, its formal name when the tables have one, and the
+/// side or the pathologist's words (unless they only repeat the formal name).
+fn coded_cell(code: Option<&str>, formal: Option<&str>, detail: Option<&str>) -> String {
+    let head = [code, formal]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join(" ");
+    let detail =
+        detail.filter(|d| !d.is_empty() && formal.is_none_or(|f| !f.eq_ignore_ascii_case(d)));
+    match detail {
+        Some(detail) if !head.is_empty() => format!("{head}; {detail}"),
+        Some(detail) => detail.to_string(),
+        None => head,
     }
 }
 
