@@ -56,7 +56,6 @@ const STILL_TO_MOVE: &[(&str, &str)] = &[
     ("http/summaries.rs", "db"),
     ("http/summaries.rs", "http::cases"),
     ("http/summaries.rs", "http::referrals"),
-    ("http/tasks.rs", "db"),
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]

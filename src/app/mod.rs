@@ -4,12 +4,14 @@
 //! before commit; a use case gets `&mut Tx` (or `&mut Reader`) and never the pool, so it cannot
 //! open a second connection or transaction. Nothing here knows HTTP.
 
+pub mod access;
 pub mod audit;
 pub mod error;
 pub mod idempotency;
 pub mod organizations;
 pub mod patients;
 pub mod precondition;
+pub mod tasks;
 pub mod tx;
 pub mod webhooks;
 

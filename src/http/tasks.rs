@@ -1,24 +1,21 @@
 //! Coordinator tasks: opened by assessments' actions (or by hand), assigned, completed.
 
-use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, get, patch, post, web};
 use chrono::{DateTime, NaiveDate, Utc};
-use diesel_async::AsyncConnection;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use super::State;
 use super::caller::Caller;
-use super::idempotency::{self, Created, IdempotencyKey};
+use super::idempotency::{IdempotencyKey, respond};
 use super::json::{RequestBody, ValidJson, patch_field};
 use super::pagination::{Page, PageRequest};
-use super::problem::{ApiError, ApiResult, ProblemKind};
-use crate::audit;
-use crate::auth::policy::{self, Op, Resource};
-use crate::db::tasks::{self, TaskChanges, TaskFilter, TaskRow};
+use super::problem::ApiResult;
+use crate::app::Creation;
+use crate::app::tasks::{self, TaskChange, TaskRecord};
+use crate::auth::policy::{Op, Permission, Resource};
 use crate::domain::validation::FieldErrors;
-use crate::events::outbox;
 
 pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     cfg.service(list_tasks)
@@ -55,8 +52,8 @@ pub struct Task {
     pub updated_at: DateTime<Utc>,
 }
 
-impl From<TaskRow> for Task {
-    fn from(r: TaskRow) -> Task {
+impl From<TaskRecord> for Task {
+    fn from(r: TaskRecord) -> Task {
         Task {
             id: r.id,
             case_id: r.case_id,
@@ -73,15 +70,6 @@ impl From<TaskRow> for Task {
             updated_at: r.updated_at,
         }
     }
-}
-
-fn task_event(state: &State, row: &TaskRow) -> serde_json::Value {
-    outbox::case_data(
-        &state.config.public_base_url,
-        row.case_id,
-        serde_json::json!({"task_id": row.id, "kind": row.kind, "status": row.status, "due_date": row.due_date,
-                           "links": {"task": outbox::link(&state.config.public_base_url, &format!("/v1/tasks/{}", row.id))}}),
-    )
 }
 
 #[derive(Debug, Deserialize, Serialize, IntoParams)]
@@ -107,9 +95,9 @@ pub async fn list_tasks(
     caller: Caller,
     query: web::Query<TaskQuery>,
 ) -> ApiResult<web::Json<Page<Task>>> {
-    policy::require(&caller, Resource::Task, Op::Read)?;
+    let permit = caller.permit(Permission::Role(Resource::Task, Op::Read))?;
     let page = PageRequest::new(query.limit, query.cursor.as_deref(), &*query)?;
-    let filter = TaskFilter {
+    let filter = tasks::TaskQuery {
         case_id: query.case_id,
         assignee: query.assignee.clone(),
         status: query.status.map(|s| {
@@ -119,21 +107,13 @@ pub async fn list_tasks(
                 .unwrap_or_default()
         }),
         kind: query.kind.clone(),
-        after: page.after,
-        limit: page.fetch(),
     };
-    let mut conn = state.db.get().await?;
-    let rows = tasks::list(&mut conn, caller.org_id(), &filter).await?;
-    audit::write(
-        &mut conn,
-        caller.audit(
-            "task.list",
-            "task",
-            rows.iter().map(|r| r.id).collect(),
-            query.case_id,
-        ),
-    )
-    .await?;
+    let rows = state
+        .app
+        .read(permit, async |q| {
+            tasks::list(q, filter, page.after, page.fetch()).await
+        })
+        .await?;
     Ok(web::Json(page.page(
         rows,
         |r| (r.created_at, r.id),
@@ -194,55 +174,25 @@ pub async fn create_task(
     key: IdempotencyKey,
     body: ValidJson<NewTask>,
 ) -> ApiResult<HttpResponse> {
-    policy::require(&caller, Resource::Task, Op::Create)?;
-    let scope = idempotency::Scope::new(&caller, &req, &key, &body.raw);
+    let permit = caller.permit(Permission::Role(Resource::Task, Op::Create))?;
+    let once = key.once(&caller, &req, &body.raw);
     let t = body.into_inner();
-    let mut conn = state.db.get().await?;
-    let created = idempotency::create_once(&mut conn, scope.as_ref(), async |conn| {
-        if policy::case_access(conn, &caller, t.case_id).await.is_err() {
-            return Err(ApiError::unprocessable_field(
-                "case_id",
-                "names no case of your organisation",
-            ));
-        }
-        let now = Utc::now();
-        let row = tasks::insert(
-            conn,
-            &TaskRow {
-                org_id: caller.org_id(),
-                id: Uuid::now_v7(),
-                case_id: t.case_id,
-                assessment_id: None,
-                kind: t.kind.clone(),
-                title: t.title.trim().to_string(),
-                status: "open".into(),
-                assignee: t.assignee.clone(),
-                due_date: t.due_date,
-                completed_by: None,
-                completed_at: None,
-                created_at: now,
-                updated_at: now,
-            },
-        )
+    let task = tasks::NewTask {
+        case_id: t.case_id,
+        kind: t.kind,
+        title: t.title.trim().to_string(),
+        assignee: t.assignee,
+        due_date: t.due_date,
+    };
+    let creation = state
+        .app
+        .create_once(permit, once.as_ref(), async |tx| {
+            let row = tasks::open(tx, task).await?;
+            let location = format!("/v1/tasks/{}", row.id);
+            Ok(Creation::created(Task::from(row)).at(location))
+        })
         .await?;
-        audit::write(
-            conn,
-            caller.audit("task.create", "task", vec![row.id], Some(row.case_id)),
-        )
-        .await?;
-        outbox::emit(
-            conn,
-            caller.org_id(),
-            "task.created",
-            task_event(&state, &row),
-        )
-        .await?;
-        let created = Created::new(StatusCode::CREATED, Task::from(row.clone()))
-            .at(format!("/v1/tasks/{}", row.id));
-        Ok(created)
-    })
-    .await?;
-    Ok(created.response())
+    Ok(respond(creation))
 }
 
 /// A task.
@@ -253,16 +203,11 @@ pub async fn get_task(
     caller: Caller,
     id: web::Path<Uuid>,
 ) -> ApiResult<web::Json<Task>> {
-    policy::require(&caller, Resource::Task, Op::Read)?;
-    let mut conn = state.db.get().await?;
-    let row = tasks::find(&mut conn, caller.org_id(), *id)
-        .await?
-        .ok_or_else(|| ApiError::not_found("task"))?;
-    audit::write(
-        &mut conn,
-        caller.audit("task.read", "task", vec![row.id], Some(row.case_id)),
-    )
-    .await?;
+    let permit = caller.permit(Permission::Role(Resource::Task, Op::Read))?;
+    let row = state
+        .app
+        .read(permit, async |q| tasks::get(q, *id).await)
+        .await?;
     Ok(web::Json(row.into()))
 }
 
@@ -299,28 +244,16 @@ pub async fn update_task(
     id: web::Path<Uuid>,
     body: ValidJson<TaskPatch>,
 ) -> ApiResult<web::Json<Task>> {
-    policy::require(&caller, Resource::Task, Op::Update)?;
+    let permit = caller.permit(Permission::Role(Resource::Task, Op::Update))?;
     let p = body.into_inner();
-    let changes = TaskChanges {
+    let change = TaskChange {
         title: p.title.map(|t| t.trim().to_string()),
         assignee: p.assignee,
         due_date: p.due_date,
-        ..Default::default()
     };
-    let id = *id;
-    let mut conn = state.db.get().await?;
-    let row = conn
-        .transaction::<_, ApiError, _>(async |conn| {
-            let row = tasks::update(conn, caller.org_id(), id, changes)
-                .await?
-                .ok_or_else(|| ApiError::not_found("task"))?;
-            audit::write(
-                conn,
-                caller.audit("task.update", "task", vec![id], Some(row.case_id)),
-            )
-            .await?;
-            Ok(row)
-        })
+    let row = state
+        .app
+        .write(permit, async |tx| tasks::update(tx, *id, change).await)
         .await?;
     Ok(web::Json(row.into()))
 }
@@ -333,48 +266,10 @@ pub async fn complete_task(
     caller: Caller,
     id: web::Path<Uuid>,
 ) -> ApiResult<web::Json<Task>> {
-    policy::require(&caller, Resource::Task, Op::Update)?;
-    let id = *id;
-    let mut conn = state.db.get().await?;
-    let row = conn
-        .transaction::<_, ApiError, _>(async |conn| {
-            let current = tasks::find(conn, caller.org_id(), id)
-                .await?
-                .ok_or_else(|| ApiError::not_found("task"))?;
-            match current.status.as_str() {
-                "done" => return Ok(current),
-                "cancelled" => {
-                    return Err(ApiError::conflict(
-                        ProblemKind::Conflict,
-                        "the task was cancelled",
-                    )
-                    .with_allowed(vec![]));
-                }
-                _ => {}
-            }
-            let changes = TaskChanges {
-                status: Some("done".into()),
-                completed_by: Some(Some(caller.created_by())),
-                completed_at: Some(Some(Utc::now())),
-                ..Default::default()
-            };
-            let row = tasks::update(conn, caller.org_id(), id, changes)
-                .await?
-                .ok_or_else(|| ApiError::not_found("task"))?;
-            audit::write(
-                conn,
-                caller.audit("task.complete", "task", vec![id], Some(row.case_id)),
-            )
-            .await?;
-            outbox::emit(
-                conn,
-                caller.org_id(),
-                "task.completed",
-                task_event(&state, &row),
-            )
-            .await?;
-            Ok(row)
-        })
+    let permit = caller.permit(Permission::Role(Resource::Task, Op::Update))?;
+    let row = state
+        .app
+        .write(permit, async |tx| tasks::complete(tx, *id).await)
         .await?;
     Ok(web::Json(row.into()))
 }
