@@ -12,6 +12,3 @@ pub mod events;
 pub mod http;
 pub mod startup;
 pub mod telemetry;
-
-/// The audit trail lives in the application layer; older callers name it here.
-pub use app::audit;

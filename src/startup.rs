@@ -40,7 +40,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     let config = Arc::new(config);
     let pool = db::pool(&database.url, config.pool_size)?;
     spawn_worker(&config, pool.clone());
-    let state = crate::http::AppState::new(pool, config.clone())?;
+    let state = crate::http::AppState::new(application(pool, &config), config.clone())?;
     let listener = std::net::TcpListener::bind(config.bind)
         .with_context(|| format!("cannot listen on {} (BIND)", config.bind))?;
     let app = crate::http::Application::build(state, listener)?;
@@ -48,6 +48,15 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     app.server.await?;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// The application over the pool: links from PUBLIC_BASE_URL, document bytes in PostgreSQL.
+pub fn application(pool: db::DbPool, config: &Config) -> crate::app::App {
+    crate::app::App::new(
+        pool,
+        crate::events::Links::new(config.public_base_url.clone()),
+        Arc::new(db::documents::PostgresStore),
+    )
 }
 
 /// Starts the webhook delivery worker beside the server, unless this process is told not to

@@ -7,7 +7,10 @@ use diesel::QueryResult;
 use diesel_async::AsyncPgConnection;
 use uuid::Uuid;
 
+use super::{AppResult, Reader};
 use crate::db::audit::AuditRow;
+
+pub use crate::db::audit::{AuditEventRow as AuditEventRecord, AuditFilter};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Outcome {
@@ -78,4 +81,12 @@ impl AuditRecord {
 
 pub async fn write(conn: &mut AsyncPgConnection, record: AuditRecord) -> QueryResult<()> {
     crate::db::audit::insert(conn, &[record.into_row()]).await
+}
+
+/// A page of the organisation's audit trail, newest first. Reading it is an admin action,
+/// and is audited too.
+pub async fn trail(q: &mut Reader<'_>, filter: AuditFilter) -> AppResult<Vec<AuditEventRecord>> {
+    let rows = crate::db::audit::list(q.conn, q.org, &filter).await?;
+    q.audit("audit_event.list", "audit_event", vec![], filter.case_id);
+    Ok(rows)
 }

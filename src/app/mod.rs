@@ -5,12 +5,22 @@
 //! open a second connection or transaction. Nothing here knows HTTP.
 
 pub mod access;
+pub mod assessing;
 pub mod audit;
+pub mod cases;
+pub mod conversations;
+pub mod documents;
 pub mod error;
 pub mod idempotency;
+pub mod members;
+pub mod opinions;
 pub mod organizations;
 pub mod patients;
+pub mod plans;
 pub mod precondition;
+pub mod referrals;
+pub mod share_links;
+pub mod summaries;
 pub mod tasks;
 pub mod tx;
 pub mod webhooks;
@@ -145,6 +155,12 @@ impl App {
 
     pub fn links(&self) -> &Links {
         &self.cx.links
+    }
+
+    /// The pool, for authenticating a credential before any use case runs (a partner's key,
+    /// a share link's token).
+    pub fn pool(&self) -> &Pool {
+        &self.db
     }
 
     /// How many connections the pool holds, has free, and has callers waiting for.

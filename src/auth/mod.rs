@@ -7,6 +7,7 @@ pub mod error;
 pub mod jwt;
 pub mod policy;
 pub mod rate_limit;
+pub mod share_link;
 
 use uuid::Uuid;
 
@@ -28,20 +29,25 @@ pub enum Principal {
         partner_id: Uuid,
         org_id: Uuid,
     },
+    /// Whoever holds a share link's token (the treating oncologist, no account): it opens one
+    /// summary and nothing else.
+    ShareLink { link_id: Uuid, org_id: Uuid },
 }
 
 impl Principal {
     /// The navigator tenant the caller belongs to.
     pub fn org_id(&self) -> Uuid {
         match self {
-            Principal::User { org_id, .. } | Principal::Partner { org_id, .. } => *org_id,
+            Principal::User { org_id, .. }
+            | Principal::Partner { org_id, .. }
+            | Principal::ShareLink { org_id, .. } => *org_id,
         }
     }
 
     pub fn role(&self) -> Option<Role> {
         match self {
             Principal::User { role, .. } => Some(*role),
-            Principal::Partner { .. } => None,
+            Principal::Partner { .. } | Principal::ShareLink { .. } => None,
         }
     }
 
@@ -54,6 +60,7 @@ impl Principal {
         match self {
             Principal::User { .. } => "user",
             Principal::Partner { .. } => "api_key",
+            Principal::ShareLink { .. } => "share_link",
         }
     }
 
@@ -62,6 +69,7 @@ impl Principal {
         match self {
             Principal::User { subject, .. } => subject.clone(),
             Principal::Partner { key_id, .. } => key_id.to_string(),
+            Principal::ShareLink { link_id, .. } => link_id.to_string(),
         }
     }
 
@@ -70,6 +78,7 @@ impl Principal {
         match self {
             Principal::User { subject, .. } => subject.clone(),
             Principal::Partner { key_id, .. } => format!("api_key:{key_id}"),
+            Principal::ShareLink { link_id, .. } => format!("share_link:{link_id}"),
         }
     }
 
@@ -79,6 +88,7 @@ impl Principal {
         match self {
             Principal::User { subject, .. } => format!("sub:{subject}"),
             Principal::Partner { partner_id, .. } => format!("partner:{partner_id}"),
+            Principal::ShareLink { link_id, .. } => format!("link:{link_id}"),
         }
     }
 }

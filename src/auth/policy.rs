@@ -106,7 +106,7 @@ pub enum Permission {
     Partner,
     /// Coordinators, clinicians and admins.
     Staff,
-    /// Anyone who holds the object's link (a share link): the use case finds what it opens.
+    /// Whoever holds a share link: the use case opens what the link names.
     Public,
     /// The use case decides, after finding the object (404 before 403).
     Checked,
@@ -118,7 +118,11 @@ pub fn check(principal: &Principal, need: Permission) -> Result<(), AuthError> {
         Permission::Role(resource, op) => require(principal, resource, op),
         Permission::Partner => require_partner(principal).map(|_| ()),
         Permission::Staff => require_staff(principal),
-        Permission::Public | Permission::Checked => Ok(()),
+        Permission::Public => match principal {
+            Principal::ShareLink { .. } => Ok(()),
+            _ => Err(AuthError::forbidden("this opens with a share link only")),
+        },
+        Permission::Checked => Ok(()),
     }
 }
 
@@ -128,7 +132,7 @@ pub fn require_partner(principal: &Principal) -> Result<(Uuid, Uuid), AuthError>
         Principal::Partner {
             partner_id, org_id, ..
         } => Ok((*org_id, *partner_id)),
-        Principal::User { .. } => Err(AuthError::forbidden(
+        _ => Err(AuthError::forbidden(
             "this route is for partner hospitals' API keys",
         )),
     }
@@ -144,6 +148,7 @@ pub fn sees_referral(principal: &Principal, referral_partner: Uuid) -> bool {
     match principal {
         Principal::Partner { partner_id, .. } => *partner_id == referral_partner,
         Principal::User { role, .. } => role.is_staff(),
+        Principal::ShareLink { .. } => false,
     }
 }
 

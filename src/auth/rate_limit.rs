@@ -48,6 +48,8 @@ impl RateLimits {
                 .per_subject
                 .check_key(&format!("{org_id}/{subject}"))
                 .map_err(refuse),
+            // A share link is limited per client address where it is opened (`check_ip`).
+            Principal::ShareLink { .. } => Ok(()),
         }
     }
 

@@ -34,3 +34,80 @@ pub async fn insert(conn: &mut AsyncPgConnection, rows: &[AuditRow]) -> QueryRes
         .await?;
     Ok(())
 }
+
+/// An audit row as read back.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = audit_events)]
+pub struct AuditEventRow {
+    pub id: Uuid,
+    pub occurred_at: chrono::DateTime<chrono::Utc>,
+    pub actor_kind: String,
+    pub actor_id: String,
+    pub actor_role: Option<String>,
+    pub action: String,
+    pub object_type: String,
+    pub object_ids: Vec<Uuid>,
+    pub case_id: Option<Uuid>,
+    pub request_id: String,
+    pub outcome: String,
+    pub client_ip: Option<String>,
+}
+
+/// Filters of the audit trail.
+#[derive(Debug, Clone, Default)]
+pub struct AuditFilter {
+    pub case_id: Option<Uuid>,
+    pub actor_id: Option<String>,
+    pub action: Option<String>,
+    pub object_type: Option<String>,
+    /// Rows naming this object.
+    pub object_id: Option<Uuid>,
+    pub since: Option<chrono::DateTime<chrono::Utc>>,
+    pub until: Option<chrono::DateTime<chrono::Utc>>,
+    pub after: Option<(chrono::DateTime<chrono::Utc>, Uuid)>,
+    pub limit: i64,
+}
+
+/// The organisation's audit rows, newest first.
+pub async fn list(
+    conn: &mut AsyncPgConnection,
+    org_id: Uuid,
+    f: &AuditFilter,
+) -> QueryResult<Vec<AuditEventRow>> {
+    let mut q = audit_events::table
+        .filter(audit_events::org_id.eq(org_id))
+        .into_boxed();
+    if let Some(c) = f.case_id {
+        q = q.filter(audit_events::case_id.eq(c));
+    }
+    if let Some(a) = &f.actor_id {
+        q = q.filter(audit_events::actor_id.eq(a.clone()));
+    }
+    if let Some(a) = &f.action {
+        q = q.filter(audit_events::action.eq(a.clone()));
+    }
+    if let Some(t) = &f.object_type {
+        q = q.filter(audit_events::object_type.eq(t.clone()));
+    }
+    if let Some(o) = f.object_id {
+        q = q.filter(audit_events::object_ids.contains(vec![o]));
+    }
+    if let Some(s) = f.since {
+        q = q.filter(audit_events::occurred_at.ge(s));
+    }
+    if let Some(u) = f.until {
+        q = q.filter(audit_events::occurred_at.lt(u));
+    }
+    if let Some(last) = f.after {
+        q = q.filter(super::older_than(
+            audit_events::occurred_at,
+            audit_events::id,
+            last,
+        ));
+    }
+    q.order((audit_events::occurred_at.desc(), audit_events::id.desc()))
+        .limit(f.limit)
+        .select(AuditEventRow::as_select())
+        .load(conn)
+        .await
+}

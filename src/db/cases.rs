@@ -7,6 +7,7 @@ use uuid::Uuid;
 
 use super::schema::{case_members, cases, patients, plan_versions};
 use crate::domain::case_status::CaseStatus;
+use crate::domain::discordance::{NextStep, StepKind, TreatmentStatus};
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = cases)]
@@ -27,6 +28,42 @@ pub struct CaseRow {
     pub created_by: String,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+}
+
+impl CaseRow {
+    /// Where the case stands in its workflow.
+    pub fn case_status(&self) -> CaseStatus {
+        CaseStatus::parse(&self.status).unwrap_or(CaseStatus::Intake)
+    }
+
+    pub fn treatment(&self) -> TreatmentStatus {
+        serde_json::from_value(serde_json::Value::from(self.treatment_status.as_str()))
+            .unwrap_or(TreatmentStatus::NotStarted)
+    }
+
+    /// The case's next irreversible step, as the discordance context wants it.
+    pub fn next_step(&self) -> Option<NextStep> {
+        self.next_step_kind.as_deref().map(|kind| NextStep {
+            kind: serde_json::from_value(serde_json::Value::from(kind)).unwrap_or(StepKind::Other),
+            date: self.next_step_date,
+        })
+    }
+}
+
+/// How a treatment status is stored.
+pub fn treatment_code(status: TreatmentStatus) -> String {
+    code_of(status).unwrap_or_else(|| "not_started".into())
+}
+
+/// How a step kind is stored.
+pub fn step_code(kind: StepKind) -> String {
+    code_of(kind).unwrap_or_else(|| "other".into())
+}
+
+fn code_of(value: impl serde::Serialize) -> Option<String> {
+    serde_json::to_value(value)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
 }
 
 #[derive(Debug, Clone, Insertable)]

@@ -5,6 +5,7 @@ pub mod access;
 pub mod api_keys;
 pub mod audit;
 pub mod cases;
+pub mod conversations;
 pub mod documents;
 pub mod error;
 pub mod events;
@@ -16,6 +17,8 @@ pub mod organizations;
 pub mod patients;
 pub mod referrals;
 pub mod schema;
+pub mod share_links;
+pub mod summaries;
 pub mod tasks;
 pub mod webhooks;
 

@@ -223,6 +223,25 @@ pub async fn current_assessments(
         .await
 }
 
+/// The results in force (override, else computed) of a case's current assessments.
+pub async fn current_results_for_case(
+    conn: &mut AsyncPgConnection,
+    org_id: Uuid,
+    case_id: Uuid,
+) -> QueryResult<Vec<serde_json::Value>> {
+    let rows: Vec<(Option<serde_json::Value>, serde_json::Value)> = assessments::table
+        .filter(assessments::org_id.eq(org_id))
+        .filter(assessments::case_id.eq(case_id))
+        .filter(assessments::current.eq(true))
+        .select((assessments::effective, assessments::computed))
+        .load(conn)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(overridden, computed)| overridden.unwrap_or(computed))
+        .collect())
+}
+
 /// An opinion's assessments: the current first, then newest first.
 pub async fn assessments_for(
     conn: &mut AsyncPgConnection,

@@ -7,6 +7,7 @@ pub mod countries;
 pub mod discordance;
 pub mod picture;
 pub mod records;
+pub mod referral;
 pub mod summary;
 pub mod tasks;
 pub mod validation;

@@ -212,6 +212,28 @@ pub fn checklist(
     }
 }
 
+/// `type/subtype` only; anything else is stored as application/octet-stream.
+pub fn content_type(raw: Option<&str>) -> String {
+    let essence = raw
+        .unwrap_or("")
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    let token = |s: &str| {
+        !s.is_empty()
+            && s.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"!#$&^_.+-".contains(&b))
+    };
+    match essence.split_once('/') {
+        // A multipart type means nothing without the boundary it was sent with.
+        Some(("multipart", _)) => "application/octet-stream".into(),
+        Some((t, s)) if token(t) && token(s) => essence,
+        _ => "application/octet-stream".into(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -271,5 +293,28 @@ mod tests {
             Vocabulary::standard(),
         );
         assert!(list.missing.contains(&DocumentKind::BiomarkerReport));
+    }
+}
+
+#[cfg(test)]
+mod content_type_tests {
+    use super::content_type;
+
+    #[test]
+    fn content_types_are_reduced_to_their_essence() {
+        assert_eq!(
+            content_type(Some("application/pdf; charset=binary")),
+            "application/pdf"
+        );
+        assert_eq!(content_type(Some("Image/PNG")), "image/png");
+        assert_eq!(
+            content_type(Some("text/html\r\nX: y")),
+            "application/octet-stream"
+        );
+        assert_eq!(content_type(None), "application/octet-stream");
+        assert_eq!(
+            content_type(Some("multipart/mixed")),
+            "application/octet-stream"
+        );
     }
 }

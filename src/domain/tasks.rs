@@ -1,6 +1,7 @@
 //! The coordinator work an assessment's actions open, and when it is due.
 
 use chrono::{Days, NaiveDate};
+use uuid::Uuid;
 
 use super::discordance::{Action, Urgency};
 
@@ -47,6 +48,105 @@ pub fn due_date(urgency: Urgency, today: NaiveDate, next_step: Option<NaiveDate>
     match before_step {
         Some(limit) if urgency != Urgency::Routine => by_urgency.min(limit).max(today),
         _ => by_urgency,
+    }
+}
+
+/// An open task of a case, as the sync sees it.
+#[derive(Debug, Clone)]
+pub struct OpenTask {
+    pub id: Uuid,
+    pub kind: String,
+    pub assessment_id: Option<Uuid>,
+}
+
+/// What keeps a case's open tasks in step with an assessment's actions.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct TaskSync {
+    /// Tasks of this assessment (or the one it supersedes) that no action wants any more.
+    pub cancel: Vec<Uuid>,
+    /// Tasks of the superseded assessment that are still wanted: they move to this one.
+    pub repoint: Vec<Uuid>,
+    /// Actions that call for a task no open task of the case already is.
+    pub open: Vec<Action>,
+}
+
+/// The sync for `assessment` (superseding `superseded`) whose effective actions are
+/// `actions`: a task per action that opens one and is not open on the case yet; kept tasks of
+/// the superseded assessment move to the new one; those it no longer wants are cancelled.
+pub fn plan_sync(
+    open: &[OpenTask],
+    assessment: Uuid,
+    superseded: Option<Uuid>,
+    actions: &[Action],
+) -> TaskSync {
+    let wanted: Vec<Action> = actions
+        .iter()
+        .copied()
+        .filter(|a| task_title(*a).is_some())
+        .collect();
+    let mut sync = TaskSync::default();
+    let mut open_kinds = std::collections::BTreeSet::new();
+    for task in open {
+        let ours = task.assessment_id == Some(assessment)
+            || (superseded.is_some() && task.assessment_id == superseded);
+        let still_wanted = wanted.iter().any(|a| a.code() == task.kind);
+        if ours && !still_wanted {
+            sync.cancel.push(task.id);
+            continue;
+        }
+        if ours && task.assessment_id != Some(assessment) {
+            sync.repoint.push(task.id);
+        }
+        open_kinds.insert(task.kind.as_str());
+    }
+    sync.open = wanted
+        .into_iter()
+        .filter(|a| !open_kinds.contains(a.code()))
+        .collect();
+    sync
+}
+
+#[cfg(test)]
+mod sync_tests {
+    use super::*;
+
+    fn task(kind: &str, assessment: Option<Uuid>) -> OpenTask {
+        OpenTask {
+            id: Uuid::now_v7(),
+            kind: kind.into(),
+            assessment_id: assessment,
+        }
+    }
+
+    #[test]
+    fn a_new_assessment_opens_what_is_missing_keeps_what_is_wanted_and_cancels_the_rest() {
+        let (old, new) = (Uuid::now_v7(), Uuid::now_v7());
+        let kept = task("consider_third_opinion", Some(old));
+        let dropped = task("repeat_biomarker_test", Some(old));
+        let by_hand = task("collect_records", None);
+        let other = task("check_trial_eligibility", Some(Uuid::now_v7()));
+        let open = [kept.clone(), dropped.clone(), by_hand, other];
+        let actions = [
+            Action::ConsiderThirdOpinion,
+            Action::CheckTrialEligibility,
+            Action::DiscussNewFinding,
+            Action::ProceedWithPlan,
+        ];
+        let sync = plan_sync(&open, new, Some(old), &actions);
+        assert_eq!(sync.cancel, vec![dropped.id]);
+        assert_eq!(sync.repoint, vec![kept.id]);
+        // A task of that kind is open already (another assessment's); proceeding opens none.
+        assert_eq!(sync.open, vec![Action::DiscussNewFinding]);
+    }
+
+    #[test]
+    fn without_a_superseded_assessment_only_its_own_tasks_are_touched() {
+        let new = Uuid::now_v7();
+        let own = task("discuss_new_finding", Some(new));
+        let stray = task("repeat_biomarker_test", None);
+        let sync = plan_sync(&[own.clone(), stray], new, None, &[]);
+        assert_eq!(sync.cancel, vec![own.id]);
+        assert!(sync.repoint.is_empty() && sync.open.is_empty());
     }
 }
 

@@ -1,9 +1,8 @@
-//! Events for coordinator tools: the typed catalogue, the transactional outbox, webhook
-//! signing and delivery.
+//! Events for coordinator tools: the typed catalogue (written in the change's transaction by
+//! the unit of work, `app::Tx::emit`), webhook signing and delivery.
 
 pub mod catalogue;
 pub mod links;
-pub mod outbox;
 pub mod signing;
 pub mod target;
 pub mod worker;

@@ -2,8 +2,6 @@
 
 use actix_web::{get, web};
 use chrono::{DateTime, Utc};
-use diesel::prelude::*;
-use diesel_async::RunQueryDsl;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
@@ -12,16 +10,14 @@ use super::State;
 use super::caller::Caller;
 use super::pagination::{Page, PageRequest};
 use super::problem::ApiResult;
-use crate::audit;
-use crate::auth::policy::{self, Op, Resource};
-use crate::db::schema::audit_events;
+use crate::app::audit::{self, AuditEventRecord, AuditFilter};
+use crate::auth::policy::{Op, Permission, Resource};
 
 pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     cfg.service(list_audit_events);
 }
 
-#[derive(Debug, Serialize, ToSchema, Queryable, Selectable)]
-#[diesel(table_name = audit_events)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct AuditEvent {
     pub id: Uuid,
     pub occurred_at: DateTime<Utc>,
@@ -36,6 +32,25 @@ pub struct AuditEvent {
     pub request_id: String,
     pub outcome: String,
     pub client_ip: Option<String>,
+}
+
+impl From<AuditEventRecord> for AuditEvent {
+    fn from(r: AuditEventRecord) -> AuditEvent {
+        AuditEvent {
+            id: r.id,
+            occurred_at: r.occurred_at,
+            actor_kind: r.actor_kind,
+            actor_id: r.actor_id,
+            actor_role: r.actor_role,
+            action: r.action,
+            object_type: r.object_type,
+            object_ids: r.object_ids,
+            case_id: r.case_id,
+            request_id: r.request_id,
+            outcome: r.outcome,
+            client_ip: r.client_ip,
+        }
+    }
 }
 
 #[derive(Debug, Deserialize, Serialize, IntoParams)]
@@ -65,51 +80,26 @@ pub async fn list_audit_events(
     caller: Caller,
     query: web::Query<AuditQuery>,
 ) -> ApiResult<web::Json<Page<AuditEvent>>> {
-    policy::require(&caller, Resource::AuditEvent, Op::Read)?;
+    let permit = caller.permit(Permission::Role(Resource::AuditEvent, Op::Read))?;
     let page = PageRequest::new(query.limit, query.cursor.as_deref(), &*query)?;
-    let mut q = audit_events::table
-        .filter(audit_events::org_id.eq(caller.org_id()))
-        .into_boxed();
-    if let Some(c) = query.case_id {
-        q = q.filter(audit_events::case_id.eq(c));
-    }
-    if let Some(a) = &query.actor_id {
-        q = q.filter(audit_events::actor_id.eq(a.clone()));
-    }
-    if let Some(a) = &query.action {
-        q = q.filter(audit_events::action.eq(a.clone()));
-    }
-    if let Some(t) = &query.object_type {
-        q = q.filter(audit_events::object_type.eq(t.clone()));
-    }
-    if let Some(o) = query.object_id {
-        q = q.filter(audit_events::object_ids.contains(vec![o]));
-    }
-    if let Some(s) = query.since {
-        q = q.filter(audit_events::occurred_at.ge(s));
-    }
-    if let Some(u) = query.until {
-        q = q.filter(audit_events::occurred_at.lt(u));
-    }
-    if let Some((t, id)) = page.after {
-        q = q.filter(
-            audit_events::occurred_at
-                .lt(t)
-                .or(audit_events::occurred_at.eq(t).and(audit_events::id.lt(id))),
-        );
-    }
-    let mut conn = state.db.get().await?;
-    let rows: Vec<AuditEvent> = q
-        .order((audit_events::occurred_at.desc(), audit_events::id.desc()))
-        .limit(page.fetch())
-        .select(AuditEvent::as_select())
-        .load(&mut conn)
+    let filter = AuditFilter {
+        case_id: query.case_id,
+        actor_id: query.actor_id.clone(),
+        action: query.action.clone(),
+        object_type: query.object_type.clone(),
+        object_id: query.object_id,
+        since: query.since,
+        until: query.until,
+        after: page.after,
+        limit: page.fetch(),
+    };
+    let rows = state
+        .app
+        .read(permit, async |q| audit::trail(q, filter).await)
         .await?;
-    // Reading the audit trail is an admin action, and is audited too.
-    audit::write(
-        &mut conn,
-        caller.audit("audit_event.list", "audit_event", vec![], query.case_id),
-    )
-    .await?;
-    Ok(web::Json(page.page(rows, |r| (r.occurred_at, r.id), |r| r)))
+    Ok(web::Json(page.page(
+        rows,
+        |r| (r.occurred_at, r.id),
+        AuditEvent::from,
+    )))
 }

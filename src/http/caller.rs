@@ -132,7 +132,7 @@ impl FromRequest for Principal {
                         org_id: verified.org_id,
                     }
                 }
-                Credential::ApiKey(key) => api_key::authenticate(&state.db, key).await?,
+                Credential::ApiKey(key) => api_key::authenticate(state.app.pool(), key).await?,
             };
             state.rate_limits.check_principal(&principal)?;
             Ok(principal)

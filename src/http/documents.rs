@@ -4,27 +4,25 @@
 
 use actix_multipart::Multipart;
 use actix_web::http::StatusCode;
-use actix_web::http::header::{self, HeaderValue};
+use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use base64::Engine as _;
 use chrono::{DateTime, NaiveDate, Utc};
-use diesel_async::{AsyncConnection, AsyncPgConnection};
 use futures_util::StreamExt;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use super::State;
+use super::attachment::attachment;
 use super::caller::Caller;
-use super::cases::visible_case;
 use super::json::read_limited;
 use super::pagination::{Page, PageRequest};
 use super::problem::{ApiError, ApiResult, ProblemKind};
-use crate::audit;
+use crate::app::documents::{self, DocumentRecord, NewDocument};
 use crate::auth::api_key::sha256;
-use crate::auth::policy::{self, Op, Resource};
-use crate::db::documents::{self, DocumentRow, DocumentStore};
-use crate::domain::records::DocumentKind;
+use crate::auth::policy::{Op, Permission, Resource};
+use crate::domain::records::{DocumentKind, content_type as clean_content_type};
 use crate::domain::validation::FieldErrors;
 
 pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
@@ -53,8 +51,8 @@ pub struct Document {
     pub created_at: DateTime<Utc>,
 }
 
-impl From<DocumentRow> for Document {
-    fn from(r: DocumentRow) -> Document {
+impl From<DocumentRecord> for Document {
+    fn from(r: DocumentRecord) -> Document {
         Document {
             id: r.id,
             case_id: r.case_id,
@@ -117,28 +115,6 @@ struct Upload {
     file_name: Option<String>,
     content_type: String,
     bytes: Vec<u8>,
-}
-
-/// `type/subtype` only; anything else is stored as application/octet-stream.
-pub(super) fn clean_content_type(raw: Option<&str>) -> String {
-    let essence = raw
-        .unwrap_or("")
-        .split(';')
-        .next()
-        .unwrap_or("")
-        .trim()
-        .to_ascii_lowercase();
-    let token = |s: &str| {
-        !s.is_empty()
-            && s.bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b"!#$&^_.+-".contains(&b))
-    };
-    match essence.split_once('/') {
-        // A multipart type means nothing without the boundary it was sent with.
-        Some(("multipart", _)) => "application/octet-stream".into(),
-        Some((t, s)) if token(t) && token(s) => essence,
-        _ => "application/octet-stream".into(),
-    }
 }
 
 fn too_large(limit: usize) -> ApiError {
@@ -309,7 +285,8 @@ pub async fn upload(
     id: web::Path<Uuid>,
     payload: web::Payload,
 ) -> ApiResult<HttpResponse> {
-    policy::require(&caller, Resource::Document, Op::Create)?;
+    // Before reading up to the upload limit: a role that may not upload hears so first.
+    let permit = caller.permit(Permission::Role(Resource::Document, Op::Create))?;
     let limit = state.config.upload_limit;
     if req
         .headers()
@@ -356,65 +333,25 @@ pub async fn upload(
         return Err(ApiError::field("file", "is empty: no bytes were received"));
     }
     let kind = check_meta(&upload.meta)?;
-    let digest = sha256(&upload.bytes);
-    check_digest(&req, &digest)?;
+    check_digest(&req, &sha256(&upload.bytes))?;
 
-    let case_id = *id;
-    let title = upload
-        .meta
-        .title
-        .clone()
-        .or(upload.file_name.clone())
-        .unwrap_or_else(|| kind.code().replace('_', " "));
-    let store = state.documents.clone();
-    let mut conn = state.db.get().await?;
-    let (row, fresh) = conn
-        .transaction::<_, ApiError, _>(async |conn| {
-            policy::case_access(conn, &caller, case_id).await?;
-            if let Some(existing) =
-                documents::find_by_hash(conn, caller.org_id(), case_id, &digest).await?
-            {
-                audit::write(
-                    conn,
-                    caller.audit(
-                        "document.create",
-                        "document",
-                        vec![existing.id],
-                        Some(case_id),
-                    ),
-                )
-                .await?;
-                return Ok((existing, false));
-            }
-            let row = documents::insert(
-                conn,
-                &DocumentRow {
-                    org_id: caller.org_id(),
-                    id: Uuid::now_v7(),
-                    case_id,
-                    kind: kind.code().to_string(),
-                    title: title.trim().to_string(),
-                    document_date: upload.meta.date,
-                    source_institution: upload.meta.source_institution.clone(),
-                    language: upload.meta.language.clone(),
-                    content_type: upload.content_type.clone(),
-                    size_bytes: upload.bytes.len() as i64,
-                    sha256: digest.to_vec(),
-                    uploaded_by: caller.created_by(),
-                    created_at: Utc::now(),
-                },
-            )
-            .await?;
-            store
-                .put(conn, caller.org_id(), row.id, &upload.bytes)
-                .await?;
-            audit::write(
-                conn,
-                caller.audit("document.create", "document", vec![row.id], Some(case_id)),
-            )
-            .await?;
-            Ok((row, true))
-        })
+    let file = NewDocument {
+        title: upload
+            .meta
+            .title
+            .clone()
+            .or(upload.file_name.clone())
+            .unwrap_or_else(|| kind.code().replace('_', " ")),
+        kind,
+        date: upload.meta.date,
+        source_institution: upload.meta.source_institution,
+        language: upload.meta.language,
+        content_type: upload.content_type,
+        bytes: upload.bytes,
+    };
+    let (row, fresh) = state
+        .app
+        .write(permit, async |tx| documents::upload(tx, *id, file).await)
         .await?;
     let location = format!("/v1/documents/{}", row.id);
     let mut response = HttpResponse::build(if fresh {
@@ -435,41 +372,19 @@ pub async fn list_documents(
     id: web::Path<Uuid>,
     query: web::Query<super::pagination::PageQuery>,
 ) -> ApiResult<web::Json<Page<Document>>> {
-    policy::require(&caller, Resource::Document, Op::Read)?;
+    let permit = caller.permit(Permission::Role(Resource::Document, Op::Read))?;
     let page = PageRequest::new(query.limit, query.cursor.as_deref(), &*id)?;
-    let mut conn = state.db.get().await?;
-    visible_case(&mut conn, &caller, *id, "documents").await?;
-    let rows = documents::list(&mut conn, caller.org_id(), *id, page.after, page.fetch()).await?;
-    audit::write(
-        &mut conn,
-        caller.audit(
-            "document.list",
-            "document",
-            rows.iter().map(|r| r.id).collect(),
-            Some(*id),
-        ),
-    )
-    .await?;
+    let rows = state
+        .app
+        .read(permit, async |q| {
+            documents::list(q, *id, page.after, page.fetch()).await
+        })
+        .await?;
     Ok(web::Json(page.page(
         rows,
         |r| (r.created_at, r.id),
         Document::from,
     )))
-}
-
-/// A document the caller may read: 404 for anything else.
-async fn readable(
-    conn: &mut AsyncPgConnection,
-    caller: &Caller,
-    id: Uuid,
-) -> ApiResult<DocumentRow> {
-    let row = documents::find(conn, caller.org_id(), id)
-        .await?
-        .ok_or_else(|| ApiError::not_found("document"))?;
-    policy::case_part_access(conn, caller, row.case_id, "documents")
-        .await
-        .map_err(|_| ApiError::not_found("document"))?;
-    Ok(row)
 }
 
 /// A document's metadata.
@@ -480,54 +395,12 @@ pub async fn get_document(
     caller: Caller,
     id: web::Path<Uuid>,
 ) -> ApiResult<web::Json<Document>> {
-    policy::require(&caller, Resource::Document, Op::Read)?;
-    let mut conn = state.db.get().await?;
-    let row = readable(&mut conn, &caller, *id).await?;
-    audit::write(
-        &mut conn,
-        caller.audit("document.read", "document", vec![row.id], Some(row.case_id)),
-    )
-    .await?;
+    let permit = caller.permit(Permission::Role(Resource::Document, Op::Read))?;
+    let row = state
+        .app
+        .read(permit, async |q| documents::get(q, *id).await)
+        .await?;
     Ok(web::Json(row.into()))
-}
-
-/// The exact bytes as an attachment, with a `Content-Disposition` file name and `nosniff`.
-pub async fn attachment(
-    conn: &mut AsyncPgConnection,
-    store: &dyn DocumentStore,
-    row: &DocumentRow,
-) -> ApiResult<HttpResponse> {
-    let bytes = store
-        .get(conn, row.org_id, row.id)
-        .await?
-        .ok_or_else(|| ApiError::not_found("document content"))?;
-    let safe_name: String = row
-        .title
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || "-_. ".contains(c) {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    let digest = base64::engine::general_purpose::STANDARD.encode(&row.sha256);
-    Ok(HttpResponse::Ok()
-        .insert_header((
-            header::CONTENT_TYPE,
-            // Cleaned again: rows stored before types were cleaned on every path.
-            HeaderValue::from_str(&clean_content_type(Some(&row.content_type)))
-                .unwrap_or(HeaderValue::from_static("application/octet-stream")),
-        ))
-        .insert_header((
-            header::CONTENT_DISPOSITION,
-            format!("attachment; filename=\"{}\"", safe_name.trim()),
-        ))
-        .insert_header(("X-Content-Type-Options", "nosniff"))
-        .insert_header((header::CACHE_CONTROL, "private, no-store"))
-        .insert_header(("Content-Digest", format!("sha-256=:{digest}:")))
-        .body(bytes))
 }
 
 /// Download a document's bytes.
@@ -538,42 +411,10 @@ pub async fn download(
     caller: Caller,
     id: web::Path<Uuid>,
 ) -> ApiResult<HttpResponse> {
-    policy::require(&caller, Resource::Document, Op::Read)?;
-    let mut conn = state.db.get().await?;
-    let row = readable(&mut conn, &caller, *id).await?;
-    let response = attachment(&mut conn, state.documents.as_ref(), &row).await?;
-    audit::write(
-        &mut conn,
-        caller.audit(
-            "document.download",
-            "document",
-            vec![row.id],
-            Some(row.case_id),
-        ),
-    )
-    .await?;
-    Ok(response)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::clean_content_type;
-
-    #[test]
-    fn content_types_are_reduced_to_their_essence() {
-        assert_eq!(
-            clean_content_type(Some("application/pdf; charset=binary")),
-            "application/pdf"
-        );
-        assert_eq!(clean_content_type(Some("Image/PNG")), "image/png");
-        assert_eq!(
-            clean_content_type(Some("text/html\r\nX: y")),
-            "application/octet-stream"
-        );
-        assert_eq!(clean_content_type(None), "application/octet-stream");
-        assert_eq!(
-            clean_content_type(Some("multipart/mixed")),
-            "application/octet-stream"
-        );
-    }
+    let permit = caller.permit(Permission::Role(Resource::Document, Op::Read))?;
+    let (row, bytes) = state
+        .app
+        .read(permit, async |q| documents::download(q, *id).await)
+        .await?;
+    Ok(attachment(&row, bytes))
 }

@@ -1,6 +1,7 @@
 //! The actix-web shell: one module per resource (handlers, request and response types,
 //! OpenAPI annotations), the error mapping, extractors and middleware.
 
+pub mod attachment;
 pub mod audit_events;
 pub mod caller;
 pub mod cases;
@@ -11,14 +12,16 @@ pub mod etag;
 pub mod events;
 pub mod health;
 pub mod idempotency;
-pub mod ingestion;
 pub mod json;
+pub mod members;
 pub mod negotiate;
 pub mod observe;
 pub mod openapi;
+pub mod opinions;
 pub mod organizations;
 pub mod pagination;
 pub mod patients;
+pub mod plans;
 pub mod problem;
 pub mod referrals;
 pub mod share_links;
@@ -31,48 +34,37 @@ use std::net::TcpListener;
 use std::sync::Arc;
 
 use actix_web::dev::Server;
-use actix_web::{App, HttpRequest, HttpServer, web};
+use actix_web::{HttpRequest, HttpServer, web};
 use anyhow::Context;
 use tokio::sync::Semaphore;
 use utoipa_actix_web::AppExt;
 
+use crate::app::App;
 use crate::auth::jwt::JwtVerifier;
 use crate::auth::rate_limit::RateLimits;
 use crate::config::Config;
-use crate::db::DbPool;
 use problem::{ApiError, ProblemKind};
 
-/// Everything a handler may need, shared by all workers.
+/// Everything a handler may need, shared by all workers: the use cases, and what only HTTP
+/// needs (token verification, rate limits, the PDF renderer's slots).
 pub struct AppState {
-    /// The use cases.
-    pub app: crate::app::App,
-    pub db: DbPool,
+    pub app: App,
     pub config: Arc<Config>,
     pub jwt: JwtVerifier,
     pub rate_limits: RateLimits,
     /// Caps concurrent PDF renders; a full cap answers 503.
     pub pdf_slots: Arc<Semaphore>,
-    /// Where document bytes live.
-    pub documents: Arc<dyn crate::db::documents::DocumentStore>,
 }
 
 pub type State = web::Data<AppState>;
 
 impl AppState {
-    pub fn new(db: DbPool, config: Arc<Config>) -> anyhow::Result<AppState> {
-        let documents: Arc<dyn crate::db::documents::DocumentStore> =
-            Arc::new(crate::db::documents::PostgresStore);
+    pub fn new(app: App, config: Arc<Config>) -> anyhow::Result<AppState> {
         Ok(AppState {
-            app: crate::app::App::new(
-                db.clone(),
-                crate::events::Links::new(config.public_base_url.clone()),
-                documents.clone(),
-            ),
+            app,
             jwt: JwtVerifier::from_config(&config.jwt).context("JWT configuration")?,
             rate_limits: RateLimits::new(&config.rate_limits),
             pdf_slots: Arc::new(Semaphore::new(config.pdf_concurrency)),
-            documents,
-            db,
             config,
         })
     }
@@ -93,9 +85,12 @@ fn v1(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .configure(organizations::routes)
         .configure(patients::routes)
         .configure(cases::routes)
+        .configure(plans::routes)
+        .configure(cases::checklist_routes)
+        .configure(members::routes)
         .configure(documents::routes)
         .configure(referrals::routes)
-        .configure(ingestion::routes)
+        .configure(opinions::routes)
         .configure(tasks::routes)
         .configure(audit_events::routes)
         .configure(webhooks::routes)
@@ -166,7 +161,7 @@ impl Application {
             }
         });
         let server = HttpServer::new(move || {
-            let (app, _) = App::new()
+            let (app, _) = actix_web::App::new()
                 .into_utoipa_app()
                 .app_data(state.clone())
                 .app_data(json::JsonLimit(json_limit))

@@ -1,10 +1,19 @@
 //! Content negotiation for summaries: JSON by default, Markdown, HTML or PDF by `Accept`;
 //! `?format=json|md|html|pdf` overrides it (for links); anything else is 406.
 
-use actix_web::HttpRequest;
+use std::sync::Arc;
+
 use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse};
+use serde::Serialize;
+use tokio::sync::Semaphore;
 
 use super::problem::{ApiError, ApiResult, ProblemKind};
+use crate::app::summaries::summary_error;
+use crate::domain::summary::{self, Summary};
+
+/// The HTML pages' policy: inline styles, nothing else, nothing from outside.
+pub const HTML_CSP: &str = "default-src 'none'; style-src 'unsafe-inline'";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
@@ -91,6 +100,37 @@ pub fn choose(req: &HttpRequest, format: Option<FormatParam>) -> ApiResult<Forma
     ranges.sort_by(|a, b| b.1.partial_cmp(&a.1).unwrap_or(std::cmp::Ordering::Equal));
     ranges.iter().find_map(|(range, _)| OFFERED.into_iter().find(|f| matches(range, *f))).ok_or_else(|| {
         ApiError::new(ProblemKind::NotAcceptable, "this resource is available as application/json, text/markdown, text/html or application/pdf")
+    })
+}
+
+/// Renders a summary in the chosen format; PDF under the concurrency cap.
+pub async fn render(
+    slots: &Arc<Semaphore>,
+    format: Format,
+    json: impl Serialize,
+    content: &Summary,
+) -> ApiResult<HttpResponse> {
+    let mut response = HttpResponse::Ok();
+    response
+        .insert_header(("Vary", "Accept"))
+        .content_type(format.media_type());
+    Ok(match format {
+        Format::Json => response.json(json),
+        Format::Markdown => response.body(summary::to_markdown(content)),
+        Format::Html => response
+            .insert_header(("Content-Security-Policy", HTML_CSP))
+            .body(summary::to_html(content)),
+        Format::Pdf => {
+            let _permit = slots.clone().try_acquire_owned().map_err(|_| {
+                ApiError::unavailable("the PDF renderer is busy; retry in a moment", 1)
+            })?;
+            let content = content.clone();
+            let bytes = tokio::task::spawn_blocking(move || summary::to_pdf(&content))
+                .await
+                .map_err(anyhow::Error::from)?
+                .map_err(|e| ApiError::from(summary_error(e)))?;
+            response.body(bytes)
+        }
     })
 }
 

@@ -535,20 +535,6 @@ impl From<AuthError> for ApiError {
     }
 }
 
-impl From<diesel::result::Error> for ApiError {
-    fn from(error: diesel::result::Error) -> ApiError {
-        AppError::from(error).into()
-    }
-}
-
-impl From<deadpool::managed::PoolError<diesel_async::pooled_connection::PoolError>> for ApiError {
-    fn from(
-        error: deadpool::managed::PoolError<diesel_async::pooled_connection::PoolError>,
-    ) -> ApiError {
-        AppError::from(error).into()
-    }
-}
-
 impl From<anyhow::Error> for ApiError {
     fn from(error: anyhow::Error) -> ApiError {
         ApiError::internal(error)

@@ -2,35 +2,28 @@
 //! minimal view of it (never the patient's name or contact details, never internal notes),
 //! accepts or declines it, downloads its documents and answers with a second opinion.
 
-use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use chrono::{DateTime, NaiveDate, Utc};
-use diesel_async::{AsyncConnection, AsyncPgConnection};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use super::State;
+use super::attachment::attachment;
 use super::caller::Caller;
-use super::cases::{case_updated, next_step, treatment_status};
-use super::idempotency::{self, Created, IdempotencyKey};
+use super::idempotency::{IdempotencyKey, respond};
 use super::json::{RequestBody, ValidJson};
 use super::pagination::{Page, PageRequest};
-use super::problem::{ApiError, ApiResult, ProblemKind};
-use crate::audit;
+use super::problem::ApiResult;
+use crate::app::referrals::{self, Listed, Packet, ReferralRecord, Seen};
+use crate::app::{Creation, Permit};
 use crate::auth::Principal;
-use crate::auth::policy::{self, Op, Resource};
-use crate::db::cases::{self, CaseRow, PlanVersionRow};
-use crate::db::documents::{self, DocumentRow};
-use crate::db::organizations;
-use crate::db::patients::{self, PatientRow};
-use crate::db::referrals::{self, ReferralFilter, ReferralRow};
-use crate::domain::case_status::CaseStatus;
+use crate::auth::policy::{Op, Permission, Resource};
 use crate::domain::discordance::{NextStep, TreatmentStatus};
 use crate::domain::picture::{Diagnosis, Plan};
 use crate::domain::records::DocumentKind;
+pub use crate::domain::referral::ReferralStatus;
 use crate::domain::validation::{FieldErrors, check_text};
-use crate::events::outbox::{self, Outbox};
 
 pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     cfg.service(create_referral)
@@ -41,40 +34,6 @@ pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(decline_referral)
         .service(withdraw_referral)
         .service(referral_document);
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum ReferralStatus {
-    Sent,
-    Accepted,
-    Declined,
-    Answered,
-    Withdrawn,
-}
-
-impl ReferralStatus {
-    pub fn code(self) -> &'static str {
-        match self {
-            ReferralStatus::Sent => "sent",
-            ReferralStatus::Accepted => "accepted",
-            ReferralStatus::Declined => "declined",
-            ReferralStatus::Answered => "answered",
-            ReferralStatus::Withdrawn => "withdrawn",
-        }
-    }
-
-    pub fn parse(code: &str) -> ReferralStatus {
-        serde_json::from_value(serde_json::Value::from(code)).unwrap_or(ReferralStatus::Sent)
-    }
-
-    /// A partner may still read the packet and its documents.
-    pub fn is_open(self) -> bool {
-        matches!(
-            self,
-            ReferralStatus::Sent | ReferralStatus::Accepted | ReferralStatus::Answered
-        )
-    }
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -117,8 +76,8 @@ pub struct Referral {
     pub updated_at: DateTime<Utc>,
 }
 
-impl From<ReferralRow> for Referral {
-    fn from(r: ReferralRow) -> Referral {
+impl From<ReferralRecord> for Referral {
+    fn from(r: ReferralRecord) -> Referral {
         Referral {
             id: r.id,
             case_id: r.case_id,
@@ -184,60 +143,19 @@ pub enum ReferralView {
     Partner(Box<PartnerReferral>),
 }
 
-/// The partner's packets for these referrals, in their order: case, patient, current plan
-/// and documents read once for all of them, not once per referral.
-async fn partner_views(
-    conn: &mut AsyncPgConnection,
-    org_id: Uuid,
-    rows: Vec<ReferralRow>,
-) -> ApiResult<Vec<PartnerReferral>> {
-    use std::collections::HashMap;
-    let case_ids: Vec<Uuid> = rows.iter().map(|r| r.case_id).collect();
-    let case_of: HashMap<Uuid, CaseRow> = cases::find_many(conn, org_id, &case_ids)
-        .await?
-        .into_iter()
-        .map(|c| (c.id, c))
-        .collect();
-    let patient_ids: Vec<Uuid> = case_of.values().map(|c| c.patient_id).collect();
-    let patient_of: HashMap<Uuid, PatientRow> = patients::find_many(conn, org_id, &patient_ids)
-        .await?
-        .into_iter()
-        .map(|p| (p.id, p))
-        .collect();
-    let plan_of: HashMap<Uuid, PlanVersionRow> = cases::current_plans(conn, org_id, &case_ids)
-        .await?
-        .into_iter()
-        .map(|p| (p.case_id, p))
-        .collect();
-    let mut documents_of: HashMap<Uuid, Vec<DocumentRow>> = HashMap::new();
-    for d in documents::of_cases(conn, org_id, &case_ids).await? {
-        documents_of.entry(d.case_id).or_default().push(d);
-    }
-    rows.into_iter()
-        .map(|row| {
-            let case = case_of
-                .get(&row.case_id)
-                .ok_or_else(|| ApiError::not_found("referral"))?;
-            // Two referrals of one case share its patient, plan and documents.
-            let patient = patient_of.get(&case.patient_id);
-            let plan = plan_of.get(&row.case_id);
-            let docs = documents_of
-                .get(&row.case_id)
-                .map_or(&[][..], Vec::as_slice);
-            Ok(partner_view(row, case, patient, plan, docs))
-        })
-        .collect()
-}
-
-fn partner_view(
-    row: ReferralRow,
-    case: &CaseRow,
-    patient: Option<&PatientRow>,
-    plan: Option<&PlanVersionRow>,
-    docs: &[DocumentRow],
-) -> PartnerReferral {
-    let picture: Option<crate::domain::picture::Picture> =
-        plan.and_then(|p| serde_json::from_value(p.picture.clone()).ok());
+/// The partner's view of its packet: the treating team's diagnosis and plan, and of the
+/// patient the birth year and country only.
+fn partner_view(packet: Packet) -> PartnerReferral {
+    let Packet {
+        referral: row,
+        case,
+        patient,
+        plan,
+        documents,
+    } = packet;
+    let picture: Option<crate::domain::picture::Picture> = plan
+        .as_ref()
+        .and_then(|p| serde_json::from_value(p.picture.clone()).ok());
     PartnerReferral {
         id: row.id,
         status: ReferralStatus::parse(&row.status),
@@ -246,50 +164,29 @@ fn partner_view(
         diagnosis: picture.as_ref().and_then(|p| p.diagnosis.clone()),
         current_plan: picture.and_then(|p| p.plan),
         plan_version: plan.map(|p| p.version),
-        treatment_status: treatment_status(&case.treatment_status),
-        next_irreversible_step: next_step(case),
+        treatment_status: case.treatment(),
+        next_irreversible_step: case.next_step(),
         patient: PartnerPatient {
-            birth_year: patient.and_then(|p| p.birth_year).map(i32::from),
-            country: patient.and_then(|p| p.country.clone()),
+            birth_year: patient.as_ref().and_then(|p| p.birth_year).map(i32::from),
+            country: patient.and_then(|p| p.country),
         },
         // At most 200, newest first, as the packet always carried.
-        documents: docs
-            .iter()
+        documents: documents
+            .into_iter()
             .take(200)
             .map(|d| PartnerDocument {
                 download: format!("/v1/referrals/{}/documents/{}", row.id, d.id),
                 id: d.id,
                 kind: DocumentKind::parse(&d.kind).unwrap_or(DocumentKind::Other),
-                title: d.title.clone(),
+                title: d.title,
                 date: d.document_date,
-                content_type: d.content_type.clone(),
+                content_type: d.content_type,
                 size_bytes: d.size_bytes,
                 sha256: hex::encode(&d.sha256),
             })
             .collect(),
         created_at: row.created_at,
     }
-}
-
-/// The referral if the caller may see it: staff of the tenant, or the partner it was sent to.
-pub async fn visible_referral(
-    conn: &mut AsyncPgConnection,
-    principal: &Principal,
-    id: Uuid,
-) -> ApiResult<ReferralRow> {
-    referrals::find(conn, principal.org_id(), id)
-        .await?
-        .filter(|row| policy::sees_referral(principal, row.partner_id))
-        .ok_or_else(|| ApiError::not_found("referral"))
-}
-
-fn referral_event(state: &State, row: &ReferralRow) -> serde_json::Value {
-    outbox::case_data(
-        &state.config.public_base_url,
-        row.case_id,
-        serde_json::json!({"referral_id": row.id, "partner_id": row.partner_id, "status": row.status,
-                           "links": {"referral": outbox::link(&state.config.public_base_url, &format!("/v1/referrals/{}", row.id))}}),
-    )
 }
 
 /// Refer a case to a partner hospital for a second opinion.
@@ -313,79 +210,24 @@ pub async fn create_referral(
     id: web::Path<Uuid>,
     body: ValidJson<NewReferral>,
 ) -> ApiResult<HttpResponse> {
-    policy::require(&caller, Resource::Referral, Op::Create)?;
-    let scope = idempotency::Scope::new(&caller, &req, &key, &body.raw);
+    let permit = caller.permit(Permission::Role(Resource::Referral, Op::Create))?;
+    let once = key.once(&caller, &req, &body.raw);
     let case_id = *id;
     let r = body.into_inner();
-    let mut conn = state.db.get().await?;
-    let created = idempotency::create_once(&mut conn, scope.as_ref(), async |conn| {
-        policy::case_access(conn, &caller, case_id).await?;
-        if organizations::find_partner(conn, caller.org_id(), r.partner_id)
-            .await?
-            .is_none()
-        {
-            return Err(ApiError::unprocessable_field(
-                "partner_id",
-                "names no partner hospital of your organisation",
-            ));
-        }
-        let now = Utc::now();
-        let questions: Vec<String> = r.questions.iter().map(|q| q.trim().to_string()).collect();
-        let row = referrals::insert(
-            conn,
-            &ReferralRow {
-                org_id: caller.org_id(),
-                id: Uuid::now_v7(),
-                case_id,
-                partner_id: r.partner_id,
-                status: "sent".into(),
-                questions: serde_json::json!(questions),
-                due_date: r.due_date,
-                decline_reason: None,
-                created_by: caller.created_by(),
-                created_at: now,
-                updated_at: now,
-            },
-        )
+    let referral = referrals::NewReferral {
+        partner_id: r.partner_id,
+        questions: r.questions.iter().map(|q| q.trim().to_string()).collect(),
+        due_date: r.due_date,
+    };
+    let creation = state
+        .app
+        .create_once(permit, once.as_ref(), async |tx| {
+            let row = referrals::refer(tx, case_id, referral).await?;
+            let location = format!("/v1/referrals/{}", row.id);
+            Ok(Creation::created(Referral::from(row)).at(location))
+        })
         .await?;
-        audit::write(
-            conn,
-            caller.audit("referral.create", "referral", vec![row.id], Some(case_id)),
-        )
-        .await?;
-        let mut outbox = Outbox::new(caller.org_id());
-        outbox.add("referral.created", referral_event(&state, &row));
-        advance_case(
-            conn,
-            &state,
-            &mut outbox,
-            caller.org_id(),
-            case_id,
-            CaseStatus::Referred,
-        )
-        .await?;
-        outbox.write(conn).await?;
-        let created = Created::new(StatusCode::CREATED, Referral::from(row.clone()))
-            .at(format!("/v1/referrals/{}", row.id));
-        Ok(created)
-    })
-    .await?;
-    Ok(created.response())
-}
-
-/// Moves the case forward to `to` (never back) and queues `case.updated` when it moved.
-pub async fn advance_case(
-    conn: &mut AsyncPgConnection,
-    state: &State,
-    outbox: &mut Outbox,
-    org_id: Uuid,
-    case_id: Uuid,
-    to: CaseStatus,
-) -> ApiResult<()> {
-    if let Some(after) = cases::advance_status(conn, org_id, case_id, to).await? {
-        outbox.add("case.updated", case_updated(state, &after));
-    }
-    Ok(())
+    Ok(respond(creation))
 }
 
 #[derive(Debug, Deserialize, Serialize, IntoParams)]
@@ -404,51 +246,51 @@ pub struct ReferralQuery {
     pub cursor: Option<String>,
 }
 
+/// A page of referrals: staff's, or the partner's packets.
 async fn list(
     state: &State,
-    caller: &Caller,
+    permit: Permit<'_>,
     query: &ReferralQuery,
     case_id: Option<Uuid>,
 ) -> ApiResult<Page<ReferralView>> {
     let page = PageRequest::new(query.limit, query.cursor.as_deref(), &(query, case_id))?;
-    let mut filter = ReferralFilter {
-        case_id: case_id.or(query.case_id),
+    let filter = referrals::ReferralQuery {
+        status: query.status,
+        case_id: query.case_id,
         partner_id: query.partner_id,
-        status: query.status.map(|s| s.code().to_string()),
-        after: page.after,
-        limit: page.fetch(),
     };
-    let partner = matches!(caller.principal, Principal::Partner { .. });
-    if let Principal::Partner { partner_id, .. } = &caller.principal {
-        filter.partner_id = Some(*partner_id);
-        filter.case_id = None;
-    }
-    let mut conn = state.db.get().await?;
-    let rows = referrals::list(&mut conn, caller.org_id(), &filter).await?;
-    let ids = rows.iter().map(|r| r.id).collect();
-    let page_rows = page.page(rows, |r| (r.created_at, r.id), |r| r);
-    let items: Vec<ReferralView> = if partner {
-        partner_views(&mut conn, caller.org_id(), page_rows.items)
-            .await?
-            .into_iter()
-            .map(|v| ReferralView::Partner(Box::new(v)))
-            .collect()
-    } else {
-        page_rows
-            .items
-            .into_iter()
-            .map(|r| ReferralView::Staff(r.into()))
-            .collect()
-    };
-    audit::write(
-        &mut conn,
-        caller.audit("referral.list", "referral", ids, case_id),
-    )
-    .await?;
-    Ok(Page {
-        items,
-        next_cursor: page_rows.next_cursor,
+    let limit = usize::try_from(page.limit).unwrap_or(0);
+    let listed = state
+        .app
+        .read(permit, async |q| {
+            referrals::list(q, filter, case_id, page.after, page.fetch(), limit).await
+        })
+        .await?;
+    Ok(match listed {
+        Listed::Staff(rows) => page.page(
+            rows,
+            |r| (r.created_at, r.id),
+            |r| ReferralView::Staff(r.into()),
+        ),
+        Listed::Partner { rows, packets } => {
+            let next_cursor = page.page(rows, |r| (r.created_at, r.id), |r| r).next_cursor;
+            Page {
+                items: packets
+                    .into_iter()
+                    .map(|p| ReferralView::Partner(Box::new(partner_view(p))))
+                    .collect(),
+                next_cursor,
+            }
+        }
     })
+}
+
+/// Partners reach referrals by their key; people by their role.
+fn reader_permit(caller: &Caller) -> Result<Permit<'_>, crate::auth::AuthError> {
+    match caller.principal {
+        Principal::Partner { .. } => caller.permit(Permission::Partner),
+        _ => caller.permit(Permission::Role(Resource::Referral, Op::Read)),
+    }
 }
 
 /// A case's referrals, newest first.
@@ -460,12 +302,8 @@ pub async fn list_case_referrals(
     id: web::Path<Uuid>,
     query: web::Query<ReferralQuery>,
 ) -> ApiResult<web::Json<Page<ReferralView>>> {
-    policy::require(&caller, Resource::Referral, Op::Read)?;
-    {
-        let mut conn = state.db.get().await?;
-        policy::case_access(&mut conn, &caller, *id).await?;
-    }
-    Ok(web::Json(list(&state, &caller, &query, Some(*id)).await?))
+    let permit = caller.permit(Permission::Role(Resource::Referral, Op::Read))?;
+    Ok(web::Json(list(&state, permit, &query, Some(*id)).await?))
 }
 
 /// Referrals: a partner's inbox (its packets), or staff's list of their organisation's referrals.
@@ -476,10 +314,8 @@ pub async fn list_referrals(
     caller: Caller,
     query: web::Query<ReferralQuery>,
 ) -> ApiResult<web::Json<Page<ReferralView>>> {
-    if !matches!(caller.principal, Principal::Partner { .. }) {
-        policy::require(&caller, Resource::Referral, Op::Read)?;
-    }
-    Ok(web::Json(list(&state, &caller, &query, None).await?))
+    let permit = reader_permit(&caller)?;
+    Ok(web::Json(list(&state, permit, &query, None).await?))
 }
 
 /// A referral: the partner's packet for its partner, the referral itself for staff.
@@ -490,28 +326,15 @@ pub async fn get_referral(
     caller: Caller,
     id: web::Path<Uuid>,
 ) -> ApiResult<web::Json<ReferralView>> {
-    if !matches!(caller.principal, Principal::Partner { .. }) {
-        policy::require(&caller, Resource::Referral, Op::Read)?;
-    }
-    let mut conn = state.db.get().await?;
-    let row = visible_referral(&mut conn, &caller, *id).await?;
-    let case_id = row.case_id;
-    let view = if matches!(caller.principal, Principal::Partner { .. }) {
-        if !ReferralStatus::parse(&row.status).is_open() {
-            return Err(ApiError::not_found("referral"));
-        }
-        let org_id = row.org_id;
-        let view = partner_views(&mut conn, org_id, vec![row]).await?.remove(0);
-        ReferralView::Partner(Box::new(view))
-    } else {
-        ReferralView::Staff(row.into())
-    };
-    audit::write(
-        &mut conn,
-        caller.audit("referral.read", "referral", vec![*id], Some(case_id)),
-    )
-    .await?;
-    Ok(web::Json(view))
+    let permit = reader_permit(&caller)?;
+    let seen = state
+        .app
+        .read(permit, async |q| referrals::get(q, *id).await)
+        .await?;
+    Ok(web::Json(match seen {
+        Seen::Staff(row) => ReferralView::Staff(row.into()),
+        Seen::Partner(packet) => ReferralView::Partner(Box::new(partner_view(*packet))),
+    }))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -530,56 +353,18 @@ impl RequestBody for Decline {
     }
 }
 
-/// Moves a referral between statuses when allowed; 409 `referral-closed` otherwise.
-async fn transition(
+/// Moves the referral by hand; 409 `referral-closed` when its status does not allow it.
+async fn move_to(
     state: &State,
-    caller: &Caller,
+    permit: Permit<'_>,
     id: Uuid,
-    from: &[ReferralStatus],
     to: ReferralStatus,
     reason: Option<String>,
 ) -> ApiResult<web::Json<Referral>> {
-    let mut conn = state.db.get().await?;
-    let row = conn
-        .transaction::<_, ApiError, _>(async |conn| {
-            let row = visible_referral(conn, caller, id).await?;
-            let row = referrals::lock(conn, caller.org_id(), row.id)
-                .await?
-                .ok_or_else(|| ApiError::not_found("referral"))?;
-            let status = ReferralStatus::parse(&row.status);
-            if status == to {
-                return Ok(row);
-            }
-            if !from.contains(&status) {
-                return Err(ApiError::conflict(
-                    ProblemKind::ReferralClosed,
-                    format!(
-                        "a referral that is {} cannot become {}",
-                        status.code(),
-                        to.code()
-                    ),
-                )
-                .with_allowed(from.iter().map(|s| s.code().to_string()).collect()));
-            }
-            let row = referrals::set_status(conn, caller.org_id(), id, to.code(), reason).await?;
-            audit::write(
-                conn,
-                caller.audit(
-                    &format!("referral.{}", to.code()),
-                    "referral",
-                    vec![id],
-                    Some(row.case_id),
-                ),
-            )
-            .await?;
-            outbox::emit(
-                conn,
-                caller.org_id(),
-                "referral.updated",
-                referral_event(state, &row),
-            )
-            .await?;
-            Ok(row)
+    let row = state
+        .app
+        .write(permit, async |tx| {
+            referrals::move_to(tx, id, to, reason).await
         })
         .await?;
     Ok(web::Json(row.into()))
@@ -593,16 +378,8 @@ pub async fn accept_referral(
     caller: Caller,
     id: web::Path<Uuid>,
 ) -> ApiResult<web::Json<Referral>> {
-    policy::require_partner(&caller)?;
-    transition(
-        &state,
-        &caller,
-        *id,
-        &[ReferralStatus::Sent],
-        ReferralStatus::Accepted,
-        None,
-    )
-    .await
+    let permit = caller.permit(Permission::Partner)?;
+    move_to(&state, permit, *id, ReferralStatus::Accepted, None).await
 }
 
 /// Decline a referral with a reason (partner).
@@ -614,17 +391,9 @@ pub async fn decline_referral(
     id: web::Path<Uuid>,
     body: ValidJson<Decline>,
 ) -> ApiResult<web::Json<Referral>> {
-    policy::require_partner(&caller)?;
+    let permit = caller.permit(Permission::Partner)?;
     let reason = body.into_inner().reason.trim().to_string();
-    transition(
-        &state,
-        &caller,
-        *id,
-        &[ReferralStatus::Sent, ReferralStatus::Accepted],
-        ReferralStatus::Declined,
-        Some(reason),
-    )
-    .await
+    move_to(&state, permit, *id, ReferralStatus::Declined, Some(reason)).await
 }
 
 /// Withdraw a referral (staff).
@@ -635,16 +404,8 @@ pub async fn withdraw_referral(
     caller: Caller,
     id: web::Path<Uuid>,
 ) -> ApiResult<web::Json<Referral>> {
-    policy::require(&caller, Resource::Referral, Op::Update)?;
-    transition(
-        &state,
-        &caller,
-        *id,
-        &[ReferralStatus::Sent, ReferralStatus::Accepted],
-        ReferralStatus::Withdrawn,
-        None,
-    )
-    .await
+    let permit = caller.permit(Permission::Role(Resource::Referral, Op::Update))?;
+    move_to(&state, permit, *id, ReferralStatus::Withdrawn, None).await
 }
 
 /// Download a document of an open referral's case (partner).
@@ -655,27 +416,11 @@ pub async fn referral_document(
     caller: Caller,
     path: web::Path<(Uuid, Uuid)>,
 ) -> ApiResult<HttpResponse> {
-    policy::require_partner(&caller)?;
+    let permit = caller.permit(Permission::Partner)?;
     let (id, doc_id) = path.into_inner();
-    let mut conn = state.db.get().await?;
-    let referral = visible_referral(&mut conn, &caller, id).await?;
-    if !ReferralStatus::parse(&referral.status).is_open() {
-        return Err(ApiError::not_found("document"));
-    }
-    let doc = documents::find(&mut conn, caller.org_id(), doc_id)
-        .await?
-        .filter(|d| d.case_id == referral.case_id)
-        .ok_or_else(|| ApiError::not_found("document"))?;
-    let response = super::documents::attachment(&mut conn, state.documents.as_ref(), &doc).await?;
-    audit::write(
-        &mut conn,
-        caller.audit(
-            "document.download",
-            "document",
-            vec![doc.id, id],
-            Some(referral.case_id),
-        ),
-    )
-    .await?;
-    Ok(response)
+    let (doc, bytes) = state
+        .app
+        .read(permit, async |q| referrals::document(q, id, doc_id).await)
+        .await?;
+    Ok(attachment(&doc, bytes))
 }

@@ -5,51 +5,28 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, delete, get, post, web};
-use base64::Engine as _;
-use chrono::{DateTime, Duration, Utc};
-use diesel::prelude::*;
-use diesel_async::{AsyncConnection, RunQueryDsl};
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use super::State;
 use super::caller::Caller;
-use super::idempotency::{self, Created, IdempotencyKey};
+use super::idempotency::{IdempotencyKey, respond};
 use super::json::{RequestBody, ValidJson};
-use super::negotiate::Format;
-use super::problem::{ApiError, ApiResult};
-use super::referrals::advance_case;
-use super::summaries::{HTML_CSP, SummaryRow, readable_summary, render};
-use crate::audit::{self, Actor, AuditRecord, Outcome};
-use crate::auth::api_key::sha256;
-use crate::auth::policy::{self, CaseAccess, Op, Resource};
-use crate::db::schema::{share_links, summaries};
-use crate::domain::case_status::CaseStatus;
-use crate::domain::summary::Summary;
-use crate::events::outbox::{self, Outbox};
+use super::negotiate::{Format, HTML_CSP, render};
+use super::problem::{ApiResult, current_request_id};
+use crate::app::share_links::{self, Opened, ShareLinkRecord};
+use crate::app::summaries;
+use crate::app::{Actor, Creation};
+use crate::auth::policy::{Op, Permission, Resource};
+use crate::auth::share_link;
 
 pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     cfg.service(create_share_link)
         .service(list_share_links)
         .service(revoke_share_link)
         .service(open_shared);
-}
-
-#[derive(Debug, Clone, Queryable, Selectable)]
-#[diesel(table_name = share_links)]
-pub struct ShareLinkRow {
-    pub org_id: Uuid,
-    pub id: Uuid,
-    pub summary_id: Uuid,
-    pub case_id: Uuid,
-    pub token_sha256: Vec<u8>,
-    pub expires_at: DateTime<Utc>,
-    pub revoked_at: Option<DateTime<Utc>>,
-    pub opened_count: i32,
-    pub last_opened_at: Option<DateTime<Utc>>,
-    pub created_by: String,
-    pub created_at: DateTime<Utc>,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -86,8 +63,8 @@ pub struct ShareLink {
     pub created_at: DateTime<Utc>,
 }
 
-impl From<ShareLinkRow> for ShareLink {
-    fn from(r: ShareLinkRow) -> ShareLink {
+impl From<ShareLinkRecord> for ShareLink {
+    fn from(r: ShareLinkRecord) -> ShareLink {
         ShareLink {
             id: r.id,
             summary_id: r.summary_id,
@@ -128,64 +105,23 @@ pub async fn create_share_link(
     id: web::Path<Uuid>,
     body: ValidJson<NewShareLink>,
 ) -> ApiResult<HttpResponse> {
-    policy::require(&caller, Resource::ShareLink, Op::Create)?;
-    let scope = idempotency::Scope::new(&caller, &req, &key, &body.raw);
+    let permit = caller.permit(Permission::Role(Resource::ShareLink, Op::Create))?;
+    let once = key.once(&caller, &req, &body.raw);
     let days = body.value.expires_in_days.unwrap_or(14);
-    let summary_id = *id;
-    let mut conn = state.db.get().await?;
-    let created = idempotency::create_once(&mut conn, scope.as_ref(), async |conn| {
-        let summary = readable_summary(conn, &caller, summary_id).await?;
-        if matches!(
-            policy::case_access(conn, &caller, summary.case_id).await?,
-            CaseAccess::Advocate { .. }
-        ) {
-            return Err(ApiError::forbidden("advocates cannot share summaries"));
-        }
-        let mut secret = [0u8; 32];
-        rand::fill(&mut secret);
-        let token = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(secret);
-        let expires_at = Utc::now() + Duration::days(days);
-        let link_id = Uuid::now_v7();
-        diesel::insert_into(share_links::table)
-            .values((
-                share_links::org_id.eq(caller.org_id()),
-                share_links::id.eq(link_id),
-                share_links::summary_id.eq(summary_id),
-                share_links::case_id.eq(summary.case_id),
-                share_links::token_sha256.eq(sha256(token.as_bytes()).to_vec()),
-                share_links::expires_at.eq(expires_at),
-                share_links::created_by.eq(caller.created_by()),
-            ))
-            .execute(conn)
-            .await?;
-        audit::write(
-            conn,
-            caller.audit(
-                "share_link.create",
-                "share_link",
-                vec![link_id, summary_id],
-                Some(summary.case_id),
-            ),
-        )
+    let creation = state
+        .app
+        .create_once(permit, once.as_ref(), async |tx| {
+            let link = share_links::share(tx, *id, days).await?;
+            let location = format!("/v1/share-links/{}", link.id);
+            let created = CreatedShareLink {
+                id: link.id,
+                url: Some(link.url),
+                expires_at: link.expires_at,
+            };
+            Ok(Creation::created(created).at(location).shown_once("url"))
+        })
         .await?;
-        let url = outbox::link(
-            &state.config.public_base_url,
-            &format!("/v1/shared/{token}"),
-        );
-        let created = Created::new(
-            StatusCode::CREATED,
-            CreatedShareLink {
-                id: link_id,
-                url: Some(url),
-                expires_at,
-            },
-        )
-        .at(format!("/v1/share-links/{link_id}"))
-        .shown_once("url");
-        Ok(created)
-    })
-    .await?;
-    Ok(created.response())
+    Ok(respond(creation))
 }
 
 /// A summary's share links (never their tokens).
@@ -196,26 +132,11 @@ pub async fn list_share_links(
     caller: Caller,
     id: web::Path<Uuid>,
 ) -> ApiResult<web::Json<ShareLinkList>> {
-    policy::require(&caller, Resource::ShareLink, Op::Read)?;
-    let mut conn = state.db.get().await?;
-    let summary = readable_summary(&mut conn, &caller, *id).await?;
-    let rows: Vec<ShareLinkRow> = share_links::table
-        .filter(share_links::org_id.eq(caller.org_id()))
-        .filter(share_links::summary_id.eq(summary.id))
-        .order((share_links::created_at.desc(), share_links::id.desc()))
-        .select(ShareLinkRow::as_select())
-        .load(&mut conn)
+    let permit = caller.permit(Permission::Role(Resource::ShareLink, Op::Read))?;
+    let rows = state
+        .app
+        .read(permit, async |q| share_links::of_summary(q, *id).await)
         .await?;
-    audit::write(
-        &mut conn,
-        caller.audit(
-            "share_link.list",
-            "share_link",
-            rows.iter().map(|r| r.id).collect(),
-            Some(summary.case_id),
-        ),
-    )
-    .await?;
     Ok(web::Json(ShareLinkList {
         items: rows.into_iter().map(ShareLink::from).collect(),
         next_cursor: None,
@@ -230,32 +151,11 @@ pub async fn revoke_share_link(
     caller: Caller,
     id: web::Path<Uuid>,
 ) -> ApiResult<HttpResponse> {
-    policy::require(&caller, Resource::ShareLink, Op::Delete)?;
-    let id = *id;
-    let mut conn = state.db.get().await?;
-    conn.transaction::<_, ApiError, _>(async |conn| {
-        let case_id: Uuid = diesel::update(
-            share_links::table
-                .filter(share_links::org_id.eq(caller.org_id()))
-                .filter(share_links::id.eq(id)),
-        )
-        .set(share_links::revoked_at.eq(diesel::dsl::sql::<
-            diesel::sql_types::Nullable<diesel::sql_types::Timestamptz>,
-        >("coalesce(revoked_at, now())")))
-        .returning(share_links::case_id)
-        .get_result(conn)
-        .await
-        .optional()?
-        .ok_or_else(|| ApiError::not_found("share link"))?;
-        policy::case_access(conn, &caller, case_id).await?;
-        audit::write(
-            conn,
-            caller.audit("share_link.revoke", "share_link", vec![id], Some(case_id)),
-        )
+    let permit = caller.permit(Permission::Role(Resource::ShareLink, Op::Delete))?;
+    state
+        .app
+        .write(permit, async |tx| share_links::revoke(tx, *id).await)
         .await?;
-        Ok(())
-    })
-    .await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -325,78 +225,35 @@ pub async fn open_shared(
         None | Some(SharedFormat::Html) => Format::Html,
         Some(SharedFormat::Pdf) => Format::Pdf,
     };
-    let plausible = token.len() == 43
-        && token
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
-    let not_found = || {
-        page(
+    let Some(principal) = share_link::authenticate(state.app.pool(), &token).await? else {
+        return Ok(page(
             StatusCode::NOT_FOUND,
             "Link not found",
             "This link does not exist. Please ask the person who shared it for a new one.",
-        )
-    };
-    if !plausible {
-        return Ok(not_found());
-    }
-    let hash = sha256(token.as_bytes()).to_vec();
-    let mut conn = state.db.get().await?;
-    let link: Option<ShareLinkRow> = share_links::table
-        .filter(share_links::token_sha256.eq(&hash))
-        .select(ShareLinkRow::as_select())
-        .first(&mut conn)
-        .await
-        .optional()?;
-    let Some(link) = link else {
-        return Ok(not_found());
-    };
-    let actor = Actor {
-        kind: "share_link",
-        id: link.id.to_string(),
-        role: None,
-    };
-    let client_ip = req.peer_addr().map(|a| a.ip().to_string());
-    let record = |outcome: Outcome| AuditRecord {
-        org_id: link.org_id,
-        actor: actor.clone(),
-        action: "share_link.open".into(),
-        object_type: "summary",
-        object_ids: vec![link.summary_id, link.id],
-        case_id: Some(link.case_id),
-        outcome,
-        request_id: super::problem::current_request_id(),
-        client_ip: client_ip.clone(),
-    };
-    if link.revoked_at.is_some() || link.expires_at <= Utc::now() {
-        audit::write(&mut conn, record(Outcome::Denied)).await?;
-        return Ok(page(
-            StatusCode::GONE,
-            "This link has ended",
-            "The link to this summary expired or was withdrawn. Please ask the patient for a new one.",
         ));
-    }
-    let summary: SummaryRow = summaries::table
-        .filter(summaries::org_id.eq(link.org_id))
-        .filter(summaries::id.eq(link.summary_id))
-        .select(SummaryRow::as_select())
-        .first(&mut conn)
+    };
+    let opener = Actor {
+        principal,
+        request_id: current_request_id(),
+        client_ip: req.peer_addr().map(|a| a.ip().to_string()),
+    };
+    let permit = opener.permit(Permission::Public)?;
+    let asked = if format == Format::Pdf { "pdf" } else { "html" };
+    let opened = state
+        .app
+        .write(permit, async |tx| share_links::open(tx, asked).await)
         .await?;
-    let content: Summary = serde_json::from_value(summary.content).map_err(anyhow::Error::from)?;
-    conn.transaction::<_, ApiError, _>(async |conn| {
-        diesel::update(share_links::table.filter(share_links::org_id.eq(link.org_id)).filter(share_links::id.eq(link.id)))
-            .set((share_links::opened_count.eq(share_links::opened_count + 1), share_links::last_opened_at.eq(Utc::now())))
-            .execute(conn)
-            .await?;
-        audit::write(conn, record(Outcome::Success)).await?;
-        let data = outbox::case_data(&state.config.public_base_url, link.case_id, serde_json::json!({"share_link_id": link.id, "summary_id": link.summary_id, "format": if format == Format::Pdf { "pdf" } else { "html" }}));
-        let mut outbox = Outbox::new(link.org_id);
-        outbox.add("share_link.opened", data);
-        advance_case(conn, &state, &mut outbox, link.org_id, link.case_id, CaseStatus::SharedWithOncologist).await?;
-        outbox.write(conn).await?;
-        Ok(())
-    })
-    .await?;
-    drop(conn);
+    let summary = match opened {
+        Opened::Summary(summary) => summary,
+        Opened::Ended => {
+            return Ok(page(
+                StatusCode::GONE,
+                "This link has ended",
+                "The link to this summary expired or was withdrawn. Please ask the patient for a new one.",
+            ));
+        }
+    };
+    let content = summaries::content(&summary)?;
     let mut response = render(&state.pdf_slots, format, &content, &content).await?;
     for (name, value) in [
         ("cache-control", "no-store"),

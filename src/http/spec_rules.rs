@@ -336,7 +336,7 @@ fn stored_summary(doc: &mut Value) {
 
 /// The event feed's `type` filter: a comma-separated list of the known event types.
 fn event_type_filter(doc: &mut Value) {
-    let one = crate::events::outbox::EVENT_TYPES
+    let one = crate::events::catalogue::EVENT_TYPES
         .iter()
         .map(|t| regex::escape(t))
         .collect::<Vec<_>>()

@@ -1,36 +1,25 @@
 //! Patient summaries: built from an assessment's effective result and stored as a snapshot;
 //! served as JSON, Markdown, HTML or a one-page PDF; and a stateless preview.
 
-use std::sync::Arc;
-
-use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use chrono::{DateTime, Utc};
-use diesel::prelude::*;
-use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use serde::{Deserialize, Serialize};
-use tokio::sync::Semaphore;
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use super::State;
 use super::caller::Caller;
-use super::cases::{next_step, treatment_status};
-use super::idempotency::{self, Created, IdempotencyKey};
+use super::idempotency::{IdempotencyKey, respond};
 use super::json::{RequestBody, ValidJson};
-use super::negotiate::{self, Format};
+use super::negotiate::{self, Format, render};
 use super::pagination::{Page, PageRequest};
-use super::problem::{ApiError, ApiResult, ProblemKind};
-use super::referrals::advance_case;
-use crate::audit;
-use crate::auth::policy::{self, Op, Resource};
-use crate::db::schema::summaries;
-use crate::db::{cases, opinions, patients};
-use crate::domain::case_status::CaseStatus;
-use crate::domain::discordance::{Classification, ClassificationInput, classify};
-use crate::domain::summary::{self as summary, Summary, SummaryError, SummaryRequest};
+use super::problem::ApiResult;
+use crate::app::summaries::{self, SummaryOptions, SummaryRecord};
+use crate::app::{AppError, Creation};
+use crate::auth::policy::{Op, Permission, Resource};
+use crate::domain::discordance::{ClassificationInput, classify};
+use crate::domain::summary::{Summary, SummaryRequest};
 use crate::domain::validation::FieldErrors;
-use crate::events::outbox::{self, Outbox};
 
 pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     cfg.service(create_summary)
@@ -38,24 +27,6 @@ pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(get_summary)
         .service(get_summary_pdf)
         .service(preview);
-}
-
-/// The HTML pages' policy: inline styles, nothing else, nothing from outside.
-pub const HTML_CSP: &str = "default-src 'none'; style-src 'unsafe-inline'";
-
-#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
-#[diesel(table_name = summaries)]
-pub struct SummaryRow {
-    pub org_id: Uuid,
-    pub id: Uuid,
-    pub assessment_id: Uuid,
-    pub case_id: Uuid,
-    pub plan_version: i32,
-    pub language: String,
-    pub options: serde_json::Value,
-    pub content: serde_json::Value,
-    pub created_by: String,
-    pub generated_at: DateTime<Utc>,
 }
 
 /// A stored summary: which assessment and plan version it describes, and its content.
@@ -71,7 +42,7 @@ pub struct StoredSummary {
     pub content: Summary,
 }
 
-fn stored(row: &SummaryRow) -> ApiResult<StoredSummary> {
+fn stored(row: &SummaryRecord) -> Result<StoredSummary, AppError> {
     Ok(StoredSummary {
         id: row.id,
         assessment_id: row.assessment_id,
@@ -79,8 +50,7 @@ fn stored(row: &SummaryRow) -> ApiResult<StoredSummary> {
         plan_version: row.plan_version,
         generated_at: row.generated_at,
         created_by: row.created_by.clone(),
-        content: serde_json::from_value(row.content.clone())
-            .map_err(|e| ApiError::internal(anyhow::anyhow!("stored summary: {e}")))?,
+        content: summaries::content(row)?,
     })
 }
 
@@ -104,60 +74,6 @@ pub struct NewSummary {
 
 impl RequestBody for NewSummary {}
 
-fn language_error(e: SummaryError) -> ApiError {
-    match e {
-        SummaryError::UnsupportedLanguage(lang) => ApiError::new(
-            ProblemKind::UnsupportedLanguage,
-            format!(
-                "no summary templates for '{lang}'; supported: {}",
-                summary::supported_languages().join(", ")
-            ),
-        ),
-        SummaryError::Render(why) => {
-            ApiError::internal(anyhow::anyhow!("summary rendering failed: {why}"))
-        }
-    }
-}
-
-/// Renders a summary in the chosen format; PDF under the concurrency cap.
-pub async fn render(
-    slots: &Arc<Semaphore>,
-    format: Format,
-    json: impl Serialize,
-    content: &Summary,
-) -> ApiResult<HttpResponse> {
-    let mut response = HttpResponse::Ok();
-    response
-        .insert_header(("Vary", "Accept"))
-        .content_type(format.media_type());
-    Ok(match format {
-        Format::Json => response.json(json),
-        Format::Markdown => response.body(summary::to_markdown(content)),
-        Format::Html => response
-            .insert_header(("Content-Security-Policy", HTML_CSP))
-            .body(summary::to_html(content)),
-        Format::Pdf => {
-            let _permit = slots.clone().try_acquire_owned().map_err(|_| {
-                ApiError::unavailable("the PDF renderer is busy; retry in a moment", 1)
-            })?;
-            let content = content.clone();
-            let bytes = tokio::task::spawn_blocking(move || summary::to_pdf(&content))
-                .await
-                .map_err(anyhow::Error::from)?
-                .map_err(language_error)?;
-            response.body(bytes)
-        }
-    })
-}
-
-/// The first word of a display name, for "Asha, ...".
-fn first_name(display_name: Option<&str>) -> Option<String> {
-    display_name
-        .and_then(|n| n.split_whitespace().next())
-        .map(|n| n.trim_end_matches(['.', ',']).to_string())
-        .filter(|n| !n.is_empty())
-}
-
 /// Write the patient summary of an assessment (its effective result) and store it.
 #[utoipa::path(
     tag = "summaries",
@@ -179,79 +95,23 @@ pub async fn create_summary(
     id: web::Path<Uuid>,
     body: ValidJson<NewSummary>,
 ) -> ApiResult<HttpResponse> {
-    policy::require(&caller, Resource::Summary, Op::Create)?;
-    let scope = idempotency::Scope::new(&caller, &req, &key, &body.raw);
-    let assessment_id = *id;
+    let permit = caller.permit(Permission::Role(Resource::Summary, Op::Create))?;
+    let once = key.once(&caller, &req, &body.raw);
     let request = body.into_inner();
-    let mut conn = state.db.get().await?;
-    let created = idempotency::create_once(&mut conn, scope.as_ref(), async |conn| {
-            let assessment = opinions::find_assessment(conn, caller.org_id(), assessment_id).await?.ok_or_else(|| ApiError::not_found("assessment"))?;
-            let case = cases::find(conn, caller.org_id(), assessment.case_id).await?.ok_or_else(|| ApiError::not_found("assessment"))?;
-            let patient = patients::find(conn, caller.org_id(), case.patient_id).await?;
-            let language = request.language.clone().or_else(|| patient.as_ref().and_then(|p| p.preferred_language.clone())).unwrap_or_else(|| "en".into());
-            let effective: Classification = serde_json::from_value(assessment.effective().clone()).map_err(anyhow::Error::from)?;
-            let content = summary::build(&SummaryRequest {
-                classification: &effective,
-                patient_first_name: request.patient_first_name.clone().or_else(|| first_name(patient.as_ref().and_then(|p| p.display_name.as_deref()))),
-                oncologist_name: request.oncologist_name.clone().or(case.oncologist_name.clone()),
-                language: language.clone(),
-                next_step: next_step(&case),
-                treatment_status: Some(treatment_status(&case.treatment_status)),
-            })
-            .map_err(language_error)?;
-            let row: SummaryRow = diesel::insert_into(summaries::table)
-                .values(SummaryRow {
-                    org_id: caller.org_id(),
-                    id: Uuid::now_v7(),
-                    assessment_id,
-                    case_id: case.id,
-                    plan_version: assessment.plan_version,
-                    language,
-                    options: serde_json::json!({"patient_first_name": request.patient_first_name, "oncologist_name": request.oncologist_name}),
-                    content: serde_json::to_value(&content).map_err(anyhow::Error::from)?,
-                    created_by: caller.created_by(),
-                    generated_at: Utc::now(),
-                })
-                .returning(SummaryRow::as_returning())
-                .get_result(conn)
-                .await?;
-            audit::write(conn, caller.audit("summary.create", "summary", vec![row.id, assessment_id], Some(case.id))).await?;
-            let base = &state.config.public_base_url;
-            let data = outbox::case_data(
-                base,
-                case.id,
-                serde_json::json!({"summary_id": row.id, "assessment_id": assessment_id, "language": row.language,
-                                   "links": {"summary": outbox::link(base, &format!("/v1/summaries/{}", row.id))}}),
-            );
-            let mut outbox = Outbox::new(caller.org_id());
-            outbox.add("summary.generated", data);
-            advance_case(conn, &state, &mut outbox, caller.org_id(), case.id, CaseStatus::SummaryReady).await?;
-            outbox.write(conn).await?;
-            let created = Created::new(StatusCode::CREATED, stored(&row)?).at(format!("/v1/summaries/{}", row.id));
-            Ok(created)
+    let options = SummaryOptions {
+        language: request.language,
+        patient_first_name: request.patient_first_name,
+        oncologist_name: request.oncologist_name,
+    };
+    let creation = state
+        .app
+        .create_once(permit, once.as_ref(), async |tx| {
+            let row = summaries::write(tx, *id, options).await?;
+            let location = format!("/v1/summaries/{}", row.id);
+            Ok(Creation::created(stored(&row)?).at(location))
         })
         .await?;
-    Ok(created.response())
-}
-
-/// A summary the caller may read: staff, the patient, or an advocate granted summaries.
-pub async fn readable_summary(
-    conn: &mut AsyncPgConnection,
-    caller: &Caller,
-    id: Uuid,
-) -> ApiResult<SummaryRow> {
-    let row: SummaryRow = summaries::table
-        .filter(summaries::org_id.eq(caller.org_id()))
-        .filter(summaries::id.eq(id))
-        .select(SummaryRow::as_select())
-        .first(conn)
-        .await
-        .optional()?
-        .ok_or_else(|| ApiError::not_found("summary"))?;
-    policy::case_part_access(conn, caller, row.case_id, "summaries")
-        .await
-        .map_err(|_| ApiError::not_found("summary"))?;
-    Ok(row)
+    Ok(respond(creation))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -286,9 +146,9 @@ pub async fn get_summary(
     id: web::Path<Uuid>,
     query: web::Query<FormatQuery>,
 ) -> ApiResult<HttpResponse> {
-    policy::require(&caller, Resource::Summary, Op::Read)?;
+    let permit = caller.permit(Permission::Role(Resource::Summary, Op::Read))?;
     let format = negotiate::choose(&req, query.format)?;
-    read_summary(&state, &caller, *id, format).await
+    read_summary(&state, permit, *id, format).await
 }
 
 /// A stored summary as its one-page PDF (the same as `GET /v1/summaries/{id}` with
@@ -305,27 +165,23 @@ pub async fn get_summary_pdf(
     caller: Caller,
     id: web::Path<Uuid>,
 ) -> ApiResult<HttpResponse> {
-    policy::require(&caller, Resource::Summary, Op::Read)?;
-    read_summary(&state, &caller, *id, Format::Pdf).await
+    let permit = caller.permit(Permission::Role(Resource::Summary, Op::Read))?;
+    read_summary(&state, permit, *id, Format::Pdf).await
 }
 
-/// Reads a stored summary this caller may see, audits the read, and renders it.
+/// Reads a stored summary this caller may see (the read is audited) and renders it; the
+/// connection goes back to the pool before the (slow) PDF rendering.
 async fn read_summary(
     state: &State,
-    caller: &Caller,
+    permit: crate::app::Permit<'_>,
     id: Uuid,
     format: Format,
 ) -> ApiResult<HttpResponse> {
-    let mut conn = state.db.get().await?;
-    let row = readable_summary(&mut conn, caller, id).await?;
+    let row = state
+        .app
+        .read(permit, async |q| summaries::get(q, id).await)
+        .await?;
     let view = stored(&row)?;
-    audit::write(
-        &mut conn,
-        caller.audit("summary.read", "summary", vec![row.id], Some(row.case_id)),
-    )
-    .await?;
-    // The connection goes back to the pool before the (slow) PDF rendering.
-    drop(conn);
     let content = view.content.clone();
     render(&state.pdf_slots, format, view, &content).await
 }
@@ -339,38 +195,19 @@ pub async fn list_case_summaries(
     id: web::Path<Uuid>,
     query: web::Query<super::pagination::PageQuery>,
 ) -> ApiResult<web::Json<Page<StoredSummary>>> {
-    policy::require(&caller, Resource::Summary, Op::Read)?;
+    let permit = caller.permit(Permission::Role(Resource::Summary, Op::Read))?;
     let page = PageRequest::new(query.limit, query.cursor.as_deref(), &*id)?;
-    let mut conn = state.db.get().await?;
-    policy::case_part_access(&mut conn, &caller, *id, "summaries").await?;
-    let mut q = summaries::table
-        .filter(summaries::org_id.eq(caller.org_id()))
-        .filter(summaries::case_id.eq(*id))
-        .into_boxed();
-    if let Some((t, after)) = page.after {
-        q = q.filter(
-            summaries::generated_at
-                .lt(t)
-                .or(summaries::generated_at.eq(t).and(summaries::id.lt(after))),
-        );
-    }
-    let rows: Vec<SummaryRow> = q
-        .order((summaries::generated_at.desc(), summaries::id.desc()))
-        .limit(page.fetch())
-        .select(SummaryRow::as_select())
-        .load(&mut conn)
+    let rows = state
+        .app
+        .read(permit, async |q| {
+            summaries::of_case(q, *id, page.after, page.fetch()).await
+        })
         .await?;
-    audit::write(
-        &mut conn,
-        caller.audit(
-            "summary.list",
-            "summary",
-            rows.iter().map(|r| r.id).collect(),
-            Some(*id),
-        ),
-    )
-    .await?;
-    let items = rows.iter().map(stored).collect::<ApiResult<Vec<_>>>()?;
+    let items = rows
+        .iter()
+        .take(page.limit as usize)
+        .map(stored)
+        .collect::<Result<Vec<_>, _>>()?;
     let next = page
         .page(rows, |r| (r.generated_at, r.id), |r| r)
         .next_cursor;
@@ -461,7 +298,7 @@ pub async fn preview(
     query: web::Query<FormatQuery>,
     body: ValidJson<SummaryPreview>,
 ) -> ApiResult<HttpResponse> {
-    policy::require_staff(&caller)?;
+    caller.permit(Permission::Staff)?;
     let format = negotiate::choose(&req, query.format)?;
     let p = body.into_inner();
     let input = ClassificationInput {
@@ -475,15 +312,14 @@ pub async fn preview(
         first_name: None,
         language: None,
     });
-    let content = summary::build(&SummaryRequest {
+    let content: Summary = summaries::build(&SummaryRequest {
         classification: &classification,
         patient_first_name: patient.first_name,
         oncologist_name: p.oncologist.and_then(|o| o.name),
         language: patient.language.unwrap_or_else(|| "en".into()),
         next_step: input.context.next_irreversible_step.clone(),
         treatment_status: input.context.treatment_status,
-    })
-    .map_err(language_error)?;
+    })?;
     render(&state.pdf_slots, format, &content, &content).await
 }
 
@@ -491,8 +327,9 @@ pub async fn preview(
 mod tests {
     #[test]
     fn first_names_come_from_the_display_name() {
-        assert_eq!(super::first_name(Some("Asha K.")), Some("Asha".into()));
-        assert_eq!(super::first_name(Some("  ")), None);
-        assert_eq!(super::first_name(None), None);
+        use crate::app::summaries::first_name;
+        assert_eq!(first_name(Some("Asha K.")), Some("Asha".into()));
+        assert_eq!(first_name(Some("  ")), None);
+        assert_eq!(first_name(None), None);
     }
 }

@@ -285,7 +285,8 @@ pub async fn start_server(database_url: &str, overrides: &[(&str, &str)]) -> Tes
     let config = Arc::new(test_config(database_url, overrides));
     let pool = concord::db::pool(database_url, config.pool_size).expect("pool");
     concord::startup::spawn_worker(&config, pool.clone());
-    let state = concord::http::AppState::new(pool, config.clone()).expect("state");
+    let app = concord::startup::application(pool, &config);
+    let state = concord::http::AppState::new(app, config.clone()).expect("state");
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
     let app = concord::http::Application::build(state, listener).expect("build app");
     let handle = app.server.handle();

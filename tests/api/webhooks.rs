@@ -452,14 +452,14 @@ async fn emit_events(db_url: &str, org: Uuid, n: usize) {
     use diesel_async::{AsyncConnection, AsyncPgConnection};
     let mut conn = AsyncPgConnection::establish(db_url).await.expect("connect");
     for i in 0..n {
-        concord::events::outbox::emit(
-            &mut conn,
-            org,
-            "task.created",
-            json!({"task_id": Uuid::now_v7(), "n": i}),
-        )
-        .await
-        .expect("emit");
+        let event = concord::db::events::NewEvent {
+            id: Uuid::now_v7(),
+            event_type: "task.created",
+            data: json!({"task_id": Uuid::now_v7(), "n": i}),
+        };
+        concord::db::events::write(&mut conn, org, &[event])
+            .await
+            .expect("emit");
     }
 }
 
@@ -646,14 +646,14 @@ async fn the_feed_never_pages_past_an_event_whose_transaction_is_still_open() {
         .execute(&mut slow)
         .await
         .expect("begin");
-    concord::events::outbox::emit(
-        &mut slow,
-        app.org_id,
-        "task.created",
-        json!({"task_id": Uuid::now_v7()}),
-    )
-    .await
-    .expect("emit");
+    let event = concord::db::events::NewEvent {
+        id: Uuid::now_v7(),
+        event_type: "task.created",
+        data: json!({"task_id": Uuid::now_v7()}),
+    };
+    concord::db::events::write(&mut slow, app.org_id, &[event])
+        .await
+        .expect("emit");
     app.create_case(patient, &json!({})).await;
     let while_open = app.get("/v1/events", &app.coordinator()).await.ok(200);
     let seen: Vec<&str> = items(&while_open)

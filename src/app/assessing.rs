@@ -1,0 +1,409 @@
+//! Assessments: an opinion classified against a plan version of its case. Made when an
+//! opinion arrives, again for every new plan version and on request; a clinician may override
+//! the result. Each keeps the case's tasks in step with the actions in force.
+
+use chrono::{NaiveDate, Utc};
+use diesel_async::AsyncPgConnection;
+use uuid::Uuid;
+
+use super::{AppError, AppResult, Reader, Tx, opinions};
+use crate::db::cases::{self, CaseRow, PlanVersionRow};
+use crate::db::error::unique_violation;
+use crate::db::opinions::{self as stored, OpinionRow};
+use crate::db::{patients, tasks};
+use crate::domain::discordance::{
+    Classification, ClassificationInput, Context, Outcome, Override, Scenario, apply_overrides,
+    classify,
+};
+use crate::domain::tasks::{OpenTask, due_date, plan_sync, task_title};
+use crate::events::Event;
+use crate::events::catalogue::{TaskCause, TaskState};
+
+pub use crate::db::opinions::{AssessmentRow as AssessmentRecord, OverrideRow as OverrideRecord};
+
+/// An enum value as its code (`"refines"`, `"different_treatment"`).
+pub fn code<T: serde::Serialize>(value: T) -> String {
+    serde_json::to_value(value)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default()
+}
+
+/// A code back into its enum, if it is one.
+fn parse_code<T: serde::de::DeserializeOwned>(code: Option<&str>) -> Option<T> {
+    code.and_then(|c| serde_json::from_value(serde_json::Value::from(c)).ok())
+}
+
+/// Stored JSON read back into its type.
+pub fn parse<T: serde::de::DeserializeOwned>(
+    what: &str,
+    value: &serde_json::Value,
+) -> AppResult<T> {
+    serde_json::from_value(value.clone()).map_err(|e| AppError::corrupt(what, e))
+}
+
+/// The result in force: the override, else the computed one.
+pub fn effective(row: &AssessmentRecord) -> AppResult<Classification> {
+    parse("assessment", row.effective())
+}
+
+/// What an assessment compares: an opinion with a plan version of its case.
+pub struct Comparison<'a> {
+    pub case: &'a CaseRow,
+    pub plan: &'a PlanVersionRow,
+    pub opinion: &'a OpinionRow,
+}
+
+/// The classification input for an opinion against a plan version, with the case's context.
+async fn classification_input(
+    conn: &mut AsyncPgConnection,
+    Comparison {
+        case,
+        plan,
+        opinion,
+    }: &Comparison<'_>,
+    as_of: NaiveDate,
+) -> AppResult<ClassificationInput> {
+    let patient = patients::find(conn, case.org_id, case.patient_id).await?;
+    Ok(ClassificationInput {
+        current: parse("plan version", &plan.picture)?,
+        opinion: parse("opinion", &opinion.picture)?,
+        context: Context {
+            as_of: Some(as_of),
+            treatment_status: Some(case.treatment()),
+            next_irreversible_step: case.next_step(),
+            patient_country: patient.and_then(|p| p.country),
+        },
+    })
+}
+
+/// Assesses the opinion against the plan, superseding `previous`; opens the tasks its actions
+/// call for; announces `assessment.created`.
+pub async fn assess(
+    tx: &mut Tx<'_>,
+    comparison: Comparison<'_>,
+    previous: Option<&AssessmentRecord>,
+) -> AppResult<AssessmentRecord> {
+    let today = Utc::now().date_naive();
+    let input = classification_input(tx.conn, &comparison, today).await?;
+    let computed = classify(&input, today);
+    let Comparison {
+        case,
+        plan,
+        opinion,
+    } = comparison;
+    let id = Uuid::now_v7();
+    // The old assessment stops being current before the new one is: one current per opinion.
+    if let Some(previous) = previous {
+        stored::supersede(tx.conn, case.org_id, previous.id, id).await?;
+    }
+    let row = stored::insert_assessment(
+        tx.conn,
+        &AssessmentRecord {
+            org_id: case.org_id,
+            id,
+            second_opinion_id: opinion.id,
+            case_id: case.id,
+            plan_version: plan.version,
+            context: serde_json::to_value(&input.context)?,
+            effective: None,
+            computed: serde_json::to_value(&computed)?,
+            ruleset_version: computed.ruleset_version.clone(),
+            outcome: code(computed.outcome),
+            primary_scenario: code(computed.primary_scenario),
+            urgency: code(computed.urgency),
+            current: true,
+            superseded_by: None,
+            created_by: tx.created_by(),
+            created_at: Utc::now(),
+        },
+    )
+    .await
+    .map_err(|e| {
+        // Two reassessments of one opinion at once: the "one current" index refuses the second.
+        if unique_violation(&e, "assessments_one_current") {
+            AppError::conflict(
+                "this opinion is being reassessed already; read its assessments again",
+            )
+        } else {
+            e.into()
+        }
+    })?;
+    sync_tasks(tx, case, &row, &computed, previous.map(|p| p.id)).await?;
+    tx.emit(Event::AssessmentCreated {
+        case_id: case.id,
+        assessment_id: row.id,
+        second_opinion_id: opinion.id,
+        plan_version: plan.version,
+        outcome: row.outcome.clone(),
+        primary_scenario: row.primary_scenario.clone(),
+        urgency: row.urgency.clone(),
+    });
+    Ok(row)
+}
+
+/// Keeps the case's open tasks in step with the assessment's actions in force
+/// (`domain::tasks::plan_sync` decides; this carries it out).
+async fn sync_tasks(
+    tx: &mut Tx<'_>,
+    case: &CaseRow,
+    assessment: &AssessmentRecord,
+    effective: &Classification,
+    superseded: Option<Uuid>,
+) -> AppResult<()> {
+    let today = Utc::now().date_naive();
+    let open: Vec<OpenTask> = tasks::open_for_case(tx.conn, case.org_id, case.id)
+        .await?
+        .into_iter()
+        .map(|t| OpenTask {
+            id: t.id,
+            kind: t.kind,
+            assessment_id: t.assessment_id,
+        })
+        .collect();
+    let sync = plan_sync(&open, assessment.id, superseded, &effective.actions);
+    for id in sync.cancel {
+        tasks::cancel(tx.conn, case.org_id, id).await?;
+    }
+    for id in sync.repoint {
+        tasks::repoint(tx.conn, case.org_id, id, assessment.id).await?;
+    }
+    for action in sync.open {
+        let now = Utc::now();
+        let task = tasks::insert(
+            tx.conn,
+            &tasks::TaskRow {
+                org_id: case.org_id,
+                id: Uuid::now_v7(),
+                case_id: case.id,
+                assessment_id: Some(assessment.id),
+                kind: action.code().to_string(),
+                title: task_title(action).unwrap_or_default().to_string(),
+                status: "open".into(),
+                assignee: case.assigned_coordinator.clone(),
+                due_date: Some(due_date(effective.urgency, today, case.next_step_date)),
+                completed_by: None,
+                completed_at: None,
+                created_at: now,
+                updated_at: now,
+            },
+        )
+        .await?;
+        tx.emit(Event::TaskCreated {
+            task: TaskState {
+                case_id: case.id,
+                task_id: task.id,
+                kind: task.kind,
+                status: task.status,
+                due_date: task.due_date,
+            },
+            cause: TaskCause::Assessment(assessment.id),
+        });
+    }
+    Ok(())
+}
+
+/// Reassesses every active opinion of a case against a new plan version: the new assessment
+/// is current, the old one records `superseded_by`.
+pub async fn reassess_case(
+    tx: &mut Tx<'_>,
+    case: &CaseRow,
+    plan: &PlanVersionRow,
+) -> AppResult<()> {
+    let active = stored::active_for_case(tx.conn, case.org_id, case.id).await?;
+    let ids: Vec<Uuid> = active.iter().map(|o| o.id).collect();
+    let mut current = stored::current_assessments(tx.conn, case.org_id, &ids).await?;
+    for opinion in active {
+        let previous = current
+            .iter()
+            .position(|a| a.second_opinion_id == opinion.id)
+            .map(|i| current.swap_remove(i));
+        if previous
+            .as_ref()
+            .is_some_and(|p| p.plan_version == plan.version)
+        {
+            continue;
+        }
+        let row = assess(
+            tx,
+            Comparison {
+                case,
+                plan,
+                opinion: &opinion,
+            },
+            previous.as_ref(),
+        )
+        .await?;
+        tx.audit(
+            "assessment.create",
+            "assessment",
+            vec![row.id, opinion.id],
+            Some(case.id),
+        );
+    }
+    Ok(())
+}
+
+/// Assesses an opinion again against the case's current plan and context (after the
+/// treatment status changed, say); the new assessment is current.
+pub async fn reassess(tx: &mut Tx<'_>, opinion_id: Uuid) -> AppResult<AssessmentRecord> {
+    let opinion = opinions::readable(tx.conn, tx.actor, opinion_id).await?;
+    if opinion.status != "received" {
+        return Err(AppError::conflict(
+            "this opinion was superseded by an amendment; assess the amendment",
+        ));
+    }
+    let case = cases::lock(tx.conn, tx.org, opinion.case_id)
+        .await?
+        .ok_or(AppError::NotFound("case"))?;
+    let plan = cases::current_plan(tx.conn, tx.org, case.id)
+        .await?
+        .ok_or_else(|| {
+            AppError::conflict(
+                "the case has no plan yet: the assessment is made when the first plan version arrives",
+            )
+        })?;
+    let previous = stored::current_assessment(tx.conn, tx.org, opinion.id).await?;
+    let comparison = Comparison {
+        case: &case,
+        plan: &plan,
+        opinion: &opinion,
+    };
+    let row = assess(tx, comparison, previous.as_ref()).await?;
+    tx.audit(
+        "assessment.create",
+        "assessment",
+        vec![row.id, opinion.id],
+        Some(case.id),
+    );
+    Ok(row)
+}
+
+/// A clinician's override of an assessment's outcome and/or primary scenario.
+#[derive(Debug, Clone)]
+pub struct NewOverride {
+    pub outcome: Option<Outcome>,
+    pub primary_scenario: Option<Scenario>,
+    pub reason: String,
+}
+
+/// An assessment with its overrides, oldest first.
+pub type AssessmentWithOverrides = (AssessmentRecord, Vec<OverrideRecord>);
+
+fn staff_assessment(row: Option<AssessmentRecord>) -> AppResult<AssessmentRecord> {
+    row.ok_or(AppError::NotFound("assessment"))
+}
+
+/// Overrides the current assessment (append-only): the effective result drives actions,
+/// tasks and summaries; the computed result stays visible.
+pub async fn override_assessment(
+    tx: &mut Tx<'_>,
+    id: Uuid,
+    new: NewOverride,
+) -> AppResult<AssessmentWithOverrides> {
+    let row = staff_assessment(stored::find_assessment(tx.conn, tx.org, id).await?)?;
+    if !row.current {
+        return Err(AppError::conflict(
+            "only the current assessment can be overridden",
+        ));
+    }
+    let case = cases::lock(tx.conn, tx.org, row.case_id)
+        .await?
+        .ok_or(AppError::NotFound("case"))?;
+    let opinion = stored::find(tx.conn, tx.org, row.second_opinion_id)
+        .await?
+        .ok_or(AppError::NotFound("second opinion"))?;
+    let plan = cases::plan_version(tx.conn, tx.org, case.id, row.plan_version)
+        .await?
+        .ok_or(AppError::NotFound("plan version"))?;
+    let comparison = Comparison {
+        case: &case,
+        plan: &plan,
+        opinion: &opinion,
+    };
+    let mut input = classification_input(tx.conn, &comparison, Utc::now().date_naive()).await?;
+    input.context = parse("assessment context", &row.context)?;
+    let computed: Classification = parse("assessment", &row.computed)?;
+    let mut history: Vec<Override> = stored::overrides_for(tx.conn, tx.org, &[row.id])
+        .await?
+        .iter()
+        .map(|r| Override {
+            outcome: parse_code(r.outcome.as_deref()),
+            primary_scenario: parse_code(r.primary_scenario.as_deref()),
+        })
+        .collect();
+    history.push(Override {
+        outcome: new.outcome,
+        primary_scenario: new.primary_scenario,
+    });
+    let effective = apply_overrides(&input, &computed, &history).map_err(AppError::Invalid)?;
+    stored::insert_override(
+        tx.conn,
+        &OverrideRecord {
+            org_id: tx.org,
+            id: Uuid::now_v7(),
+            assessment_id: row.id,
+            outcome: new.outcome.map(code),
+            primary_scenario: new.primary_scenario.map(code),
+            reason: new.reason,
+            created_by: tx.created_by(),
+            created_at: Utc::now(),
+        },
+    )
+    .await?;
+    stored::set_effective(
+        tx.conn,
+        tx.org,
+        row.id,
+        Some(serde_json::to_value(&effective)?),
+        &code(effective.outcome),
+        &code(effective.primary_scenario),
+        &code(effective.urgency),
+    )
+    .await?;
+    let row = staff_assessment(stored::find_assessment(tx.conn, tx.org, id).await?)?;
+    sync_tasks(tx, &case, &row, &effective, Some(row.id)).await?;
+    tx.audit(
+        "assessment.override",
+        "assessment",
+        vec![row.id],
+        Some(case.id),
+    );
+    tx.emit(Event::AssessmentOverridden {
+        case_id: case.id,
+        assessment_id: row.id,
+        outcome: row.outcome.clone(),
+        primary_scenario: row.primary_scenario.clone(),
+        urgency: row.urgency.clone(),
+        computed_outcome: code(computed.outcome),
+        computed_primary_scenario: code(computed.primary_scenario),
+    });
+    let overrides = stored::overrides_for(tx.conn, tx.org, &[row.id]).await?;
+    Ok((row, overrides))
+}
+
+/// An assessment with its overrides.
+pub async fn get(q: &mut Reader<'_>, id: Uuid) -> AppResult<AssessmentWithOverrides> {
+    let row = staff_assessment(stored::find_assessment(q.conn, q.org, id).await?)?;
+    let overrides = stored::overrides_for(q.conn, q.org, &[row.id]).await?;
+    q.audit(
+        "assessment.read",
+        "assessment",
+        vec![row.id],
+        Some(row.case_id),
+    );
+    Ok((row, overrides))
+}
+
+/// An opinion's assessments, the current one first, with their overrides.
+pub async fn of_opinion(
+    q: &mut Reader<'_>,
+    opinion_id: Uuid,
+) -> AppResult<(Vec<AssessmentRecord>, Vec<OverrideRecord>)> {
+    let opinion = opinions::readable(q.conn, q.actor, opinion_id).await?;
+    let rows = stored::assessments_for(q.conn, q.org, opinion.id).await?;
+    let ids: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
+    let overrides = stored::overrides_for(q.conn, q.org, &ids).await?;
+    q.audit("assessment.list", "assessment", ids, Some(opinion.case_id));
+    Ok((rows, overrides))
+}

@@ -1,0 +1,320 @@
+//! Second opinions: a partner's submission against a referral (or one a coordinator enters
+//! for a case) is stored verbatim beside its parsed form and, in the same transaction,
+//! assessed against the case's current plan; the referral and the case move on. Without a
+//! plan, the assessment waits for the first plan version.
+
+use diesel_async::AsyncPgConnection;
+use uuid::Uuid;
+
+use super::assessing::{self, AssessmentRecord, Comparison, OverrideRecord};
+use super::documents::{self, NewDocument};
+use super::{Actor, AppError, AppResult, Reader, Tx, access, cases};
+use crate::auth::Principal;
+use crate::auth::api_key::sha256;
+use crate::auth::policy::{self, Op, Resource};
+use crate::db::opinions::{self as stored, OpinionRow};
+use crate::db::{cases as case_rows, referrals, tasks};
+use crate::domain::case_status::CaseStatus;
+use crate::domain::picture::Picture;
+use crate::domain::referral::ReferralStatus;
+use crate::events::Event;
+use crate::events::catalogue::ReferralState;
+
+pub use crate::db::opinions::OpinionRow as OpinionRecord;
+
+/// Where a submission comes from.
+#[derive(Debug, Clone, Copy)]
+pub enum Source {
+    /// A partner, against a referral it was sent.
+    Referral(Uuid),
+    /// A coordinator, for a case (an opinion received another way).
+    Case(Uuid),
+}
+
+/// A second opinion as submitted. `reviewer` and `answers` are kept as sent.
+#[derive(Debug, Clone)]
+pub struct Submission {
+    pub reviewer: serde_json::Value,
+    pub narrative: Option<String>,
+    pub picture: Picture,
+    pub answers: serde_json::Value,
+    pub external_id: Option<String>,
+    pub supersedes: Option<Uuid>,
+    pub attachments: Vec<NewDocument>,
+}
+
+/// What an ingestion did.
+#[derive(Debug)]
+pub enum Ingested {
+    /// A new opinion.
+    New(OpinionRecord),
+    /// This external id was received before with this very body: that opinion.
+    Again(OpinionRecord),
+}
+
+/// Stores one submission and everything that follows from it.
+pub async fn ingest(
+    tx: &mut Tx<'_>,
+    source: Source,
+    submission: Submission,
+    raw: &[u8],
+) -> AppResult<Ingested> {
+    let raw_sha = sha256(raw);
+    let (case_id, referral) = match source {
+        Source::Referral(id) => {
+            let referral = referrals::lock(tx.conn, tx.org, id)
+                .await?
+                .filter(|r| policy::sees_referral(tx.actor, r.partner_id))
+                .ok_or(AppError::NotFound("referral"))?;
+            (referral.case_id, Some(referral))
+        }
+        Source::Case(id) => {
+            access::case(tx.conn, tx.actor, id).await?;
+            (id, None)
+        }
+    };
+    let external_id = submission.external_id.as_deref().map(str::trim);
+    if let (Some(referral), Some(external_id)) = (&referral, external_id)
+        && let Some(existing) =
+            stored::find_by_external_id(tx.conn, tx.org, referral.id, external_id).await?
+    {
+        // The same opinion again: answer as the first time; another body: a conflict naming it.
+        return if existing.raw_sha256 == raw_sha {
+            Ok(Ingested::Again(existing))
+        } else {
+            Err(AppError::DuplicateExternalId {
+                detail: format!(
+                    "external_id {} already names opinion {} with another body",
+                    submission.external_id.as_deref().unwrap_or_default(),
+                    existing.id
+                )
+                .into(),
+                existing_id: existing.id,
+            })
+        };
+    }
+    match &referral {
+        Some(referral) => {
+            check_referral_open(tx.conn, tx.org, referral, submission.supersedes).await?
+        }
+        None => check_supersedes_in_case(tx.conn, tx.org, case_id, submission.supersedes).await?,
+    }
+    let case = case_rows::lock(tx.conn, tx.org, case_id)
+        .await?
+        .ok_or(AppError::NotFound("case"))?;
+    for attachment in &submission.attachments {
+        documents::store(tx, case_id, attachment).await?;
+    }
+    let opinion = stored::insert(
+        tx.conn,
+        &OpinionRow {
+            org_id: tx.org,
+            id: Uuid::now_v7(),
+            case_id,
+            referral_id: referral.as_ref().map(|r| r.id),
+            submitted_by_kind: if matches!(tx.actor.principal, Principal::Partner { .. }) {
+                "partner".into()
+            } else {
+                "staff".into()
+            },
+            submitted_by: tx.created_by(),
+            reviewer: submission.reviewer,
+            narrative: submission.narrative.unwrap_or_default(),
+            picture: serde_json::to_value(submission.picture.normalised())?,
+            answers: submission.answers,
+            external_id: external_id.map(str::to_owned),
+            supersedes: submission.supersedes,
+            raw_body: raw.to_vec(),
+            raw_sha256: raw_sha.to_vec(),
+            status: "received".into(),
+            received_at: chrono::Utc::now(),
+        },
+    )
+    .await?;
+    if let Some(old) = submission.supersedes {
+        stored::mark_superseded(tx.conn, tx.org, old).await?;
+    }
+    tx.audit(
+        "second_opinion.create",
+        "second_opinion",
+        vec![opinion.id],
+        Some(case_id),
+    );
+    tx.emit(Event::SecondOpinionReceived {
+        case_id,
+        second_opinion_id: opinion.id,
+        referral_id: opinion.referral_id,
+        supersedes: opinion.supersedes,
+    });
+    if let Some(plan) = case_rows::current_plan(tx.conn, tx.org, case_id).await? {
+        let previous = match submission.supersedes {
+            Some(old) => stored::current_assessment(tx.conn, tx.org, old).await?,
+            None => None,
+        };
+        let comparison = Comparison {
+            case: &case,
+            plan: &plan,
+            opinion: &opinion,
+        };
+        let row = assessing::assess(tx, comparison, None).await?;
+        if let Some(previous) = previous {
+            // The amendment's assessment replaces the superseded opinion's open work.
+            let wanted = assessing::effective(&row)?.actions;
+            for task in tasks::open_for_case(tx.conn, tx.org, case_id).await? {
+                if task.assessment_id == Some(previous.id)
+                    && !wanted.iter().any(|a| a.code() == task.kind)
+                {
+                    tasks::cancel(tx.conn, tx.org, task.id).await?;
+                }
+            }
+        }
+        tx.audit(
+            "assessment.create",
+            "assessment",
+            vec![row.id, opinion.id],
+            Some(case_id),
+        );
+    }
+    if let Some(referral) = &referral
+        && ReferralStatus::parse(&referral.status) != ReferralStatus::Answered
+    {
+        let row = referrals::set_status(tx.conn, tx.org, referral.id, "answered", None).await?;
+        tx.emit(Event::ReferralAnswered(ReferralState {
+            case_id,
+            referral_id: row.id,
+            partner_id: row.partner_id,
+            status: row.status,
+        }));
+    }
+    cases::advance(tx, case_id, CaseStatus::OpinionReceived).await?;
+    Ok(Ingested::New(opinion))
+}
+
+/// A submission needs an open referral; an answered one takes only an amendment of its own
+/// current opinion.
+async fn check_referral_open(
+    conn: &mut AsyncPgConnection,
+    org: Uuid,
+    referral: &referrals::ReferralRow,
+    supersedes: Option<Uuid>,
+) -> AppResult<()> {
+    ReferralStatus::parse(&referral.status)
+        .takes_submission(supersedes.is_some())
+        .map_err(|closed| AppError::ReferralClosed {
+            detail: closed.0.into(),
+            allowed: None,
+        })?;
+    let Some(old) = supersedes else { return Ok(()) };
+    match stored::find(conn, org, old).await? {
+        Some(o) if o.referral_id == Some(referral.id) && o.status == "received" => Ok(()),
+        _ => Err(AppError::unprocessable_field(
+            "supersedes",
+            "names no current opinion of this referral",
+        )),
+    }
+}
+
+async fn check_supersedes_in_case(
+    conn: &mut AsyncPgConnection,
+    org: Uuid,
+    case_id: Uuid,
+    supersedes: Option<Uuid>,
+) -> AppResult<()> {
+    let Some(old) = supersedes else { return Ok(()) };
+    match stored::find(conn, org, old).await? {
+        Some(o) if o.case_id == case_id && o.status == "received" => Ok(()),
+        _ => Err(AppError::unprocessable_field(
+            "supersedes",
+            "names no current opinion of this case",
+        )),
+    }
+}
+
+/// An opinion the actor may read: staff of the tenant (not found before forbidden), or the
+/// partner whose referral it answers.
+pub async fn readable(
+    conn: &mut AsyncPgConnection,
+    actor: &Actor,
+    id: Uuid,
+) -> AppResult<OpinionRecord> {
+    let row = stored::find(conn, actor.org_id(), id)
+        .await?
+        .ok_or(AppError::NotFound("second opinion"))?;
+    match &actor.principal {
+        Principal::User { .. } => {
+            policy::require(actor, Resource::SecondOpinion, Op::Read)?;
+            Ok(row)
+        }
+        Principal::Partner { partner_id, .. } => {
+            let referral = match row.referral_id {
+                Some(r) => referrals::find(conn, actor.org_id(), r).await?,
+                None => None,
+            };
+            match referral {
+                Some(r) if r.partner_id == *partner_id => Ok(row),
+                _ => Err(AppError::NotFound("second opinion")),
+            }
+        }
+        Principal::ShareLink { .. } => Err(AppError::NotFound("second opinion")),
+    }
+}
+
+/// A page of a case's opinions, newest first, with their current assessments and those
+/// assessments' overrides.
+pub async fn of_case(
+    q: &mut Reader<'_>,
+    case_id: Uuid,
+    after: Option<(chrono::DateTime<chrono::Utc>, Uuid)>,
+    limit: i64,
+) -> AppResult<(
+    Vec<OpinionRecord>,
+    Vec<AssessmentRecord>,
+    Vec<OverrideRecord>,
+)> {
+    access::case(q.conn, q.actor, case_id).await?;
+    let rows = stored::list_for_case(q.conn, q.org, case_id, after, limit).await?;
+    let ids: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
+    let current = stored::current_assessments(q.conn, q.org, &ids).await?;
+    let assessment_ids: Vec<Uuid> = current.iter().map(|a| a.id).collect();
+    let overrides = stored::overrides_for(q.conn, q.org, &assessment_ids).await?;
+    q.audit("second_opinion.list", "second_opinion", ids, Some(case_id));
+    Ok((rows, current, overrides))
+}
+
+/// An opinion; staff also get its current assessment (with overrides), partners never.
+pub async fn get(
+    q: &mut Reader<'_>,
+    id: Uuid,
+) -> AppResult<(OpinionRecord, Option<assessing::AssessmentWithOverrides>)> {
+    let row = readable(q.conn, q.actor, id).await?;
+    let current = if q.actor.is_staff() {
+        match stored::current_assessment(q.conn, q.org, row.id).await? {
+            Some(a) => {
+                let overrides = stored::overrides_for(q.conn, q.org, &[a.id]).await?;
+                Some((a, overrides))
+            }
+            None => None,
+        }
+    } else {
+        None
+    };
+    q.audit(
+        "second_opinion.read",
+        "second_opinion",
+        vec![row.id],
+        Some(row.case_id),
+    );
+    Ok((row, current))
+}
+
+/// The submission exactly as received.
+pub async fn submission(q: &mut Reader<'_>, id: Uuid) -> AppResult<OpinionRecord> {
+    let row = readable(q.conn, q.actor, id).await?;
+    q.audit(
+        "second_opinion.read_submission",
+        "second_opinion",
+        vec![row.id],
+        Some(row.case_id),
+    );
+    Ok(row)
+}

@@ -1,0 +1,307 @@
+//! Referrals: a coordinator sends a case to a partner hospital; the partner reads a fixed,
+//! minimal packet of it, accepts or declines, downloads its documents, and answers with a
+//! second opinion (`opinions`).
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use diesel_async::AsyncPgConnection;
+use uuid::Uuid;
+
+use super::cases::{self, CaseRecord};
+use super::documents::{self, DocumentRecord};
+use super::patients::PatientRecord;
+use super::plans::PlanVersionRecord;
+use super::{Actor, AppError, AppResult, Reader, Tx, access};
+use crate::auth::Principal;
+use crate::auth::policy;
+use crate::db::referrals::{self, ReferralFilter};
+use crate::db::{cases as case_rows, documents as document_rows, organizations, patients};
+use crate::domain::case_status::CaseStatus;
+use crate::domain::referral::ReferralStatus;
+use crate::events::Event;
+use crate::events::catalogue::ReferralState;
+
+pub use crate::db::referrals::ReferralRow as ReferralRecord;
+
+/// A referral as a coordinator sends it.
+#[derive(Debug, Clone)]
+pub struct NewReferral {
+    pub partner_id: Uuid,
+    pub questions: Vec<String>,
+    pub due_date: Option<NaiveDate>,
+}
+
+/// The referral as its events report it.
+fn state(row: &ReferralRecord) -> ReferralState {
+    ReferralState {
+        case_id: row.case_id,
+        referral_id: row.id,
+        partner_id: row.partner_id,
+        status: row.status.clone(),
+    }
+}
+
+/// Refers a case the actor can see to one of the organisation's partners; the case moves to
+/// `referred`.
+pub async fn refer(
+    tx: &mut Tx<'_>,
+    case_id: Uuid,
+    referral: NewReferral,
+) -> AppResult<ReferralRecord> {
+    access::case(tx.conn, tx.actor, case_id).await?;
+    if organizations::find_partner(tx.conn, tx.org, referral.partner_id)
+        .await?
+        .is_none()
+    {
+        return Err(AppError::unprocessable_field(
+            "partner_id",
+            "names no partner hospital of your organisation",
+        ));
+    }
+    let now = Utc::now();
+    let row = referrals::insert(
+        tx.conn,
+        &ReferralRecord {
+            org_id: tx.org,
+            id: Uuid::now_v7(),
+            case_id,
+            partner_id: referral.partner_id,
+            status: ReferralStatus::Sent.code().into(),
+            questions: serde_json::json!(referral.questions),
+            due_date: referral.due_date,
+            decline_reason: None,
+            created_by: tx.created_by(),
+            created_at: now,
+            updated_at: now,
+        },
+    )
+    .await?;
+    tx.audit("referral.create", "referral", vec![row.id], Some(case_id));
+    tx.emit(Event::ReferralCreated(state(&row)));
+    cases::advance(tx, case_id, CaseStatus::Referred).await?;
+    Ok(row)
+}
+
+/// The referral if the actor may see it: staff of the tenant, or the partner it was sent to.
+pub async fn visible(
+    conn: &mut AsyncPgConnection,
+    actor: &Actor,
+    id: Uuid,
+) -> AppResult<ReferralRecord> {
+    referrals::find(conn, actor.org_id(), id)
+        .await?
+        .filter(|row| policy::sees_referral(actor, row.partner_id))
+        .ok_or(AppError::NotFound("referral"))
+}
+
+/// Moves a referral by hand (a partner accepts or declines, staff withdraw) when its status
+/// allows; a referral already there stays as it is.
+pub async fn move_to(
+    tx: &mut Tx<'_>,
+    id: Uuid,
+    to: ReferralStatus,
+    reason: Option<String>,
+) -> AppResult<ReferralRecord> {
+    let row = visible(tx.conn, tx.actor, id).await?;
+    let row = referrals::lock(tx.conn, tx.org, row.id)
+        .await?
+        .ok_or(AppError::NotFound("referral"))?;
+    let status = ReferralStatus::parse(&row.status);
+    if status == to {
+        return Ok(row);
+    }
+    let from = ReferralStatus::moves_to(to);
+    if !from.contains(&status) {
+        return Err(AppError::ReferralClosed {
+            detail: format!(
+                "a referral that is {} cannot become {}",
+                status.code(),
+                to.code()
+            )
+            .into(),
+            allowed: Some(from.iter().map(|s| s.code().to_string()).collect()),
+        });
+    }
+    let row = referrals::set_status(tx.conn, tx.org, id, to.code(), reason).await?;
+    tx.audit(
+        &format!("referral.{}", to.code()),
+        "referral",
+        vec![id],
+        Some(row.case_id),
+    );
+    tx.emit(Event::ReferralMoved(state(&row)));
+    Ok(row)
+}
+
+/// What a partner sees of a referral: the case's current plan and documents, and of the
+/// patient only what the packet shows (http picks the fields).
+#[derive(Debug)]
+pub struct Packet {
+    pub referral: ReferralRecord,
+    pub case: CaseRecord,
+    pub patient: Option<PatientRecord>,
+    pub plan: Option<PlanVersionRecord>,
+    pub documents: Vec<DocumentRecord>,
+}
+
+/// The packets of these referrals, in their order: cases, patients, current plans and
+/// documents are read once for all of them, not once per referral.
+async fn packets(
+    conn: &mut AsyncPgConnection,
+    org: Uuid,
+    rows: Vec<ReferralRecord>,
+) -> AppResult<Vec<Packet>> {
+    let case_ids: Vec<Uuid> = rows.iter().map(|r| r.case_id).collect();
+    let case_of: HashMap<Uuid, CaseRecord> = case_rows::find_many(conn, org, &case_ids)
+        .await?
+        .into_iter()
+        .map(|c| (c.id, c))
+        .collect();
+    let patient_ids: Vec<Uuid> = case_of.values().map(|c| c.patient_id).collect();
+    let patient_of: HashMap<Uuid, PatientRecord> = patients::find_many(conn, org, &patient_ids)
+        .await?
+        .into_iter()
+        .map(|p| (p.id, p))
+        .collect();
+    let plan_of: HashMap<Uuid, PlanVersionRecord> = case_rows::current_plans(conn, org, &case_ids)
+        .await?
+        .into_iter()
+        .map(|p| (p.case_id, p))
+        .collect();
+    let mut documents_of: HashMap<Uuid, Vec<DocumentRecord>> = HashMap::new();
+    for d in document_rows::of_cases(conn, org, &case_ids).await? {
+        documents_of.entry(d.case_id).or_default().push(d);
+    }
+    rows.into_iter()
+        .map(|referral| {
+            // Two referrals of one case share its patient, plan and documents.
+            let case = case_of
+                .get(&referral.case_id)
+                .cloned()
+                .ok_or(AppError::NotFound("referral"))?;
+            Ok(Packet {
+                patient: patient_of.get(&case.patient_id).cloned(),
+                plan: plan_of.get(&referral.case_id).cloned(),
+                documents: documents_of
+                    .get(&referral.case_id)
+                    .cloned()
+                    .unwrap_or_default(),
+                case,
+                referral,
+            })
+        })
+        .collect()
+}
+
+/// The filters of the referral list.
+#[derive(Debug, Clone, Default)]
+pub struct ReferralQuery {
+    pub status: Option<ReferralStatus>,
+    pub case_id: Option<Uuid>,
+    pub partner_id: Option<Uuid>,
+}
+
+/// A page of referrals, as staff see them or as a partner's packets.
+#[derive(Debug)]
+pub enum Listed {
+    Staff(Vec<ReferralRecord>),
+    /// The partner's inbox: a packet for each referral on the page (at most `limit`), and
+    /// the rows fetched (one more than the page, to tell whether another follows).
+    Partner {
+        rows: Vec<ReferralRecord>,
+        packets: Vec<Packet>,
+    },
+}
+
+/// Referrals of the actor's organisation (of one case when `case_id` is given, which the
+/// actor must see), or a partner's inbox; `fetch` rows from `after`, packets for `limit`.
+pub async fn list(
+    q: &mut Reader<'_>,
+    query: ReferralQuery,
+    case_id: Option<Uuid>,
+    after: Option<(DateTime<Utc>, Uuid)>,
+    fetch: i64,
+    limit: usize,
+) -> AppResult<Listed> {
+    if let Some(case_id) = case_id {
+        access::case(q.conn, q.actor, case_id).await?;
+    }
+    let mut filter = ReferralFilter {
+        case_id: case_id.or(query.case_id),
+        partner_id: query.partner_id,
+        status: query.status.map(|s| s.code().to_string()),
+        after,
+        limit: fetch,
+    };
+    let partner = match q.actor.principal {
+        Principal::Partner { partner_id, .. } => Some(partner_id),
+        _ => None,
+    };
+    if let Some(partner_id) = partner {
+        filter.partner_id = Some(partner_id);
+        filter.case_id = None;
+    }
+    let rows = referrals::list(q.conn, q.org, &filter).await?;
+    let listed = match partner {
+        Some(_) => {
+            let on_page = rows.iter().take(limit).cloned().collect();
+            let packets = packets(q.conn, q.org, on_page).await?;
+            Listed::Partner { rows, packets }
+        }
+        None => Listed::Staff(rows),
+    };
+    let ids = match &listed {
+        Listed::Staff(rows) | Listed::Partner { rows, .. } => rows.iter().map(|r| r.id).collect(),
+    };
+    q.audit("referral.list", "referral", ids, case_id);
+    Ok(listed)
+}
+
+/// A referral as its reader sees it.
+#[derive(Debug)]
+pub enum Seen {
+    Staff(ReferralRecord),
+    Partner(Box<Packet>),
+}
+
+/// One referral: staff see it; its partner sees its packet while the referral is open.
+pub async fn get(q: &mut Reader<'_>, id: Uuid) -> AppResult<Seen> {
+    let row = visible(q.conn, q.actor, id).await?;
+    let case_id = row.case_id;
+    let seen = if matches!(q.actor.principal, Principal::Partner { .. }) {
+        if !ReferralStatus::parse(&row.status).is_open() {
+            return Err(AppError::NotFound("referral"));
+        }
+        let org = row.org_id;
+        Seen::Partner(Box::new(packets(q.conn, org, vec![row]).await?.remove(0)))
+    } else {
+        Seen::Staff(row)
+    };
+    q.audit("referral.read", "referral", vec![id], Some(case_id));
+    Ok(seen)
+}
+
+/// A document of an open referral's case, for its partner to download.
+pub async fn document(
+    q: &mut Reader<'_>,
+    id: Uuid,
+    document_id: Uuid,
+) -> AppResult<(DocumentRecord, Vec<u8>)> {
+    let referral = visible(q.conn, q.actor, id).await?;
+    if !ReferralStatus::parse(&referral.status).is_open() {
+        return Err(AppError::NotFound("document"));
+    }
+    let doc = document_rows::find(q.conn, q.org, document_id)
+        .await?
+        .filter(|d| d.case_id == referral.case_id)
+        .ok_or(AppError::NotFound("document"))?;
+    let bytes = documents::bytes(q.conn, q.documents, &doc).await?;
+    q.audit(
+        "document.download",
+        "document",
+        vec![doc.id, id],
+        Some(referral.case_id),
+    );
+    Ok((doc, bytes))
+}

@@ -1,0 +1,240 @@
+//! Second opinions: partner ingestion (and coordinator entry), the opinion and its verbatim
+//! submission; their assessments are in `assessments.rs`, the submission's shape in
+//! `submission.rs`.
+
+pub mod assessments;
+pub mod submission;
+
+use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use base64::Engine as _;
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use self::assessments::{Assessment, assessment_view};
+use self::submission::{Answer, OpinionSubmission, Receipt, Reviewer};
+use super::State;
+use super::caller::Caller;
+use super::idempotency::{IdempotencyKey, respond};
+use super::json::ValidJson;
+use super::pagination::{Page, PageRequest};
+use super::problem::ApiResult;
+use crate::app::assessing::parse;
+use crate::app::opinions::{self, Ingested, OpinionRecord, Source};
+use crate::app::{AppError, Creation};
+use crate::auth::policy::{Op, Permission, Resource};
+use crate::domain::picture::Picture;
+
+pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    cfg.service(submit_to_referral)
+        .service(enter_for_case)
+        .service(list_case_opinions)
+        .service(get_opinion)
+        .service(get_submission)
+        .service(assessments::list_assessments)
+        .service(assessments::reassess)
+        .service(assessments::get_assessment)
+        .service(assessments::override_assessment);
+}
+
+/// Stores one submission and everything that follows from it, once per Idempotency-Key.
+async fn ingest(
+    state: &State,
+    permit: crate::app::Permit<'_>,
+    once: Option<crate::app::Once>,
+    source: Source,
+    body: ValidJson<OpinionSubmission>,
+) -> ApiResult<HttpResponse> {
+    let raw = body.raw.clone();
+    let submission = body.into_inner().into_submission();
+    let creation = state
+        .app
+        .create_once(permit, once.as_ref(), async |tx| {
+            let (status, opinion) = match opinions::ingest(tx, source, submission, &raw).await? {
+                Ingested::New(opinion) => (201, opinion),
+                Ingested::Again(opinion) => (200, opinion),
+            };
+            let receipt = Receipt {
+                id: opinion.id,
+                status: opinion.status,
+                received_at: opinion.received_at,
+            };
+            Ok(Creation::new(status, receipt).at(format!("/v1/second-opinions/{}", opinion.id)))
+        })
+        .await?;
+    Ok(respond(creation))
+}
+
+/// Submit a second opinion against a referral (partner API key).
+///
+/// Stored verbatim beside its parsed form and assessed at once against the case's current
+/// plan. The same `external_id` again is the same opinion (identical body) or a 409 naming it.
+#[utoipa::path(
+    tag = "second-opinions",
+    params(("id" = Uuid, Path, description = "The referral"), ("Idempotency-Key" = Option<String>, Header, description = "Replays the first response for a retry with the same body; concurrent retries create one opinion")),
+    request_body = OpinionSubmission,
+    responses(
+        (status = 201, description = "Received", body = Receipt, headers(("Location" = String))),
+        (status = 200, description = "This external_id was received before with this body", body = Receipt),
+        (status = 409, description = "The referral is closed, the external_id names another opinion, or the Idempotency-Key is in flight", body = super::problem::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "The Idempotency-Key was used with another body", body = super::problem::Problem, content_type = "application/problem+json"),
+    ),
+    security(("api_key" = [])),
+)]
+#[post("/referrals/{id}/second-opinions")]
+pub async fn submit_to_referral(
+    state: State,
+    caller: Caller,
+    req: HttpRequest,
+    key: IdempotencyKey,
+    id: web::Path<Uuid>,
+    body: ValidJson<OpinionSubmission>,
+) -> ApiResult<HttpResponse> {
+    let permit = caller.permit(Permission::Partner)?;
+    let once = key.once(&caller, &req, &body.raw);
+    ingest(&state, permit, once, Source::Referral(*id), body).await
+}
+
+/// Enter a second opinion received another way (coordinator).
+#[utoipa::path(
+    tag = "second-opinions",
+    params(("id" = Uuid, Path, description = "The case"), ("Idempotency-Key" = Option<String>, Header, description = "Replays the first response for a retry with the same body")),
+    request_body = OpinionSubmission,
+    responses(
+        (status = 201, description = "Received", body = Receipt, headers(("Location" = String))),
+        (status = 409, description = "The Idempotency-Key is in flight", body = super::problem::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "The Idempotency-Key was used with another body", body = super::problem::Problem, content_type = "application/problem+json"),
+    ),
+    security(("jwt" = [])),
+)]
+#[post("/cases/{id}/second-opinions")]
+pub async fn enter_for_case(
+    state: State,
+    caller: Caller,
+    req: HttpRequest,
+    key: IdempotencyKey,
+    id: web::Path<Uuid>,
+    body: ValidJson<OpinionSubmission>,
+) -> ApiResult<HttpResponse> {
+    let permit = caller.permit(Permission::Role(Resource::SecondOpinion, Op::Create))?;
+    let once = key.once(&caller, &req, &body.raw);
+    ingest(&state, permit, once, Source::Case(*id), body).await
+}
+
+/// A second opinion as stored (parsed form), with its current assessment for staff.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SecondOpinion {
+    pub id: Uuid,
+    pub case_id: Uuid,
+    pub referral_id: Option<Uuid>,
+    /// received, or superseded by an amendment.
+    pub status: String,
+    pub received_at: DateTime<Utc>,
+    pub reviewer: Reviewer,
+    pub narrative: String,
+    pub picture: Picture,
+    pub answers: Vec<Answer>,
+    pub external_id: Option<String>,
+    pub supersedes: Option<Uuid>,
+    /// Null while the case has no plan to assess against (and always for partners).
+    pub current_assessment: Option<Assessment>,
+}
+
+/// The opinion as callers see it, with its current assessment (staff only).
+fn opinion_view(
+    row: OpinionRecord,
+    current: Option<Assessment>,
+) -> Result<SecondOpinion, AppError> {
+    Ok(SecondOpinion {
+        id: row.id,
+        case_id: row.case_id,
+        referral_id: row.referral_id,
+        status: row.status,
+        received_at: row.received_at,
+        reviewer: parse("opinion reviewer", &row.reviewer)?,
+        narrative: row.narrative,
+        picture: parse("opinion", &row.picture)?,
+        answers: parse("opinion answers", &row.answers)?,
+        external_id: row.external_id,
+        supersedes: row.supersedes,
+        current_assessment: current,
+    })
+}
+
+/// A case's second opinions with their current assessments, newest first.
+#[utoipa::path(tag = "second-opinions", params(("id" = Uuid, Path), super::pagination::PageQuery), responses((status = 200, description = "A page of opinions", body = Page<SecondOpinion>)), security(("jwt" = [])))]
+#[get("/cases/{id}/second-opinions")]
+pub async fn list_case_opinions(
+    state: State,
+    caller: Caller,
+    id: web::Path<Uuid>,
+    query: web::Query<super::pagination::PageQuery>,
+) -> ApiResult<web::Json<Page<SecondOpinion>>> {
+    let permit = caller.permit(Permission::Role(Resource::SecondOpinion, Op::Read))?;
+    let page = PageRequest::new(query.limit, query.cursor.as_deref(), &*id)?;
+    let (rows, current, overrides) = state
+        .app
+        .read(permit, async |q| {
+            opinions::of_case(q, *id, page.after, page.fetch()).await
+        })
+        .await?;
+    let page = page.page(rows, |r| (r.received_at, r.id), |r| r);
+    let mut items = Vec::with_capacity(page.items.len());
+    for row in page.items {
+        let assessment = current
+            .iter()
+            .find(|a| a.second_opinion_id == row.id)
+            .map(|a| assessment_view(a, &overrides))
+            .transpose()?;
+        items.push(opinion_view(row, assessment)?);
+    }
+    Ok(web::Json(Page {
+        items,
+        next_cursor: page.next_cursor,
+    }))
+}
+
+/// A second opinion: staff see its current assessment; a partner sees what it submitted.
+#[utoipa::path(tag = "second-opinions", params(("id" = Uuid, Path)), responses((status = 200, description = "The opinion", body = SecondOpinion)), security(("jwt" = []), ("api_key" = [])))]
+#[get("/second-opinions/{id}")]
+pub async fn get_opinion(
+    state: State,
+    caller: Caller,
+    id: web::Path<Uuid>,
+) -> ApiResult<web::Json<SecondOpinion>> {
+    let permit = caller.permit(Permission::Checked)?;
+    let (row, current) = state
+        .app
+        .read(permit, async |q| opinions::get(q, *id).await)
+        .await?;
+    let assessment = current
+        .map(|(a, overrides)| assessment_view(&a, &overrides))
+        .transpose()?;
+    Ok(web::Json(opinion_view(row, assessment)?))
+}
+
+/// The submission exactly as received (the verbatim JSON bytes).
+#[utoipa::path(tag = "second-opinions", params(("id" = Uuid, Path)), responses((status = 200, description = "The bytes received", content_type = "application/json", body = Object)), security(("jwt" = []), ("api_key" = [])))]
+#[get("/second-opinions/{id}/submission")]
+pub async fn get_submission(
+    state: State,
+    caller: Caller,
+    id: web::Path<Uuid>,
+) -> ApiResult<HttpResponse> {
+    let permit = caller.permit(Permission::Checked)?;
+    let row = state
+        .app
+        .read(permit, async |q| opinions::submission(q, *id).await)
+        .await?;
+    Ok(HttpResponse::Ok()
+        .content_type("application/json")
+        .insert_header((
+            "Content-Digest",
+            format!(
+                "sha-256=:{}:",
+                base64::engine::general_purpose::STANDARD.encode(&row.raw_sha256)
+            ),
+        ))
+        .body(row.raw_body))
+}
