@@ -14,7 +14,7 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 /// http modules every resource module may use: extractors, errors, the document, paging.
-const HTTP_SHARED: [&str; 12] = [
+const HTTP_SHARED: [&str; 11] = [
     "mod",
     "attachment",
     "caller",
@@ -26,7 +26,6 @@ const HTTP_SHARED: [&str; 12] = [
     "openapi",
     "pagination",
     "problem",
-    "spec_rules",
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]

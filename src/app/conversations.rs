@@ -4,13 +4,14 @@
 use chrono::{NaiveDate, Utc};
 use uuid::Uuid;
 
+use super::tasks::{NewTask, add};
 use super::{AppError, AppResult, Reader, Tx, access, cases};
 use crate::db::{conversations, opinions, summaries, tasks};
 use crate::domain::case_status::CaseStatus;
 use crate::domain::discordance::{Classification, Scenario};
 use crate::domain::tasks::{OncologistResponse, conversation_follow_ups};
 use crate::events::Event;
-use crate::events::catalogue::{TaskCause, TaskState};
+use crate::events::catalogue::TaskCause;
 
 pub use crate::db::conversations::ConversationRow as ConversationRecord;
 
@@ -73,36 +74,14 @@ pub async fn record(
         if open.iter().any(|k| k == kind) {
             continue;
         }
-        let now = Utc::now();
-        let task = tasks::insert(
-            tx.conn,
-            &tasks::TaskRow {
-                org_id: tx.org,
-                id: Uuid::now_v7(),
-                case_id,
-                assessment_id: None,
-                kind: kind.into(),
-                title: title.into(),
-                status: "open".into(),
-                assignee: None,
-                due_date: Some(now.date_naive() + chrono::Days::new(7)),
-                completed_by: None,
-                completed_at: None,
-                created_at: now,
-                updated_at: now,
-            },
-        )
-        .await?;
-        tx.emit(Event::TaskCreated {
-            task: TaskState {
-                case_id,
-                task_id: task.id,
-                kind: task.kind,
-                status: task.status,
-                due_date: task.due_date,
-            },
-            cause: TaskCause::Conversation(row.id),
-        });
+        let task = NewTask {
+            case_id,
+            kind: kind.into(),
+            title: title.into(),
+            assignee: None,
+            due_date: Some(Utc::now().date_naive() + chrono::Days::new(7)),
+        };
+        let task = add(tx, task, TaskCause::Conversation(row.id)).await?;
         follow_ups.push(task.id);
     }
     tx.audit(

@@ -234,29 +234,19 @@ impl App {
                 "create_once needs a role, partner or staff permission"
             )));
         }
-        not_nested()?;
-        let actor = permit.actor;
-        let cx = &self.cx;
-        let mut conn = self.db.get().await?;
-        IN_UNIT
-            .scope(
-                (),
-                conn.transaction::<Creation, AppError, _>(async |conn| {
-                    if let Some(once) = once
-                        && let Some(replay) = idempotency::replay(conn, once).await?
-                    {
-                        return Ok(replay);
-                    }
-                    let mut tx = Tx::new(conn, actor, cx);
-                    let creation = work(&mut tx).await?;
-                    tx.flush().await?;
-                    if let Some(once) = once {
-                        idempotency::remember(tx.conn, once, &creation).await?;
-                    }
-                    Ok(creation)
-                }),
-            )
-            .await
+        self.write(permit, async |tx| {
+            if let Some(once) = once
+                && let Some(replay) = idempotency::replay(tx.conn, once).await?
+            {
+                return Ok(replay);
+            }
+            let creation = work(tx).await?;
+            if let Some(once) = once {
+                idempotency::remember(tx.conn, once, &creation).await?;
+            }
+            Ok(creation)
+        })
+        .await
     }
 
     /// A read on one pooled connection, without a transaction; its audit rows are written

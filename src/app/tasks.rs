@@ -48,6 +48,14 @@ pub async fn open(tx: &mut Tx<'_>, task: NewTask) -> AppResult<TaskRecord> {
             "names no case of your organisation",
         ));
     }
+    let row = add(tx, task, TaskCause::Request).await?;
+    tx.audit("task.create", "task", vec![row.id], Some(row.case_id));
+    Ok(row)
+}
+
+/// Adds an open task to a case and announces it; `cause` says what opened it (an
+/// assessment's action also links the task to that assessment).
+pub(super) async fn add(tx: &mut Tx<'_>, task: NewTask, cause: TaskCause) -> AppResult<TaskRecord> {
     let now = Utc::now();
     let row = tasks::insert(
         tx.conn,
@@ -55,7 +63,10 @@ pub async fn open(tx: &mut Tx<'_>, task: NewTask) -> AppResult<TaskRecord> {
             org_id: tx.org,
             id: Uuid::now_v7(),
             case_id: task.case_id,
-            assessment_id: None,
+            assessment_id: match cause {
+                TaskCause::Assessment(id) => Some(id),
+                _ => None,
+            },
             kind: task.kind,
             title: task.title,
             status: "open".into(),
@@ -68,10 +79,9 @@ pub async fn open(tx: &mut Tx<'_>, task: NewTask) -> AppResult<TaskRecord> {
         },
     )
     .await?;
-    tx.audit("task.create", "task", vec![row.id], Some(row.case_id));
     tx.emit(Event::TaskCreated {
         task: state(&row),
-        cause: TaskCause::Request,
+        cause,
     });
     Ok(row)
 }

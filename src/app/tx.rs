@@ -1,6 +1,6 @@
-//! The unit of work a use case runs in: the connection, who acts, and the audit rows and
-//! events it queues, written together just before commit (one INSERT of audit rows, one of
-//! events, one read of subscriptions, one INSERT of deliveries).
+//! The unit of work a use case runs in: the connection, who acts, and the audit rows (and,
+//! for a write, the events) it queues, written together at its end: one INSERT of audit rows,
+//! and for events one INSERT, one read of subscriptions, one INSERT of deliveries.
 
 use diesel_async::AsyncPgConnection;
 use uuid::Uuid;
@@ -13,59 +13,41 @@ use crate::db::documents::DocumentStore;
 use crate::db::events::NewEvent;
 use crate::events::{Event, Links};
 
-/// The audit rows a unit has queued; their ids are taken when queued, so they keep call order.
-#[derive(Default)]
-struct AuditQueue(Vec<AuditRow>);
-
-impl AuditQueue {
-    fn push(
-        &mut self,
-        actor: &Actor,
-        org: Uuid,
-        row: (&str, &'static str, Vec<Uuid>, Option<Uuid>, Outcome),
-    ) {
-        let (action, object, ids, case, outcome) = row;
-        self.0.push(
-            actor
-                .record(org, action, object, ids, case)
-                .with_outcome(outcome)
-                .into_row(),
-        );
-    }
-
-    async fn write(&mut self, conn: &mut AsyncPgConnection) -> AppResult<()> {
-        crate::db::audit::insert(conn, &std::mem::take(&mut self.0)).await?;
-        Ok(())
-    }
-}
-
-/// A write: one transaction. Public fields, so a use case can borrow the connection and the
-/// actor at once (`db::f(tx.conn, tx.org, ..)`).
-pub struct Tx<'c> {
+/// A unit of work. Public fields, so a use case can borrow the connection and the rest at
+/// once (`db::f(tx.conn, tx.org, ..)`).
+pub struct Unit<'c, Queued> {
     pub conn: &'c mut AsyncPgConnection,
     /// The tenant every row belongs to.
     pub org: Uuid,
     pub actor: &'c Actor,
     pub links: &'c Links,
     pub documents: &'c dyn DocumentStore,
-    audit: AuditQueue,
-    events: Vec<(Uuid, Event)>,
+    /// Audit rows; their ids are taken when queued, so they keep call order.
+    audit: Vec<AuditRow>,
+    queued: Queued,
 }
 
-impl<'c> Tx<'c> {
-    pub(super) fn new(
-        conn: &'c mut AsyncPgConnection,
-        actor: &'c Actor,
-        cx: &'c Context,
-    ) -> Tx<'c> {
-        Tx {
+/// Events a write has queued, each with its id taken when it happened (the feed's order).
+#[derive(Default)]
+pub struct Events(Vec<(Uuid, Event)>);
+
+/// A write: one transaction; audit rows and events are written just before commit.
+pub type Tx<'c> = Unit<'c, Events>;
+
+/// A read: one pooled connection and no transaction (under READ COMMITTED one would change
+/// nothing and cost two round trips); its audit rows are written before it answers.
+pub type Reader<'c> = Unit<'c, ()>;
+
+impl<'c, Queued: Default> Unit<'c, Queued> {
+    pub(super) fn new(conn: &'c mut AsyncPgConnection, actor: &'c Actor, cx: &'c Context) -> Self {
+        Unit {
             conn,
             org: actor.org_id(),
             actor,
             links: &cx.links,
             documents: &*cx.documents,
-            audit: AuditQueue::default(),
-            events: Vec::new(),
+            audit: Vec::new(),
+            queued: Queued::default(),
         }
     }
 
@@ -89,13 +71,8 @@ impl<'c> Tx<'c> {
         case: Option<Uuid>,
         outcome: Outcome,
     ) {
-        self.audit
-            .push(self.actor, self.org, (action, object, ids, case, outcome));
-    }
-
-    /// Queues an event; its id is taken now, so the feed keeps the order things happened in.
-    pub fn emit(&mut self, event: Event) {
-        self.events.push((Uuid::now_v7(), event));
+        let record = self.actor.record(self.org, action, object, ids, case);
+        self.audit.push(record.with_outcome(outcome).into_row());
     }
 
     /// Who made something, as `created_by` columns store it.
@@ -103,10 +80,22 @@ impl<'c> Tx<'c> {
         self.actor.created_by()
     }
 
+    async fn write_audit(&mut self) -> AppResult<()> {
+        crate::db::audit::insert(self.conn, &std::mem::take(&mut self.audit)).await?;
+        Ok(())
+    }
+}
+
+impl Tx<'_> {
+    /// Queues an event; its id is taken now, so the feed keeps the order things happened in.
+    pub fn emit(&mut self, event: Event) {
+        self.queued.0.push((Uuid::now_v7(), event));
+    }
+
     /// Writes what the unit queued; the runner calls it just before commit.
     pub(super) async fn flush(&mut self) -> AppResult<()> {
-        self.audit.write(self.conn).await?;
-        let events = std::mem::take(&mut self.events);
+        self.write_audit().await?;
+        let events = std::mem::take(&mut self.queued.0);
         let new: Vec<NewEvent> = events
             .iter()
             .map(|(id, event)| NewEvent {
@@ -120,49 +109,8 @@ impl<'c> Tx<'c> {
     }
 }
 
-/// A read: one pooled connection and no transaction (under READ COMMITTED one would change
-/// nothing and cost two round trips); its audit rows are written before it answers.
-pub struct Reader<'c> {
-    pub conn: &'c mut AsyncPgConnection,
-    pub org: Uuid,
-    pub actor: &'c Actor,
-    pub links: &'c Links,
-    pub documents: &'c dyn DocumentStore,
-    audit: AuditQueue,
-}
-
-impl<'c> Reader<'c> {
-    pub(super) fn new(
-        conn: &'c mut AsyncPgConnection,
-        actor: &'c Actor,
-        cx: &'c Context,
-    ) -> Reader<'c> {
-        Reader {
-            conn,
-            org: actor.org_id(),
-            actor,
-            links: &cx.links,
-            documents: &*cx.documents,
-            audit: AuditQueue::default(),
-        }
-    }
-
-    /// Queues the audit row of this read.
-    pub fn audit(
-        &mut self,
-        action: &str,
-        object: &'static str,
-        ids: Vec<Uuid>,
-        case: Option<Uuid>,
-    ) {
-        self.audit.push(
-            self.actor,
-            self.org,
-            (action, object, ids, case, Outcome::Success),
-        );
-    }
-
+impl Reader<'_> {
     pub(super) async fn flush(&mut self) -> AppResult<()> {
-        self.audit.write(self.conn).await
+        self.write_audit().await
     }
 }

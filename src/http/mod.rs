@@ -25,7 +25,6 @@ pub mod plans;
 pub mod problem;
 pub mod referrals;
 pub mod share_links;
-pub mod spec_rules;
 pub mod summaries;
 pub mod tasks;
 pub mod webhooks;

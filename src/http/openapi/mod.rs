@@ -2,6 +2,9 @@
 //! the Swagger UI (vendored, nothing fetched at run time); the problem type pages; and the
 //! route table that tells 404 from 405.
 
+mod links;
+mod rules;
+
 use std::sync::LazyLock;
 
 use actix_web::{App, HttpResponse, get, web};
@@ -179,7 +182,7 @@ static DOCUMENT: LazyLock<Document> = LazyLock::new(|| {
 
 static DOCUMENT_JSON: LazyLock<Value> = LazyLock::new(|| {
     let mut doc = serde_json::to_value(&*DOCUMENT).expect("the OpenAPI document serialises");
-    super::spec_rules::refine(&mut doc);
+    rules::refine(&mut doc);
     doc
 });
 

@@ -6,20 +6,20 @@ use chrono::{NaiveDate, Utc};
 use diesel_async::AsyncPgConnection;
 use uuid::Uuid;
 
-use super::{AppError, AppResult, Reader, Tx, opinions};
+use super::{AppError, AppResult, Reader, Tx, opinions, tasks};
 use crate::db::cases::{self, CaseRow, PlanVersionRow};
 use crate::db::error::unique_violation;
 use crate::db::opinions::{self as stored, OpinionRow};
-use crate::db::{patients, tasks};
-use crate::domain::discordance::{
-    Classification, ClassificationInput, Context, Outcome, Override, Scenario, apply_overrides,
-    classify,
-};
+use crate::db::{patients, tasks as task_rows};
+use crate::domain::discordance::{Classification, ClassificationInput, Context, classify};
 use crate::domain::tasks::{OpenTask, due_date, plan_sync, task_title};
 use crate::events::Event;
-use crate::events::catalogue::{TaskCause, TaskState};
+use crate::events::catalogue::TaskCause;
+
+mod overrides;
 
 pub use crate::db::opinions::{AssessmentRow as AssessmentRecord, OverrideRow as OverrideRecord};
+pub use overrides::{NewOverride, override_assessment};
 
 /// An enum value as its code (`"refines"`, `"different_treatment"`).
 pub fn code<T: serde::Serialize>(value: T) -> String {
@@ -152,7 +152,7 @@ async fn sync_tasks(
     superseded: Option<Uuid>,
 ) -> AppResult<()> {
     let today = Utc::now().date_naive();
-    let open: Vec<OpenTask> = tasks::open_for_case(tx.conn, case.org_id, case.id)
+    let open: Vec<OpenTask> = task_rows::open_for_case(tx.conn, case.org_id, case.id)
         .await?
         .into_iter()
         .map(|t| OpenTask {
@@ -163,42 +163,20 @@ async fn sync_tasks(
         .collect();
     let sync = plan_sync(&open, assessment.id, superseded, &effective.actions);
     for id in sync.cancel {
-        tasks::cancel(tx.conn, case.org_id, id).await?;
+        task_rows::cancel(tx.conn, case.org_id, id).await?;
     }
     for id in sync.repoint {
-        tasks::repoint(tx.conn, case.org_id, id, assessment.id).await?;
+        task_rows::repoint(tx.conn, case.org_id, id, assessment.id).await?;
     }
     for action in sync.open {
-        let now = Utc::now();
-        let task = tasks::insert(
-            tx.conn,
-            &tasks::TaskRow {
-                org_id: case.org_id,
-                id: Uuid::now_v7(),
-                case_id: case.id,
-                assessment_id: Some(assessment.id),
-                kind: action.code().to_string(),
-                title: task_title(action).unwrap_or_default().to_string(),
-                status: "open".into(),
-                assignee: case.assigned_coordinator.clone(),
-                due_date: Some(due_date(effective.urgency, today, case.next_step_date)),
-                completed_by: None,
-                completed_at: None,
-                created_at: now,
-                updated_at: now,
-            },
-        )
-        .await?;
-        tx.emit(Event::TaskCreated {
-            task: TaskState {
-                case_id: case.id,
-                task_id: task.id,
-                kind: task.kind,
-                status: task.status,
-                due_date: task.due_date,
-            },
-            cause: TaskCause::Assessment(assessment.id),
-        });
+        let task = tasks::NewTask {
+            case_id: case.id,
+            kind: action.code().to_string(),
+            title: task_title(action).unwrap_or_default().to_string(),
+            assignee: case.assigned_coordinator.clone(),
+            due_date: Some(due_date(effective.urgency, today, case.next_step_date)),
+        };
+        tasks::add(tx, task, TaskCause::Assessment(assessment.id)).await?;
     }
     Ok(())
 }
@@ -279,107 +257,11 @@ pub async fn reassess(tx: &mut Tx<'_>, opinion_id: Uuid) -> AppResult<Assessment
     Ok(row)
 }
 
-/// A clinician's override of an assessment's outcome and/or primary scenario.
-#[derive(Debug, Clone)]
-pub struct NewOverride {
-    pub outcome: Option<Outcome>,
-    pub primary_scenario: Option<Scenario>,
-    pub reason: String,
-}
-
 /// An assessment with its overrides, oldest first.
 pub type AssessmentWithOverrides = (AssessmentRecord, Vec<OverrideRecord>);
 
 fn staff_assessment(row: Option<AssessmentRecord>) -> AppResult<AssessmentRecord> {
     row.ok_or(AppError::NotFound("assessment"))
-}
-
-/// Overrides the current assessment (append-only): the effective result drives actions,
-/// tasks and summaries; the computed result stays visible.
-pub async fn override_assessment(
-    tx: &mut Tx<'_>,
-    id: Uuid,
-    new: NewOverride,
-) -> AppResult<AssessmentWithOverrides> {
-    let row = staff_assessment(stored::find_assessment(tx.conn, tx.org, id).await?)?;
-    if !row.current {
-        return Err(AppError::conflict(
-            "only the current assessment can be overridden",
-        ));
-    }
-    let case = cases::lock(tx.conn, tx.org, row.case_id)
-        .await?
-        .ok_or(AppError::NotFound("case"))?;
-    let opinion = stored::find(tx.conn, tx.org, row.second_opinion_id)
-        .await?
-        .ok_or(AppError::NotFound("second opinion"))?;
-    let plan = cases::plan_version(tx.conn, tx.org, case.id, row.plan_version)
-        .await?
-        .ok_or(AppError::NotFound("plan version"))?;
-    let comparison = Comparison {
-        case: &case,
-        plan: &plan,
-        opinion: &opinion,
-    };
-    let mut input = classification_input(tx.conn, &comparison, Utc::now().date_naive()).await?;
-    input.context = parse("assessment context", &row.context)?;
-    let computed: Classification = parse("assessment", &row.computed)?;
-    let mut history: Vec<Override> = stored::overrides_for(tx.conn, tx.org, &[row.id])
-        .await?
-        .iter()
-        .map(|r| Override {
-            outcome: parse_code(r.outcome.as_deref()),
-            primary_scenario: parse_code(r.primary_scenario.as_deref()),
-        })
-        .collect();
-    history.push(Override {
-        outcome: new.outcome,
-        primary_scenario: new.primary_scenario,
-    });
-    let effective = apply_overrides(&input, &computed, &history).map_err(AppError::Invalid)?;
-    stored::insert_override(
-        tx.conn,
-        &OverrideRecord {
-            org_id: tx.org,
-            id: Uuid::now_v7(),
-            assessment_id: row.id,
-            outcome: new.outcome.map(code),
-            primary_scenario: new.primary_scenario.map(code),
-            reason: new.reason,
-            created_by: tx.created_by(),
-            created_at: Utc::now(),
-        },
-    )
-    .await?;
-    stored::set_effective(
-        tx.conn,
-        tx.org,
-        row.id,
-        Some(serde_json::to_value(&effective)?),
-        &code(effective.outcome),
-        &code(effective.primary_scenario),
-        &code(effective.urgency),
-    )
-    .await?;
-    let row = staff_assessment(stored::find_assessment(tx.conn, tx.org, id).await?)?;
-    sync_tasks(tx, &case, &row, &effective, Some(row.id)).await?;
-    tx.audit(
-        "assessment.override",
-        "assessment",
-        vec![row.id],
-        Some(case.id),
-    );
-    tx.emit(Event::AssessmentOverridden {
-        case_id: case.id,
-        assessment_id: row.id,
-        outcome: row.outcome.clone(),
-        primary_scenario: row.primary_scenario.clone(),
-        urgency: row.urgency.clone(),
-        computed_outcome: code(computed.outcome),
-        computed_primary_scenario: code(computed.primary_scenario),
-    });
-    let overrides = stored::overrides_for(tx.conn, tx.org, &[row.id]).await?;
-    Ok((row, overrides))
 }
 
 /// An assessment with its overrides.

@@ -1,0 +1,148 @@
+//! The operation's own JSON schema from the OpenAPI document, compiled once per body type,
+//! and its errors as field errors (every bad field with its path and a plain message).
+
+use std::collections::HashMap;
+use std::sync::{Arc, LazyLock, Mutex};
+
+use jsonschema::error::{TypeKind, ValidationErrorKind};
+use jsonschema::{ValidationError, Validator};
+use serde_json::{Value, json};
+
+use super::dotted;
+use crate::domain::validation::{FieldError, join};
+
+static VALIDATORS: LazyLock<Mutex<HashMap<String, Arc<Validator>>>> =
+    LazyLock::new(Default::default);
+
+/// The validator for a component schema of the published OpenAPI document.
+fn validator(name: &str) -> Arc<Validator> {
+    let mut cache = VALIDATORS.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some(v) = cache.get(name) {
+        return v.clone();
+    }
+    let document = crate::http::openapi::document_json();
+    let schema = json!({
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$ref": format!("#/components/schemas/{name}"),
+        "components": {"schemas": document["components"]["schemas"].clone()},
+    });
+    let built = jsonschema::options()
+        .with_draft(jsonschema::Draft::Draft202012)
+        .should_validate_formats(true)
+        .build(&schema)
+        .unwrap_or_else(|e| panic!("the published schema of {name} does not compile: {e}"));
+    let built = Arc::new(built);
+    cache.insert(name.to_string(), built.clone());
+    built
+}
+
+/// Every schema violation of `value` against component `name`, as field errors.
+pub fn schema_errors(name: &str, value: &Value) -> Vec<FieldError> {
+    let validator = validator(name);
+    // Most bodies are valid: the yes/no check stops early and builds no error values.
+    if validator.is_valid(value) {
+        return Vec::new();
+    }
+    let mut errors = Vec::new();
+    for error in validator.iter_errors(value) {
+        collect(&error, &mut errors);
+    }
+    errors.sort_by(|a, b| a.field.cmp(&b.field));
+    errors.dedup();
+    errors
+}
+
+fn collect(error: &ValidationError<'_>, out: &mut Vec<FieldError>) {
+    let at = dotted(error.instance_path().as_str());
+    let mut push = |field: String, message: String| out.push(FieldError { field, message });
+    match error.kind() {
+        ValidationErrorKind::AdditionalProperties { unexpected }
+        | ValidationErrorKind::UnevaluatedProperties { unexpected } => {
+            for name in unexpected {
+                push(
+                    join(&at, name),
+                    "is not a known field (or is read-only)".into(),
+                );
+            }
+        }
+        ValidationErrorKind::Required { property } => {
+            push(
+                join(&at, property.as_str().unwrap_or_default()),
+                "is required".into(),
+            );
+        }
+        // Option<T> and enums of objects are oneOf/anyOf: report the branch that came closest.
+        ValidationErrorKind::OneOfNotValid { context } | ValidationErrorKind::AnyOf { context } => {
+            let best = context
+                .iter()
+                .filter(|branch| {
+                    !branch.iter().all(|e| {
+                        matches!(e.kind(), ValidationErrorKind::Type { .. })
+                            && e.instance_path() == error.instance_path()
+                    })
+                })
+                .min_by_key(|branch| branch.len());
+            match best {
+                Some(branch) => branch.iter().for_each(|e| collect(e, out)),
+                None => push(at, "does not have the expected type".into()),
+            }
+        }
+        // The only `not` rules are the Plan's cross-field ones, which the domain check
+        // states in clinical words and at the exact field once the schema otherwise passes.
+        ValidationErrorKind::Not { .. } => {}
+        kind => push(at, message(kind)),
+    }
+}
+
+/// A message that never echoes the (possibly huge, possibly sensitive) value.
+fn message(kind: &ValidationErrorKind) -> String {
+    match kind {
+        ValidationErrorKind::Type { kind } => {
+            let names = match kind {
+                TypeKind::Single(t) => t.to_string(),
+                TypeKind::Multiple(set) => set
+                    .iter()
+                    .map(|t| t.to_string())
+                    .collect::<Vec<_>>()
+                    .join(" or "),
+            };
+            format!("must be of type {names}")
+        }
+        ValidationErrorKind::Enum { options } => format!(
+            "must be one of {}",
+            options
+                .as_array()
+                .map(|o| o
+                    .iter()
+                    .map(|v| v.to_string())
+                    .collect::<Vec<_>>()
+                    .join(", "))
+                .unwrap_or_default()
+        ),
+        ValidationErrorKind::MaxLength { limit } => {
+            format!("must be at most {limit} characters long")
+        }
+        ValidationErrorKind::MinLength { limit } => {
+            format!("must be at least {limit} characters long")
+        }
+        ValidationErrorKind::MaxItems { limit } => format!("must have at most {limit} items"),
+        ValidationErrorKind::MinItems { limit } => format!("must have at least {limit} items"),
+        ValidationErrorKind::Maximum { limit } => format!("must be at most {limit}"),
+        ValidationErrorKind::Minimum { limit } => format!("must be at least {limit}"),
+        ValidationErrorKind::ExclusiveMaximum { limit } => format!("must be less than {limit}"),
+        ValidationErrorKind::ExclusiveMinimum { limit } => format!("must be greater than {limit}"),
+        ValidationErrorKind::Pattern { pattern } => {
+            format!("does not match the expected format ({pattern})")
+        }
+        ValidationErrorKind::Format { format } => format!("must be a valid {format}"),
+        ValidationErrorKind::UniqueItems => "must not repeat items".into(),
+        ValidationErrorKind::Constant { expected_value } => format!("must be {expected_value}"),
+        ValidationErrorKind::MaxProperties { limit } => {
+            format!("must have at most {limit} properties")
+        }
+        ValidationErrorKind::MinProperties { limit } => {
+            format!("must have at least {limit} properties")
+        }
+        _ => "is invalid".into(),
+    }
+}
