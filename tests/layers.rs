@@ -40,30 +40,24 @@ enum Part {
     Domain,
 }
 
+/// The part a file of `src/` belongs to: its top folder or module (main, lib, startup and
+/// telemetry are the entry).
 fn part_of_file(path: &str) -> Part {
     let top = path.split('/').next().unwrap_or(path);
-    match top.trim_end_matches(".rs") {
-        "domain" => Part::Domain,
-        "db" => Part::Db,
-        "http" => Part::Http,
-        "app" | "audit" => Part::App,
-        "auth" => Part::Auth,
-        "events" => Part::Events,
-        "config" => Part::Config,
-        _ => Part::Entry,
-    }
+    part_named(top.trim_end_matches(".rs")).unwrap_or(Part::Entry)
 }
 
+/// The part a top-level module of the crate belongs to.
 fn part_named(name: &str) -> Option<Part> {
     Some(match name {
         "domain" => Part::Domain,
         "db" => Part::Db,
         "http" => Part::Http,
-        "app" | "audit" => Part::App,
+        "app" => Part::App,
         "auth" => Part::Auth,
         "events" => Part::Events,
         "config" => Part::Config,
-        "startup" | "telemetry" => Part::Entry,
+        "startup" | "telemetry" | "main" | "lib" => Part::Entry,
         _ => return None,
     })
 }

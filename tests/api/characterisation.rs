@@ -275,13 +275,7 @@ async fn scripted_flow(app: &TestApp) {
         )
         .await
         .ok(201);
-    let token = link["url"]
-        .as_str()
-        .expect("url")
-        .rsplit('/')
-        .next()
-        .expect("token")
-        .to_string();
+    let token = share_token(&link);
     let opened = app.get(&format!("/v1/shared/{token}"), &Auth::None).await;
     assert_eq!(opened.status, 200, "{}", opened.text());
     app.delete(&format!("/v1/share-links/{}", id_of(&link)), &coord)

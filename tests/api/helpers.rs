@@ -855,6 +855,17 @@ impl TestApp {
     }
 }
 
+/// The token of a share link, from the `url` its creation answered with.
+pub fn share_token(link: &Value) -> String {
+    link["url"]
+        .as_str()
+        .expect("url")
+        .rsplit('/')
+        .next()
+        .expect("token")
+        .to_string()
+}
+
 /// A number `sql` computes as `n`.
 pub async fn scalar(conn: &mut AsyncPgConnection, sql: &str) -> i64 {
     #[derive(diesel::QueryableByName)]

@@ -142,13 +142,7 @@ async fn world(app: &TestApp, other_org: Uuid) -> World {
         )
         .await
         .ok(201);
-    let token = link["url"]
-        .as_str()
-        .expect("url")
-        .rsplit('/')
-        .next()
-        .expect("token")
-        .to_string();
+    let token = share_token(&link);
     let deliveries = app
         .get(
             &format!("/v1/webhooks/{}/deliveries", id_of(&webhook)),
