@@ -99,7 +99,7 @@ fn v1(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .configure(conversations::routes);
 }
 
-/// Path and query extraction failures as problem+json.
+/// Path and query extraction failures as problem+json naming each bad parameter.
 fn extractor_config(cfg: &mut web::ServiceConfig) {
     cfg.app_data(web::PathConfig::default().error_handler(|err, req| {
         // `GET /v1/summaries/preview` reaches `/v1/summaries/{id}`; the path is known, the method not.
@@ -110,16 +110,44 @@ fn extractor_config(cfg: &mut web::ServiceConfig) {
             )
             .with_allow_methods(allow)
             .into(),
-            _ => ApiError::new(ProblemKind::NotFound, format!("no such resource ({err})")).into(),
+            _ => {
+                let sent: Vec<(String, String)> = req
+                    .match_info()
+                    .iter()
+                    .map(|(name, value)| (name.to_string(), value.to_string()))
+                    .collect();
+                parameter_problem(req, "path", &sent, || format!("invalid path: {err}"))
+            }
         }
     }))
-    .app_data(web::QueryConfig::default().error_handler(|err, _req| {
-        ApiError::new(
-            ProblemKind::BadRequest,
-            format!("invalid query parameters: {err}"),
-        )
-        .into()
+    .app_data(web::QueryConfig::default().error_handler(|err, req| {
+        let sent: Vec<(String, String)> =
+            url::form_urlencoded::parse(req.query_string().as_bytes())
+                .map(|(name, value)| (name.into_owned(), value.into_owned()))
+                .collect();
+        parameter_problem(req, "query", &sent, || {
+            format!("invalid query parameters: {err}")
+        })
     }));
+}
+
+/// A 400 naming every parameter in `location` that the operation does not declare or whose
+/// value does not fit its schema; the extractor's own words when none can be named.
+fn parameter_problem(
+    req: &HttpRequest,
+    location: &str,
+    sent: &[(String, String)],
+    otherwise: impl FnOnce() -> String,
+) -> actix_web::Error {
+    let errors = req
+        .match_pattern()
+        .map(|pattern| json::parameter_errors(&pattern, req.method().as_str(), location, sent))
+        .unwrap_or_default();
+    if errors.is_empty() {
+        ApiError::bad_request(otherwise()).into()
+    } else {
+        ApiError::validation(errors).into()
+    }
 }
 
 /// Unknown path: 404; known path with another method: 405 with `Allow`.

@@ -4,6 +4,7 @@
 use concord::auth::Role;
 use reqwest::Method;
 use serde_json::json;
+use uuid::Uuid;
 
 use crate::helpers::*;
 
@@ -195,10 +196,26 @@ async fn unknown_routes_are_404_and_wrong_methods_405_with_allow() {
     let reply = app.get("/v1/summaries/preview", &app.coordinator()).await;
     reply.problem(405, "method-not-allowed");
     assert_eq!(reply.header("allow").as_deref(), Some("POST"));
-    // A malformed id under a known template is simply not there.
-    app.get("/v1/summaries/not-an-id", &app.coordinator())
-        .await
-        .problem(404, "not-found");
+    // A malformed id under a known template is a 400 naming the parameter.
+    let reply = app.get("/v1/summaries/not-an-id", &app.coordinator()).await;
+    reply.problem(400, "validation-error");
+    assert_eq!(reply.invalid_fields(), ["id"]);
+    let reply = app
+        .get(
+            &format!("/v1/cases/{}/plan/versions/two", Uuid::now_v7()),
+            &app.coordinator(),
+        )
+        .await;
+    assert_eq!(reply.invalid_fields(), ["n"]);
+    // An unknown query parameter is listed with the others that are wrong.
+    let reply = app
+        .get(
+            "/v1/cases?colour=red&limit=many&status=closed",
+            &app.coordinator(),
+        )
+        .await;
+    reply.problem(400, "validation-error");
+    assert_eq!(reply.invalid_fields(), ["colour", "limit"]);
 }
 
 #[tokio::test]

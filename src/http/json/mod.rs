@@ -15,7 +15,7 @@ use utoipa::ToSchema;
 
 mod schema;
 
-pub use self::schema::schema_errors;
+pub use self::schema::{parameter_errors, schema_errors};
 use super::problem::{ApiError, ProblemKind};
 use crate::domain::validation::{FieldError, FieldErrors};
 

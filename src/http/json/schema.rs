@@ -14,31 +14,106 @@ use crate::domain::validation::{FieldError, join};
 static VALIDATORS: LazyLock<Mutex<HashMap<String, Arc<Validator>>>> =
     LazyLock::new(Default::default);
 
-/// The validator for a component schema of the published OpenAPI document.
-fn validator(name: &str) -> Arc<Validator> {
+/// The validator for `schema` (which may refer to the published document's components),
+/// compiled once under `key`.
+fn validator(key: &str, schema: impl FnOnce() -> Value) -> Arc<Validator> {
     let mut cache = VALIDATORS.lock().unwrap_or_else(|e| e.into_inner());
-    if let Some(v) = cache.get(name) {
+    if let Some(v) = cache.get(key) {
         return v.clone();
     }
     let document = crate::http::openapi::document_json();
-    let schema = json!({
-        "$schema": "https://json-schema.org/draft/2020-12/schema",
-        "$ref": format!("#/components/schemas/{name}"),
-        "components": {"schemas": document["components"]["schemas"].clone()},
-    });
+    let mut schema = schema();
+    schema["$schema"] = json!("https://json-schema.org/draft/2020-12/schema");
+    schema["components"] = json!({"schemas": document["components"]["schemas"].clone()});
     let built = jsonschema::options()
         .with_draft(jsonschema::Draft::Draft202012)
         .should_validate_formats(true)
         .build(&schema)
-        .unwrap_or_else(|e| panic!("the published schema of {name} does not compile: {e}"));
+        .unwrap_or_else(|e| panic!("the published schema of {key} does not compile: {e}"));
     let built = Arc::new(built);
-    cache.insert(name.to_string(), built.clone());
+    cache.insert(key.to_string(), built.clone());
     built
 }
 
 /// Every schema violation of `value` against component `name`, as field errors.
 pub fn schema_errors(name: &str, value: &Value) -> Vec<FieldError> {
-    let validator = validator(name);
+    let validator = validator(
+        name,
+        || json!({"$ref": format!("#/components/schemas/{name}")}),
+    );
+    violations(&validator, value)
+}
+
+/// Every violation of the operation's declared parameters in `location` (`path` or `query`)
+/// by the values sent, as field errors naming each parameter: an undeclared one, a value of
+/// the wrong type or format. `pattern` and `method` name the operation as the document does.
+pub fn parameter_errors(
+    pattern: &str,
+    method: &str,
+    location: &str,
+    sent: &[(String, String)],
+) -> Vec<FieldError> {
+    let declared: Vec<Value> = crate::http::openapi::document_json()["paths"][pattern]
+        [method.to_ascii_lowercase()]["parameters"]
+        .as_array()
+        .map(|all| {
+            all.iter()
+                .filter(|p| p["in"] == location)
+                .cloned()
+                .collect()
+        })
+        .unwrap_or_default();
+    let key = format!("{method} {pattern} {location}");
+    let validator = validator(&key, || {
+        let properties: serde_json::Map<String, Value> = declared
+            .iter()
+            .filter_map(|p| Some((p["name"].as_str()?.to_string(), p["schema"].clone())))
+            .collect();
+        json!({"type": "object", "properties": properties, "additionalProperties": false})
+    });
+    // Values arrive as text: read each as its declared type would be written in JSON.
+    let value: serde_json::Map<String, Value> = sent
+        .iter()
+        .map(|(name, raw)| {
+            let schema = declared
+                .iter()
+                .find(|p| p["name"] == name.as_str())
+                .map(|p| &p["schema"]);
+            (name.clone(), typed(raw, schema))
+        })
+        .collect();
+    let mut errors = violations(&validator, &Value::Object(value));
+    for error in &mut errors {
+        if error.message.starts_with("is not a known field") {
+            error.message = format!("is not a {location} parameter of this operation");
+        }
+    }
+    errors
+}
+
+/// A parameter's text as the JSON value its schema describes (a number, a boolean), else as
+/// the string it is.
+fn typed(raw: &str, schema: Option<&Value>) -> Value {
+    let types: Vec<&str> = match schema.map(|s| &s["type"]) {
+        Some(Value::String(t)) => vec![t.as_str()],
+        Some(Value::Array(ts)) => ts.iter().filter_map(Value::as_str).collect(),
+        _ => Vec::new(),
+    };
+    if types.contains(&"integer") || types.contains(&"number") {
+        if let Ok(n) = raw.parse::<i64>() {
+            return json!(n);
+        }
+        if let Ok(x) = raw.parse::<f64>() {
+            return json!(x);
+        }
+    }
+    if types.contains(&"boolean") && (raw == "true" || raw == "false") {
+        return json!(raw == "true");
+    }
+    Value::String(raw.to_string())
+}
+
+fn violations(validator: &Validator, value: &Value) -> Vec<FieldError> {
     // Most bodies are valid: the yes/no check stops early and builds no error values.
     if validator.is_valid(value) {
         return Vec::new();
