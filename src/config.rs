@@ -68,6 +68,8 @@ pub struct Config {
     pub json_limit: usize,
     pub upload_limit: usize,
     pub public_base_url: Url,
+    /// Browser origins (`https://app.example`) whose scripts may call the API; none by default.
+    pub cors_allowed_origins: Vec<String>,
     pub data_dir: PathBuf,
     pub webhook_allowed_cidrs: Vec<IpNet>,
     pub webhook_timeout: Duration,
@@ -256,6 +258,29 @@ impl Config {
             },
         };
 
+        let mut cors_allowed_origins = Vec::new();
+        if let Some(list) = r.text("CORS_ALLOWED_ORIGINS") {
+            for item in list.split(',').map(str::trim).filter(|s| !s.is_empty()) {
+                // An origin is scheme, host and port: anything more would never match.
+                match Url::parse(item) {
+                    Ok(url)
+                        if matches!(url.scheme(), "http" | "https")
+                            && url.host().is_some()
+                            && url.path() == "/"
+                            && url.query().is_none()
+                            && url.fragment().is_none()
+                            && url.username().is_empty() =>
+                    {
+                        cors_allowed_origins.push(url.origin().ascii_serialization())
+                    }
+                    _ => r.errors.push((
+                        "CORS_ALLOWED_ORIGINS".into(),
+                        format!("'{item}' is not an origin like https://app.example"),
+                    )),
+                }
+            }
+        }
+
         let mut webhook_allowed_cidrs = Vec::new();
         if let Some(list) = r.text("WEBHOOK_ALLOWED_CIDRS") {
             for item in list.split(',').map(str::trim).filter(|s| !s.is_empty()) {
@@ -290,6 +315,7 @@ impl Config {
                 "a number of bytes",
             ) as usize,
             public_base_url,
+            cors_allowed_origins,
             data_dir,
             webhook_allowed_cidrs,
             webhook_timeout: Duration::from_secs(r.bounded(
@@ -394,6 +420,26 @@ mod tests {
     }
 
     #[test]
+    fn cors_origins_are_exact_origins() {
+        let c = config(&[(
+            "CORS_ALLOWED_ORIGINS",
+            "https://app.example, http://localhost:5173/",
+        )])
+        .expect("valid");
+        assert_eq!(
+            c.cors_allowed_origins,
+            ["https://app.example", "http://localhost:5173"]
+        );
+        assert!(
+            config(&[])
+                .expect("defaults")
+                .cors_allowed_origins
+                .is_empty()
+        );
+        assert!(config(&[("CORS_ALLOWED_ORIGINS", "*")]).is_err());
+    }
+
+    #[test]
     fn every_bad_variable_is_named() {
         let err = config(&[
             ("BIND", "nowhere"),
@@ -402,6 +448,10 @@ mod tests {
             ("DATABASE_POOL_SIZE", "0"),
             ("PUBLIC_BASE_URL", "ftp://x"),
             ("WEBHOOK_ALLOWED_CIDRS", "10.0.0.0/8,banana"),
+            (
+                "CORS_ALLOWED_ORIGINS",
+                "https://app.example, https://app.example/path",
+            ),
         ])
         .expect_err("invalid");
         let vars: Vec<&str> = err.0.iter().map(|(v, _)| v.as_str()).collect();
@@ -412,6 +462,7 @@ mod tests {
             "DATABASE_POOL_SIZE",
             "PUBLIC_BASE_URL",
             "WEBHOOK_ALLOWED_CIDRS",
+            "CORS_ALLOWED_ORIGINS",
         ] {
             assert!(vars.contains(&var), "{var} not named in {err}");
         }

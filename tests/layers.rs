@@ -14,9 +14,10 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 /// http modules every resource module may use: extractors, errors, the document, paging.
-const HTTP_SHARED: [&str; 11] = [
+const HTTP_SHARED: [&str; 12] = [
     "mod",
     "attachment",
+    "cors",
     "caller",
     "etag",
     "idempotency",

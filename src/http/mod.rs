@@ -6,6 +6,7 @@ pub mod audit_events;
 pub mod caller;
 pub mod cases;
 pub mod conversations;
+pub mod cors;
 pub mod discordance;
 pub mod documents;
 pub mod etag;
@@ -177,6 +178,7 @@ impl Application {
         let address = listener.local_addr()?;
         let workers = state.config.workers;
         let json_limit = state.config.json_limit;
+        let origins = state.config.cors_allowed_origins.clone();
         let state = web::Data::new(state);
         let metrics = observe::install_metrics_recorder();
         // Histogram samples pile up until drained; drain them even when nobody scrapes.
@@ -197,6 +199,8 @@ impl Application {
             app.configure(extractor_config)
                 .service(openapi::swagger_ui())
                 .default_service(web::to(fallback))
+                // Inside `observe`, so a refused preflight is a problem+json as well.
+                .wrap(cors::cors(&origins))
                 .wrap(actix_web::middleware::from_fn(observe::observe))
         })
         .workers(workers)

@@ -88,9 +88,15 @@ fn as_problem(res: ServiceResponse<BoxBody>) -> ServiceResponse<BoxBody> {
     {
         problem = problem.with_allow_methods(allow.to_string());
     }
-    let (request, _) = res.into_parts();
+    let (request, original) = res.into_parts();
     let mut response = actix_web::ResponseError::error_response(&problem);
     *response.status_mut() = status;
+    // What other middleware said of the answer stays (CORS, Vary).
+    for (name, value) in original.headers() {
+        if name.as_str().starts_with("access-control-") || name == header::VARY {
+            response.headers_mut().append(name.clone(), value.clone());
+        }
+    }
     ServiceResponse::new(request, response)
 }
 

@@ -5,6 +5,7 @@ mod helpers;
 mod access;
 mod cases;
 mod characterisation;
+mod cors;
 mod crash;
 mod discordance;
 mod foundation;
