@@ -12,6 +12,7 @@ use super::AppState;
 use super::problem::{ApiError, current_request_id};
 use crate::app::Actor;
 use crate::app::audit::AuditRecord;
+use crate::auth::rate_limit::Standing;
 use crate::auth::{Principal, api_key};
 
 /// The caller of a request: the application's `Actor` (principal, request id, client address).
@@ -134,8 +135,22 @@ impl FromRequest for Principal {
                 }
                 Credential::ApiKey(key) => api_key::authenticate(state.app.pool(), key).await?,
             };
-            state.rate_limits.check_principal(&principal)?;
+            counted(&req, state.rate_limits.check_principal(&principal))?;
             Ok(principal)
         })
     }
+}
+
+/// Keeps where the caller stands against its rate limit for the response's `RateLimit`
+/// fields (`observe` writes them), and refuses the request when the limit is spent.
+pub fn counted(
+    req: &HttpRequest,
+    check: Result<Standing, (Standing, crate::auth::AuthError)>,
+) -> Result<(), ApiError> {
+    let (standing, refused) = match check {
+        Ok(standing) => (standing, None),
+        Err((standing, error)) => (standing, Some(error)),
+    };
+    actix_web::HttpMessage::extensions_mut(req).insert(standing);
+    refused.map_or(Ok(()), |error| Err(error.into()))
 }

@@ -16,9 +16,14 @@ use tracing::Instrument;
 
 use super::problem::{ApiError, ProblemKind, REQUEST_ID};
 use crate::app::audit::Outcome;
+use crate::auth::rate_limit::Standing;
 use crate::domain::validation::FieldError;
 
 pub const REQUEST_ID_HEADER: HeaderName = HeaderName::from_static("x-request-id");
+/// The limit a response counts against and where the caller stands against it
+/// (draft-ietf-httpapi-ratelimit-headers, named-policy syntax).
+const RATELIMIT_POLICY: HeaderName = HeaderName::from_static("ratelimit-policy");
+const RATELIMIT: HeaderName = HeaderName::from_static("ratelimit");
 
 static PROMETHEUS: OnceLock<PrometheusHandle> = OnceLock::new();
 
@@ -196,6 +201,17 @@ pub async fn observe(
         REQUEST_ID_HEADER,
         HeaderValue::from_str(&id).expect("request id is a valid header value"),
     );
+    let standing = res.request().extensions().get::<Standing>().copied();
+    if let Some(standing) = standing {
+        for (name, value) in [
+            (&RATELIMIT_POLICY, standing.policy_field()),
+            (&RATELIMIT, standing.field()),
+        ] {
+            if let Ok(value) = HeaderValue::from_str(&value) {
+                res.headers_mut().insert(name.clone(), value);
+            }
+        }
+    }
     let route = res
         .request()
         .match_pattern()

@@ -11,7 +11,7 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use super::State;
-use super::caller::Caller;
+use super::caller::{Caller, counted};
 use super::idempotency::{IdempotencyKey, respond};
 use super::json::{RequestBody, ValidJson};
 use super::negotiate::{Format, HTML_CSP, render};
@@ -219,7 +219,7 @@ pub async fn open_shared(
     query: web::Query<SharedQuery>,
 ) -> ApiResult<HttpResponse> {
     if let Some(ip) = req.peer_addr().map(|a| a.ip()) {
-        state.rate_limits.check_ip(ip)?;
+        counted(&req, state.rate_limits.check_ip(ip))?;
     }
     let format = match query.format {
         None | Some(SharedFormat::Html) => Format::Html,

@@ -345,7 +345,7 @@ async fn burst(app: &TestApp, path: &str, auth: &Auth, n: usize) -> Vec<u16> {
 }
 
 #[tokio::test]
-async fn rate_limits_answer_429_with_retry_after() {
+async fn rate_limits_answer_429_with_retry_after_and_every_answer_says_what_is_left() {
     let app = spawn_app_with(&[
         ("RATE_LIMIT_PER_SUBJECT_PER_MINUTE", "3"),
         ("RATE_LIMIT_PER_KEY_PER_MINUTE", "2"),
@@ -367,8 +367,23 @@ async fn rate_limits_answer_429_with_retry_after() {
             .and_then(|r| r.parse::<u64>().ok())
             .is_some_and(|s| (1..=60).contains(&s))
     );
-    // Another subject has its own budget.
-    assert_eq!(app.get("/v1/cases", &app.clinician()).await.status, 200);
+    // Both the refusal and an answer say where the caller stands (RateLimit fields, named policy).
+    let wait = limited.header("retry-after").expect("retry-after");
+    assert_eq!(
+        limited.header("ratelimit-policy").as_deref(),
+        Some("\"subject\";q=3;w=60")
+    );
+    assert_eq!(
+        limited.header("ratelimit"),
+        Some(format!("\"subject\";r=0;t={wait}"))
+    );
+    // Another subject has its own budget: one request of three spent, back in 20 s.
+    let fresh = app.get("/v1/cases", &app.clinician()).await;
+    assert_eq!(fresh.status, 200);
+    assert_eq!(
+        fresh.header("ratelimit").as_deref(),
+        Some("\"subject\";r=2;t=20")
+    );
     let key_statuses = burst(&app, "/v1/referrals", &key, 3).await;
     assert_eq!(
         key_statuses.iter().filter(|s| **s == 429).count(),
