@@ -62,6 +62,7 @@ pub const GENE_STUDIED: &str = "48018-6";
 pub const DNA_CHANGE: &str = "48004-6";
 pub const PROTEIN_CHANGE: &str = "48005-3";
 pub const VARIANT_CODE: &str = "81252-9";
+pub const GENOMIC_CHANGE: &str = "81290-9";
 pub const SOURCE_CLASS: &str = "48002-0";
 pub const SIGNIFICANCE: &str = "53037-8";
 /// LOINC histologic type and behaviour (mCODE histologic behavior and type).
@@ -262,6 +263,14 @@ pub struct StageMethodRow {
 }
 
 #[derive(Debug, Deserialize)]
+pub struct OtherStageRow {
+    pub system: String,
+    pub code: String,
+    pub display: String,
+    pub source: String,
+}
+
+#[derive(Debug, Deserialize)]
 pub struct GradeCodeRow {
     pub system: String,
     pub code: String,
@@ -318,6 +327,7 @@ pub struct SmallTables {
     pub laterality: Vec<LateralityRow>,
     pub stage_type: Vec<StageTypeRow>,
     pub stage_method: Vec<StageMethodRow>,
+    pub other_stage: Vec<OtherStageRow>,
     pub grade_code: Vec<GradeCodeRow>,
     pub grade_value: Vec<GradeValueRow>,
     pub service_category: Vec<ServiceCategoryRow>,
@@ -648,6 +658,14 @@ impl Tables {
             .stage_method
             .iter()
             .find(|r| !r.stage_system.is_empty() && r.stage_system == stage_system)
+    }
+
+    /// A staging Observation.code of a system whose values are not mapped.
+    pub fn other_stage(&self, system: &str, code: &str) -> Option<&OtherStageRow> {
+        self.small
+            .other_stage
+            .iter()
+            .find(|r| r.system == system && r.code == code)
     }
 
     pub fn grade_code(&self, system: &str, code: &str) -> Option<&GradeCodeRow> {

@@ -8,13 +8,21 @@ use super::Ctx;
 use super::diagnosis::{Link, observation_link};
 use crate::domain::fhir::CONCORD_CODES;
 use crate::domain::fhir::codes::{
-    AnswerKind, DNA_CHANGE, GENE_STUDIED, HGNC, LOINC, MarkerKind, OBSERVATION_CATEGORY,
-    PROTEIN_CHANGE, SIGNIFICANCE, SOURCE_CLASS, VARIANT, VARIANT_CODE,
+    AnswerKind, DNA_CHANGE, GENE_STUDIED, GENOMIC_CHANGE, HGNC, LOINC, MarkerKind,
+    OBSERVATION_CATEGORY, PROTEIN_CHANGE, SIGNIFICANCE, SOURCE_CLASS, VARIANT, VARIANT_CODE,
 };
 use crate::domain::fhir::model::{CodeableConcept, Component, Observation, Quantity};
 use crate::domain::fhir::report::{EntryKind, Note};
 use crate::domain::picture::{Biomarker, BiomarkerOrigin};
 use crate::domain::vocabulary::{ResultClass, fold};
+
+/// The vocabulary's gene key of a name, else the folded name: how two names are the same marker.
+fn gene_key(cx: &Ctx, name: &str, has_variant: bool) -> String {
+    cx.vocab
+        .gene(name, has_variant)
+        .map(str::to_string)
+        .unwrap_or_else(|| fold(name))
+}
 
 struct Read {
     i: usize,
@@ -187,7 +195,7 @@ fn read_one(
     let is_variant = code.has(LOINC, VARIANT);
     let mut variant = None;
     let name = if is_variant {
-        variant = [PROTEIN_CHANGE, DNA_CHANGE, VARIANT_CODE]
+        variant = [PROTEIN_CHANGE, DNA_CHANGE, VARIANT_CODE, GENOMIC_CHANGE]
             .iter()
             .find_map(|c| component(obs, c).and_then(component_words));
         gene(cx, i, obs)
@@ -414,12 +422,11 @@ pub fn read(cx: &mut Ctx, primary: Option<usize>) -> Vec<Biomarker> {
 /// One result per marker (and variant): the preferred kind, then the latest.
 fn choose(cx: &mut Ctx, reads: Vec<Read>) -> Vec<Biomarker> {
     let key = |cx: &Ctx, b: &Biomarker| {
-        let gene = cx
-            .vocab
-            .gene(&b.name, b.variant.is_some())
-            .map(str::to_string)
-            .unwrap_or_else(|| fold(&b.name));
-        (gene, b.variant.as_deref().map(fold), b.origin)
+        (
+            gene_key(cx, &b.name, b.variant.is_some()),
+            b.variant.as_deref().map(fold),
+            b.origin,
+        )
     };
     let mut kept: Vec<Biomarker> = Vec::new();
     let mut done = vec![false; reads.len()];

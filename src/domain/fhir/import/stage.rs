@@ -157,6 +157,32 @@ fn collect(cx: &mut Ctx, primary: Option<usize>) -> Vec<Staged> {
         let Ok(obs) = cx.item(i).read::<Observation>() else {
             continue;
         };
+        if let Some(other) = obs.code.as_ref().and_then(|code| {
+            code.coding.iter().find_map(|c| {
+                cx.tables
+                    .other_stage(c.system.as_deref()?, c.code.as_deref()?)
+                    .map(|r| r.display.clone())
+            })
+        }) {
+            cx.mark(i);
+            let value = obs
+                .value_codeable_concept
+                .as_ref()
+                .and_then(|v| v.words())
+                .unwrap_or("no value")
+                .to_string();
+            cx.note_at(
+                i,
+                "code",
+                Note::new(
+                    EntryKind::Unmapped,
+                    true,
+                    format!("A stage in a system whose values are not mapped ({other}: {value}): left out, never read as AJCC."),
+                )
+                .element("diagnosis.stage"),
+            );
+            continue;
+        }
         let Some((kind, prefix)) = obs.code.as_ref().and_then(|code| {
             code.coding.iter().find_map(|c| {
                 cx.tables
@@ -340,12 +366,16 @@ pub fn read(cx: &mut Ctx, primary: Option<usize>, condition: Option<&Condition>)
         let Some(first) = values.first().copied() else {
             continue;
         };
-        for other in values.iter().skip(1) {
+        // The other values of this kind, also those of stage groups not used, must agree.
+        let others = staged
+            .iter()
+            .filter(|s| s.kind == kind && s.label.is_some() && s.i != first.i);
+        for other in others {
             if tnm_core(other.label.as_deref().unwrap_or_default())
                 != tnm_core(first.label.as_deref().unwrap_or_default())
             {
                 let message = format!(
-                    "{} values disagree: {} is used (latest), {} is not.",
+                    "{} values disagree: {} is used, {} is not.",
                     kind.field().to_uppercase(),
                     describe(first, cx),
                     describe(other, cx)
