@@ -424,7 +424,11 @@ fn assert_conforms(name: &str, resource: &Value, profile: &Value) {
                 node.as_object()
                     .is_some_and(|o| o.keys().any(|k| k.starts_with(prefix)))
             } else {
-                node.get(*last).is_some_and(|v| !v.is_null())
+                node.get(*last).is_some_and(|v| {
+                    !(v.is_null()
+                        || v.as_array().is_some_and(Vec::is_empty)
+                        || v.as_object().is_some_and(|o| o.is_empty()))
+                })
             };
             assert!(present, "{name}: {id} (min {min}) is missing in {node}");
         }
