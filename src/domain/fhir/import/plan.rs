@@ -8,17 +8,13 @@ use chrono::{DateTime, Utc};
 
 use super::treatment::{self, Named};
 use super::{Ctx, STALE_AFTER_DAYS, Use, days_before};
-use crate::domain::codes::TrialId;
-use crate::domain::fhir::codes::{EXT_INTENT, EXT_INTENT_STU1, ISO_3166, SNOMED, STUDY_PHASE};
+use super::{lines, trials};
+use crate::domain::fhir::codes::{EXT_INTENT, EXT_INTENT_STU1, SNOMED};
 use crate::domain::fhir::model::{
-    CarePlan, GroupAction, Medication, Request, RequestGroup, ResearchStudy, ResearchSubject,
-    extensions,
+    CarePlan, GroupAction, Medication, Request, ResearchSubject, extensions,
 };
 use crate::domain::fhir::report::{EntryKind, Note};
-use crate::domain::picture::{
-    CellularTherapy, ClinicalTrial, Intent, Investigation, Plan, Surgery, SystemicTherapy,
-    Transplant,
-};
+use crate::domain::picture::{CellularTherapy, Intent, Investigation, Plan, Surgery, Transplant};
 
 /// Whether an item is in the plan.
 #[derive(Debug, Clone, PartialEq)]
@@ -146,7 +142,7 @@ fn note_role(cx: &mut Ctx, i: usize, role: &Role) {
 }
 
 /// What a plan-role CarePlan, RequestGroup or request is, by its status and intent.
-fn group_role(cx: &Ctx, status: Option<&str>, intent: Option<&str>) -> bool {
+pub(super) fn group_role(cx: &Ctx, status: Option<&str>, intent: Option<&str>) -> bool {
     let status_ok = PLAN_STATUSES.contains(&status.unwrap_or("unknown"));
     let intent = intent.unwrap_or("none");
     let intent_ok = match cx.use_ {
@@ -186,74 +182,14 @@ fn intents(
     }
 }
 
-fn actions(list: &[GroupAction], out: &mut Vec<crate::domain::fhir::model::Reference>) {
+pub(super) fn actions(list: &[GroupAction], out: &mut Vec<crate::domain::fhir::model::Reference>) {
     for action in list {
         out.extend(action.resource.clone());
         actions(&action.action, out);
     }
 }
 
-fn trial(cx: &mut Ctx, i: usize) -> Option<ClinicalTrial> {
-    let study = cx.read::<ResearchStudy>(i, true)?;
-    cx.mark(i);
-    let values: Vec<String> = study
-        .identifier
-        .iter()
-        .filter_map(|id| id.value.as_deref().map(|v| v.trim().to_string()))
-        .filter(|v| !v.is_empty())
-        .collect();
-    let nct = values.iter().find_map(|v| {
-        let upper = v.to_uppercase();
-        let start = upper.find("NCT")?;
-        let candidate = upper.get(start..start + 11)?;
-        (candidate[3..].chars().all(|c| c.is_ascii_digit())).then(|| candidate.to_string())
-    });
-    let registry_id = nct
-        .or_else(|| {
-            values
-                .iter()
-                .find(|v| TrialId::parse(v).is_ok_and(|t| t.registry.is_some()))
-                .cloned()
-        })
-        .or_else(|| values.first().cloned());
-    let Some(registry_id) = registry_id else {
-        cx.note_at(
-            i,
-            "identifier",
-            Note::new(
-                EntryKind::Unmapped,
-                true,
-                "A study in the plan with no registry identifier: left out.",
-            )
-            .element("plan.clinical_trials"),
-        );
-        return None;
-    };
-    let phase = study.phase.as_ref().and_then(|p| {
-        p.code_in(STUDY_PHASE)
-            .and_then(|c| cx.tables.phase_label(c).map(str::to_string))
-            .or_else(|| p.text.clone())
-    });
-    let countries: Vec<String> = study
-        .location
-        .iter()
-        .flat_map(|l| &l.coding)
-        .filter(|c| c.system.as_deref() == Some(ISO_3166))
-        .filter_map(|c| c.code.clone())
-        .filter(|c| c.len() == 2)
-        .collect();
-    Some(ClinicalTrial {
-        registry_id,
-        title: study.title.clone(),
-        target: None,
-        phase,
-        country: (countries.len() == 1).then(|| countries[0].clone()),
-        centre: None,
-    })
-}
-
-pub fn read(cx: &mut Ctx, _primary: Option<usize>, site_category: Option<&str>) -> Option<Plan> {
-    let _ = site_category;
+pub fn read(cx: &mut Ctx) -> Option<Plan> {
     let mut plan = Plan::default();
     let mut found_intents: Vec<(Intent, String)> = Vec::new();
     let mut named: Vec<(usize, Named)> = Vec::new();
@@ -336,7 +272,7 @@ pub fn read(cx: &mut Ctx, _primary: Option<usize>, site_category: Option<&str>) 
             }
         }
     }
-    lines(cx, &mut plan, drug_orders);
+    lines::lines(cx, &mut plan, drug_orders);
     for i in cx.of_kind("CarePlan") {
         let Some(care) = cx.read::<CarePlan>(i, true) else {
             continue;
@@ -438,7 +374,7 @@ pub fn read(cx: &mut Ctx, _primary: Option<usize>, site_category: Option<&str>) 
             continue;
         }
         seen.push(s);
-        trials.extend(trial(cx, s));
+        trials.extend(trials::trial(cx, s));
     }
     for i in cx.of_kind("ResearchStudy") {
         if !cx.used[i] {
@@ -488,103 +424,6 @@ pub fn read(cx: &mut Ctx, _primary: Option<usize>, site_category: Option<&str>) 
         }
     }
     (plan != Plan::default()).then_some(plan)
-}
-
-/// Drug orders into lines: by RequestGroup, then by groupIdentifier, then one line for the rest.
-fn lines(cx: &mut Ctx, plan: &mut Plan, orders: Vec<(usize, Named, Option<String>)>) {
-    let mut lines: Vec<SystemicTherapy> = Vec::new();
-    let mut placed = vec![false; orders.len()];
-    for g in cx.of_kind("RequestGroup") {
-        let Some(group) = cx.read::<RequestGroup>(g, true) else {
-            continue;
-        };
-        cx.mark(g);
-        if !group_role(cx, group.status.as_deref(), group.intent.as_deref()) {
-            cx.note_at(
-                g,
-                "status",
-                Note::new(
-                    EntryKind::SkippedEntry,
-                    false,
-                    "A RequestGroup that is not a current plan (status or intent) is not read.",
-                )
-                .element("plan.systemic_therapy"),
-            );
-            continue;
-        }
-        let mut references = Vec::new();
-        actions(&group.action, &mut references);
-        let members: Vec<usize> = references
-            .iter()
-            .filter_map(|r| cx.doc.resolve(r))
-            .collect();
-        let mut line = SystemicTherapy {
-            regimen: group
-                .code
-                .as_ref()
-                .and_then(|c| c.words())
-                .map(|w| w.trim().to_string()),
-            drugs: None,
-        };
-        for (o, (i, drug, _)) in orders.iter().enumerate() {
-            if placed[o] || !members.contains(i) {
-                continue;
-            }
-            placed[o] = true;
-            add(&mut line, drug);
-        }
-        if line.regimen.is_some() || line.drugs.is_some() {
-            lines.push(line);
-        }
-    }
-    let mut grouped: Vec<(String, SystemicTherapy)> = Vec::new();
-    let mut rest = SystemicTherapy::default();
-    let mut rest_count = 0;
-    for (o, (_, drug, group)) in orders.iter().enumerate() {
-        if placed[o] {
-            continue;
-        }
-        match group {
-            Some(token) => match grouped.iter_mut().find(|(t, _)| t == token) {
-                Some((_, line)) => add(line, drug),
-                None => {
-                    let mut line = SystemicTherapy::default();
-                    add(&mut line, drug);
-                    grouped.push((token.clone(), line));
-                }
-            },
-            None => {
-                rest_count += 1;
-                add(&mut rest, drug);
-            }
-        }
-    }
-    lines.extend(grouped.into_iter().map(|(_, l)| l));
-    if rest_count > 0 {
-        if rest_count > 1 {
-            cx.note(
-                Note::new(
-                    EntryKind::MatchedByName,
-                    false,
-                    format!("{rest_count} drug orders without a RequestGroup or groupIdentifier are read as one line of systemic therapy."),
-                )
-                .element("plan.systemic_therapy"),
-            );
-        }
-        lines.push(rest);
-    }
-    if !lines.is_empty() {
-        plan.systemic_therapy = Some(lines);
-    }
-}
-
-fn add(line: &mut SystemicTherapy, drug: &Named) {
-    match drug {
-        Named::Drug(name) => line.drugs.get_or_insert_with(Vec::new).push(name.clone()),
-        Named::Regimen(name) if line.regimen.is_none() => line.regimen = Some(name.clone()),
-        Named::Regimen(name) => line.drugs.get_or_insert_with(Vec::new).push(name.clone()),
-        _ => {}
-    }
 }
 
 /// One value per single-valued modality; a second, different one is a conflict.

@@ -4,7 +4,8 @@
 use chrono::{TimeZone, Utc};
 use serde_json::{Value, json};
 
-use super::diagnosis::{Morph, grade_from_text, morphology, topography};
+use super::grade::grade_from_text;
+use super::site::{Morph, morphology, topography};
 use super::*;
 use crate::domain::fhir::report::EntryKind;
 use crate::domain::picture::{Intent, Laterality, Picture, RadiationType};
