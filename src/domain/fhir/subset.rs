@@ -2,11 +2,12 @@
 //! `normalise(import(export(p))) == normalise(restrict(p))`. What mCODE has no home for is
 //! listed in `NOT_EXPORTED` (and in `docs/fhir.md`).
 
-use crate::domain::picture::{Diagnosis, Picture, Plan};
+use crate::domain::picture::{Biomarker, Diagnosis, Picture, Plan};
+use crate::domain::vocabulary::{Vocabulary, fold};
 
 /// Picture fields the export does not carry, with the reason (`docs/fhir.md` lists them too;
 /// a test keeps the two in step).
-pub const NOT_EXPORTED: [(&str, &str); 8] = [
+pub const NOT_EXPORTED: [(&str, &str); 10] = [
     (
         "scope",
         "what the author reviewed is a property of the opinion, not of a FHIR plan; an import leaves it to its default (the parts stated)",
@@ -36,6 +37,14 @@ pub const NOT_EXPORTED: [(&str, &str); 8] = [
         "a stage Observation needs a value: without a group, T, N or M there is nothing to write",
     ),
     (
+        "diagnosis.grade_system without a grade",
+        "the grading system is the grade Observation's method; without a grade there is no Observation",
+    ),
+    (
+        "diagnosis.biomarkers beyond one per marker",
+        "a second result for the same gene, variant and origin reads back as a duplicate or a conflict: the first is kept",
+    ),
+    (
         "diagnosis.laterality without a site or histology",
         "laterality qualifies the Condition's body site; without a site or cell type no Condition is written",
     ),
@@ -58,6 +67,26 @@ pub fn restrict(picture: &Picture) -> Picture {
         if d.primary_site.is_none() && d.histology.is_none() && d.histology_text.is_none() {
             d.laterality = None;
         }
+        if d.grade.is_none() {
+            d.grade_system = None;
+        }
+        if let Some(markers) = d.biomarkers.as_mut() {
+            let vocab = Vocabulary::standard();
+            let key = |b: &Biomarker| {
+                let gene = vocab
+                    .gene(&b.name, b.variant.is_some())
+                    .map(str::to_string)
+                    .unwrap_or_else(|| fold(&b.name));
+                (gene, b.variant.as_deref().map(fold), b.origin)
+            };
+            let mut seen = Vec::new();
+            markers.retain(|b| {
+                let k = key(b);
+                let first = !seen.contains(&k);
+                seen.push(k);
+                first
+            });
+        }
     }
     if let Some(plan) = p.plan.as_mut() {
         plan.sequence = None;
@@ -71,7 +100,8 @@ pub fn restrict(picture: &Picture) -> Picture {
 }
 
 /// A canonical form for comparing pictures: empty parts removed, doses to 0.1 mGy, trial ids
-/// in their registry's case.
+/// in their registry's case, and `observation` or `best_supportive_care` false read as absent
+/// (the engine acts only on true, and the export writes only true).
 pub fn normalise(picture: &Picture) -> Picture {
     let mut p = picture.clone().normalised();
     if let Some(d) = p.diagnosis.as_mut() {
@@ -89,6 +119,12 @@ pub fn normalise(picture: &Picture) -> Picture {
         p.diagnosis = None;
     }
     if let Some(plan) = p.plan.as_mut() {
+        if plan.observation == Some(false) {
+            plan.observation = None;
+        }
+        if plan.best_supportive_care == Some(false) {
+            plan.best_supportive_care = None;
+        }
         if let Some(rt) = plan.radiotherapy.as_mut() {
             rt.total_dose_gy = rt.total_dose_gy.map(|d| (d * 10_000.0).round() / 10_000.0);
         }

@@ -75,11 +75,13 @@ fn cancer_kind(cx: &Ctx, condition: &Condition) -> Option<SiteKind> {
     let has_histology = extensions(&condition.extension, EXT_HISTOLOGY)
         .next()
         .is_some();
+    // A neoplasm site in the body site (ICD-O-3 topography, or an ICD-10 code the export
+    // writes there when the site is not a topography code) makes it a cancer Condition too.
     let has_topography = condition
         .body_site
         .iter()
         .flat_map(|b| &b.coding)
-        .any(|c| c.system.as_deref() == Some(ICD_O_3));
+        .any(|c| matches!(c.system.as_deref(), Some(ICD_O_3 | ICD_10 | ICD_10_CM)));
     (has_histology || has_topography).then_some(SiteKind::Primary)
 }
 
