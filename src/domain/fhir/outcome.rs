@@ -19,7 +19,9 @@ pub enum FhirError {
     NoResourceType,
     #[error("a {0} is not read here; send a Bundle or one of the resources a picture is made of")]
     UnsupportedResource(String),
-    #[error("this route takes a Bundle (a single {0} would replace the rest of the plan)")]
+    #[error(
+        "this route takes a Bundle, not a single {0} (for a plan, one resource would replace the rest of it)"
+    )]
     BundleRequired(String),
     #[error("a Bundle of type '{found}' is not accepted here; accepted: {accepted}")]
     WrongBundleType { found: String, accepted: String },
