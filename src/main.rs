@@ -200,34 +200,22 @@ fn fhir_export(
     recorded_at: Option<chrono::DateTime<chrono::Utc>>,
 ) -> anyhow::Result<String> {
     use concord::domain::fhir::{PlanExport, PlanKind, export_plan};
-    let text = std::fs::read_to_string(path)?;
-    let picture: concord::domain::picture::Picture = serde_json::from_str(&text)?;
+    let picture: concord::domain::picture::Picture =
+        serde_json::from_str(&std::fs::read_to_string(path)?)?;
     let mut errors = concord::domain::validation::FieldErrors::new();
     picture.check("", &mut errors);
     if let Err(errors) = errors.finish(()) {
         anyhow::bail!("{} is not a valid picture: {errors:?}", path.display());
     }
     let picture = picture.normalised();
-    let bundle = export_plan(&PlanExport {
-        picture: &picture,
-        kind: if opinion {
-            PlanKind::SecondOpinion
-        } else {
-            PlanKind::CurrentPlan
-        },
-        case_id: case,
-        version,
-        version_id: concord::domain::fhir::stable_id(case, version, "version"),
-        recorded_at: recorded_at.unwrap_or_else(chrono::Utc::now),
-        patient_id: concord::domain::fhir::stable_id(case, 0, "patient"),
-        patient_birth_year: None,
-        patient_name: None,
-        author: None,
-        entered_by: None,
-        organization_id: Uuid::nil(),
-        organization_name: "Concord".into(),
-    });
-    Ok(serde_json::to_string_pretty(&bundle)?)
+    let kind = if opinion {
+        PlanKind::SecondOpinion
+    } else {
+        PlanKind::CurrentPlan
+    };
+    let recorded_at = recorded_at.unwrap_or_else(chrono::Utc::now);
+    let export = PlanExport::standalone(&picture, kind, case, version, recorded_at);
+    Ok(serde_json::to_string_pretty(&export_plan(&export))?)
 }
 
 async fn probe(config: &Config) -> anyhow::Result<()> {

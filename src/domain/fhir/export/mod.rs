@@ -57,6 +57,34 @@ pub struct PlanExport<'a> {
     pub organization_name: String,
 }
 
+impl<'a> PlanExport<'a> {
+    /// An export of a picture with no stored case around it (the `fhir-export` command, tests):
+    /// ids from `case_id` and `version`, no patient details, no author.
+    pub fn standalone(
+        picture: &'a Picture,
+        kind: PlanKind,
+        case_id: Uuid,
+        version: i64,
+        recorded_at: DateTime<Utc>,
+    ) -> PlanExport<'a> {
+        PlanExport {
+            picture,
+            kind,
+            case_id,
+            version,
+            version_id: stable_id(case_id, version, "version"),
+            recorded_at,
+            patient_id: stable_id(case_id, 0, "patient"),
+            patient_birth_year: None,
+            patient_name: None,
+            author: None,
+            entered_by: None,
+            organization_id: Uuid::nil(),
+            organization_name: "Concord".into(),
+        }
+    }
+}
+
 /// The id of one item of one version: UUIDv5 under Concord's namespace, so a second export of
 /// the same version gives the same ids (an EHR updates instead of duplicating).
 pub fn stable_id(case_id: Uuid, version: i64, item: &str) -> Uuid {
