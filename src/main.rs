@@ -1,4 +1,5 @@
-//! The `concord` command line: serve (the default), migrate, openapi, token, org create.
+//! The `concord` command line: serve (the default), migrate, openapi, token, org create,
+//! fhir-export.
 
 use std::process::ExitCode;
 use std::time::Duration;
@@ -51,6 +52,22 @@ enum Command {
         #[command(subcommand)]
         command: OrgCommand,
     },
+    /// Print a picture (JSON file) as the FHIR R4 collection Bundle the plan export gives. Ids
+    /// derive from --case and --version, so the same input gives the same Bundle.
+    FhirExport {
+        /// A Picture as JSON (the body of PUT /v1/cases/{id}/plan).
+        picture: std::path::PathBuf,
+        /// Export as a second opinion's proposal instead of the current plan.
+        #[arg(long)]
+        opinion: bool,
+        #[arg(long, default_value_t = Uuid::nil())]
+        case: Uuid,
+        #[arg(long, default_value_t = 1)]
+        version: i64,
+        /// The version's time (RFC 3339); default now.
+        #[arg(long)]
+        recorded_at: Option<chrono::DateTime<chrono::Utc>>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -96,6 +113,26 @@ enum KindArg {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    // Needs no configuration: a pure function of its arguments.
+    if let Some(Command::FhirExport {
+        picture,
+        opinion,
+        case,
+        version,
+        recorded_at,
+    }) = &cli.command
+    {
+        return match fhir_export(picture, *opinion, *case, *version, *recorded_at) {
+            Ok(bundle) => {
+                println!("{bundle}");
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("concord: {e:#}");
+                ExitCode::from(2)
+            }
+        };
+    }
     let config = match Config::from_env() {
         Ok(config) => config,
         Err(e) => {
@@ -119,6 +156,7 @@ fn main() -> ExitCode {
             .and_then(|v| v.mint(&sub, role.into(), org, Duration::from_secs(ttl)))
             .map(|token| println!("{token}")),
         Command::Probe => runtime().block_on(probe(&config)),
+        Command::FhirExport { .. } => unreachable!("handled before the configuration"),
         Command::Migrate => runtime().block_on(async {
             let database = concord::startup::prepare_database(&config).await?;
             eprintln!("migrated {}", database.description);
@@ -151,6 +189,33 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// The FHIR export of one picture file, after the same checks as the JSON routes.
+fn fhir_export(
+    path: &std::path::Path,
+    opinion: bool,
+    case: Uuid,
+    version: i64,
+    recorded_at: Option<chrono::DateTime<chrono::Utc>>,
+) -> anyhow::Result<String> {
+    use concord::domain::fhir::{PlanExport, PlanKind, export_plan};
+    let picture: concord::domain::picture::Picture =
+        serde_json::from_str(&std::fs::read_to_string(path)?)?;
+    let mut errors = concord::domain::validation::FieldErrors::new();
+    picture.check("", &mut errors);
+    if let Err(errors) = errors.finish(()) {
+        anyhow::bail!("{} is not a valid picture: {errors:?}", path.display());
+    }
+    let picture = picture.normalised();
+    let kind = if opinion {
+        PlanKind::SecondOpinion
+    } else {
+        PlanKind::CurrentPlan
+    };
+    let recorded_at = recorded_at.unwrap_or_else(chrono::Utc::now);
+    let export = PlanExport::standalone(&picture, kind, case, version, recorded_at);
+    Ok(serde_json::to_string_pretty(&export_plan(&export))?)
 }
 
 async fn probe(config: &Config) -> anyhow::Result<()> {

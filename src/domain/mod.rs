@@ -5,6 +5,7 @@ pub mod case_status;
 pub mod codes;
 pub mod countries;
 pub mod discordance;
+pub mod fhir;
 pub mod picture;
 pub mod records;
 pub mod referral;
