@@ -61,6 +61,10 @@ pub struct RateLimits {
 #[derive(Debug, Clone)]
 pub struct Config {
     pub database_url: Option<String>,
+    /// The limit on each attempt to connect to PostgreSQL at start-up.
+    pub database_connect_timeout: Duration,
+    /// How long start-up keeps retrying PostgreSQL before giving up (zero: one attempt).
+    pub database_startup_timeout: Duration,
     pub bind: SocketAddr,
     pub jwt: JwtConfig,
     pub log_format: LogFormat,
@@ -296,6 +300,20 @@ impl Config {
 
         let config = Config {
             database_url: r.text("DATABASE_URL"),
+            database_connect_timeout: Duration::from_secs(r.bounded(
+                "DATABASE_CONNECT_TIMEOUT_SECONDS",
+                5,
+                1,
+                300,
+                "a number of seconds",
+            )),
+            database_startup_timeout: Duration::from_secs(r.bounded(
+                "DATABASE_STARTUP_TIMEOUT_SECONDS",
+                60,
+                0,
+                86_400,
+                "a number of seconds",
+            )),
             bind,
             jwt,
             log_format,
@@ -417,6 +435,8 @@ mod tests {
         assert_eq!(c.json_limit, 1 << 20);
         assert_eq!(c.upload_limit, 25 << 20);
         assert!(matches!(c.jwt.keys, JwtKeySource::DevelopmentSecret(_)));
+        assert_eq!(c.database_connect_timeout, Duration::from_secs(5));
+        assert_eq!(c.database_startup_timeout, Duration::from_secs(60));
     }
 
     #[test]
@@ -446,6 +466,8 @@ mod tests {
             ("LOG_FORMAT", "xml"),
             ("JWT_SECRET", "short"),
             ("DATABASE_POOL_SIZE", "0"),
+            ("DATABASE_CONNECT_TIMEOUT_SECONDS", "0"),
+            ("DATABASE_STARTUP_TIMEOUT_SECONDS", "soon"),
             ("PUBLIC_BASE_URL", "ftp://x"),
             ("WEBHOOK_ALLOWED_CIDRS", "10.0.0.0/8,banana"),
             (
@@ -460,6 +482,8 @@ mod tests {
             "LOG_FORMAT",
             "JWT_SECRET",
             "DATABASE_POOL_SIZE",
+            "DATABASE_CONNECT_TIMEOUT_SECONDS",
+            "DATABASE_STARTUP_TIMEOUT_SECONDS",
             "PUBLIC_BASE_URL",
             "WEBHOOK_ALLOWED_CIDRS",
             "CORS_ALLOWED_ORIGINS",

@@ -8,6 +8,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use concord::auth::Role;
 use concord::auth::jwt::JwtVerifier;
 use concord::config::Config;
+use concord::startup::Interrupted;
 use uuid::Uuid;
 
 #[derive(Parser)]
@@ -142,7 +143,19 @@ fn main() -> ExitCode {
     };
     concord::telemetry::init(config.log_format);
     let result = match cli.command.unwrap_or(Command::Serve) {
-        Command::Serve => actix_web::rt::System::new().block_on(concord::startup::serve(config)),
+        Command::Serve => {
+            let system = actix_web::rt::System::new();
+            match system.block_on(concord::startup::serve(config)) {
+                Err(e) if e.is::<Interrupted>() => {
+                    // Asked to stop before serving: done, as asked. The runtime is not dropped,
+                    // since dropping it would wait for start-up work left on a blocking thread.
+                    tracing::info!("{e}; nothing was served");
+                    std::mem::forget(system);
+                    Ok(())
+                }
+                result => result,
+            }
+        }
         Command::Openapi => {
             print!("{}", concord::http::openapi::document_pretty());
             Ok(())
@@ -157,11 +170,17 @@ fn main() -> ExitCode {
             .map(|token| println!("{token}")),
         Command::Probe => runtime().block_on(probe(&config)),
         Command::FhirExport { .. } => unreachable!("handled before the configuration"),
-        Command::Migrate => runtime().block_on(async {
-            let database = concord::startup::prepare_database(&config).await?;
-            eprintln!("migrated {}", database.description);
-            Ok(())
-        }),
+        Command::Migrate => {
+            let runtime = runtime();
+            let result = runtime.block_on(async {
+                let database = concord::startup::prepare_database_or_stop(&config).await?;
+                eprintln!("migrated {}", database.description);
+                Ok(())
+            });
+            // Stopped by a signal: leave at once rather than wait for a migration's thread.
+            runtime.shutdown_background();
+            result
+        }
         Command::Org {
             command:
                 OrgCommand::Create {

@@ -32,7 +32,10 @@ impl Server {
 
     pub fn describe(&self) -> String {
         match &self.source {
-            ServerSource::Configured => "the PostgreSQL named by DATABASE_URL".into(),
+            ServerSource::Configured => format!(
+                "the PostgreSQL at {} (DATABASE_URL)",
+                endpoint(&self.base_url)
+            ),
             ServerSource::LocalServer => {
                 format!("the local PostgreSQL at {}", redact(&self.base_url))
             }
@@ -54,6 +57,150 @@ pub fn redact(url: &str) -> String {
             u.to_string()
         }
         _ => url.to_string(),
+    }
+}
+
+/// `host:port` of a connection URL, for messages: never the user or the password. A Unix
+/// socket is shown as its folder (`/var/run/postgresql:5432`); a `host=` query parameter, as
+/// libpq and tokio-postgres read it, wins over the URL's host.
+pub fn endpoint(url: &str) -> String {
+    let Ok(parsed) = url::Url::parse(url) else {
+        return "the server in DATABASE_URL (not a URL)".into();
+    };
+    let query = |key: &str| {
+        parsed
+            .query_pairs()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.into_owned())
+    };
+    let host = query("host")
+        .or_else(|| {
+            parsed.host_str().map(|h| {
+                url::form_urlencoded::parse(format!("h={h}").as_bytes())
+                    .next()
+                    .map_or_else(|| h.to_string(), |(_, v)| v.into_owned())
+            })
+        })
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| "localhost".into());
+    let port = query("port")
+        .or_else(|| parsed.port().map(|p| p.to_string()))
+        .unwrap_or_else(|| "5432".into());
+    format!("{host}:{port}")
+}
+
+/// A failed attempt to connect: where to, why, and whether waiting may help.
+#[derive(Debug)]
+pub struct ConnectError {
+    pub endpoint: String,
+    pub reason: String,
+    /// The server may come (it refused, stayed silent, or said it is starting up); false when
+    /// it answered with something waiting will not change (a wrong password, no such database).
+    pub transient: bool,
+}
+
+impl std::fmt::Display for ConnectError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "cannot connect to PostgreSQL at {}: {}",
+            self.endpoint, self.reason
+        )
+    }
+}
+
+impl std::error::Error for ConnectError {}
+
+/// One attempt to connect, bounded by `timeout` (a server that accepts TCP and never answers
+/// would otherwise hold it for ever).
+pub async fn connect(url: &str, timeout: Duration) -> Result<AsyncPgConnection, ConnectError> {
+    let endpoint = endpoint(url);
+    match tokio::time::timeout(timeout, AsyncPgConnection::establish(url)).await {
+        Ok(Ok(conn)) => Ok(conn),
+        Ok(Err(e)) => {
+            let (mut reason, transient) = classify(&e);
+            if reason == "error connecting to server" {
+                // tokio-postgres's own error drops the cause (refused? no such host?) on its way
+                // through diesel; one plain connection to the same place finds it again.
+                if let Some(cause) = network_cause(url, timeout).await {
+                    reason = format!("{reason}: {cause}");
+                }
+            }
+            Err(ConnectError {
+                endpoint,
+                reason,
+                transient,
+            })
+        }
+        Err(_) => Err(ConnectError {
+            endpoint,
+            reason: format!(
+                "no answer within {} s (DATABASE_CONNECT_TIMEOUT_SECONDS)",
+                timeout.as_secs_f32()
+            ),
+            transient: true,
+        }),
+    }
+}
+
+/// The reason to show and whether it is worth waiting. What diesel-async hands back keeps the
+/// server's message for an answer from the server and only tokio-postgres's kind of error
+/// (`error connecting to server`, `connection closed` ...) for anything else.
+fn classify(error: &diesel::ConnectionError) -> (String, bool) {
+    use diesel::result::{DatabaseErrorKind, Error};
+    /// Said while the server starts, stops or is full (SQLSTATE 57P03 and 53300, in English).
+    const WAIT: [&str; 6] = [
+        "starting up",
+        "shutting down",
+        "in recovery mode",
+        "not yet accepting connections",
+        "too many clients",
+        "connection slots are reserved",
+    ];
+    /// tokio-postgres's errors that no retry will mend: the URL or TLS settings are wrong.
+    const FINAL: [&str; 4] = [
+        "invalid configuration",
+        "invalid connection string",
+        "error performing TLS handshake",
+        "authentication error",
+    ];
+    match error {
+        diesel::ConnectionError::CouldntSetupConfiguration(Error::DatabaseError(
+            DatabaseErrorKind::UnableToSendCommand,
+            info,
+        )) => {
+            let reason = info.message().to_string();
+            let transient = !FINAL.iter().any(|f| reason.starts_with(f));
+            (reason, transient)
+        }
+        diesel::ConnectionError::CouldntSetupConfiguration(Error::DatabaseError(_, info)) => {
+            let reason = format!("the server answered: {}", info.message());
+            let transient = WAIT.iter().any(|w| reason.contains(w));
+            (reason, transient)
+        }
+        other => (other.to_string(), false),
+    }
+}
+
+/// Why a plain connection to the URL's host and port fails (`Connection refused`, a name not
+/// found ...), or None when it succeeds.
+async fn network_cause(url: &str, timeout: Duration) -> Option<String> {
+    let address = endpoint(url);
+    let attempt = async {
+        if address.starts_with('/') {
+            let (dir, port) = address.rsplit_once(':')?;
+            let socket = format!("{dir}/.s.PGSQL.{port}");
+            tokio::net::UnixStream::connect(socket).await.err()
+        } else {
+            tokio::net::TcpStream::connect(address.as_str()).await.err()
+        }
+    };
+    match tokio::time::timeout(timeout, attempt).await {
+        Ok(cause) => cause.map(|e| e.to_string()),
+        Err(_) => Some(format!(
+            "no TCP connection within {} s",
+            timeout.as_secs_f32()
+        )),
     }
 }
 
@@ -124,26 +271,24 @@ struct Exists {
     exists: bool,
 }
 
-/// Creates `database` on the server unless it exists.
-pub async fn ensure_database(server: &Server, database: &str) -> anyhow::Result<()> {
+/// Creates `database` (a name, perhaps followed by `?parameters`) through `conn`, a connection
+/// to another database on the same server, unless it exists.
+pub async fn ensure_database(conn: &mut AsyncPgConnection, database: &str) -> anyhow::Result<()> {
     let name = database.split('?').next().unwrap_or(database);
-    let mut conn = AsyncPgConnection::establish(&server.database_url("postgres"))
-        .await
-        .with_context(|| format!("cannot connect to {}", server.describe()))?;
     let found: Exists =
         diesel::sql_query("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1) AS exists")
             .bind::<diesel::sql_types::Text, _>(name)
-            .get_result(&mut conn)
+            .get_result(conn)
             .await?;
     if !found.exists {
         let create = format!("CREATE DATABASE \"{}\"", name.replace('"', "\"\""));
-        if let Err(e) = diesel::sql_query(create).execute(&mut conn).await {
+        if let Err(e) = diesel::sql_query(create).execute(conn).await {
             // Another replica or test may have created it meanwhile.
             let again: Exists = diesel::sql_query(
                 "SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1) AS exists",
             )
             .bind::<diesel::sql_types::Text, _>(name)
-            .get_result(&mut conn)
+            .get_result(conn)
             .await?;
             if !again.exists {
                 return Err(e).context(format!("cannot create database {name}"));
@@ -272,5 +417,20 @@ mod tests {
         assert_eq!(db, "concord?sslmode=require");
         assert!(split_database_url("postgres://u@h:5432").is_err());
         assert_eq!(redact("postgres://u:secret@h/db"), "postgres://u:***@h/db");
+    }
+
+    #[test]
+    fn endpoints_name_host_and_port_and_never_the_password() {
+        assert_eq!(endpoint("postgres://u:secret@db:5433/concord"), "db:5433");
+        assert_eq!(endpoint("postgres://u:secret@db/concord"), "db:5432");
+        assert_eq!(
+            endpoint("postgres://postgres@%2Fvar%2Frun%2Fpostgresql"),
+            "/var/run/postgresql:5432"
+        );
+        assert_eq!(
+            endpoint("postgres:///concord?host=/run/pg&port=6543&user=u"),
+            "/run/pg:6543"
+        );
+        assert!(!endpoint("not a url with secret").contains("secret"));
     }
 }

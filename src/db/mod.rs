@@ -91,38 +91,42 @@ pub async fn ping(conn: &mut AsyncPgConnection) -> QueryResult<()> {
     Ok(())
 }
 
-/// Runs pending migrations under an advisory lock so replicas starting together don't race.
-/// Returns the versions applied.
+/// The limit on connecting for [`migrate`] when the caller gives none (start-up passes its own
+/// connection, made under DATABASE_CONNECT_TIMEOUT_SECONDS).
+const MIGRATION_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Connects (within 10 s) and runs pending migrations: see [`migrate_on`].
 pub async fn migrate(database_url: &str) -> anyhow::Result<Vec<String>> {
-    let url = database_url.to_string();
-    tokio::task::spawn_blocking(move || -> anyhow::Result<Vec<String>> {
-        use diesel::Connection;
-        let mut conn = AsyncConnectionWrapper::<AsyncPgConnection>::establish(&url)
-            .context("cannot connect to run migrations")?;
-        execute_blocking(
-            &mut conn,
-            &format!("SELECT pg_advisory_lock({MIGRATION_LOCK})"),
-        )?;
-        let applied = conn
-            .run_pending_migrations(MIGRATIONS)
-            .map(|versions| versions.iter().map(|v| v.to_string()).collect())
-            .map_err(|e| anyhow::anyhow!("migration failed: {e}"));
-        execute_blocking(
-            &mut conn,
-            &format!("SELECT pg_advisory_unlock({MIGRATION_LOCK})"),
-        )?;
-        applied
-    })
-    .await
-    .context("migration task panicked")?
+    let conn = local::connect(database_url, MIGRATION_CONNECT_TIMEOUT)
+        .await
+        .context("cannot connect to run migrations")?;
+    migrate_on(conn).await
 }
 
-/// Runs one statement on a blocking wrapper connection (migrations, advisory locks).
-fn execute_blocking(
-    conn: &mut AsyncConnectionWrapper<AsyncPgConnection>,
-    sql: &str,
-) -> anyhow::Result<()> {
-    use diesel::RunQueryDsl;
-    diesel::sql_query(sql).execute(conn)?;
-    Ok(())
+/// Runs pending migrations on `conn` under an advisory lock so replicas starting together
+/// don't race. Returns the versions applied.
+///
+/// Waiting for the lock (another replica migrating) is async, so a caller can give up on it
+/// (start-up does, on SIGTERM); the migrations themselves run on a blocking thread through
+/// diesel's synchronous harness (diesel-async's own one needs a multi-threaded runtime).
+pub async fn migrate_on(mut conn: AsyncPgConnection) -> anyhow::Result<Vec<String>> {
+    let lock = diesel::sql_query(format!("SELECT pg_advisory_lock({MIGRATION_LOCK})"));
+    diesel_async::RunQueryDsl::execute(lock, &mut conn)
+        .await
+        .context("cannot take the migration lock")?;
+    let (mut conn, applied) = tokio::task::spawn_blocking(move || {
+        let mut wrapper = AsyncConnectionWrapper::<AsyncPgConnection>::from(conn);
+        let applied = wrapper
+            .run_pending_migrations(MIGRATIONS)
+            .map(|versions| versions.iter().map(|v| v.to_string()).collect::<Vec<_>>())
+            .map_err(|e| anyhow::anyhow!("migration failed: {e}"));
+        (wrapper.into_inner(), applied)
+    })
+    .await
+    .context("migration task panicked")?;
+    let unlock = diesel::sql_query(format!("SELECT pg_advisory_unlock({MIGRATION_LOCK})"));
+    diesel_async::RunQueryDsl::execute(unlock, &mut conn)
+        .await
+        .context("cannot release the migration lock")?;
+    applied
 }
