@@ -39,7 +39,9 @@ async fn every_worked_example_previews_in_all_four_formats() {
         let body = preview_body(&case, "en");
         let json = app.post("/v1/summaries/preview", &token, &body).await;
         let summary = json.ok(200);
-        assert_eq!(json.header("vary").as_deref(), Some("Accept"));
+        // The answer depends on Accept (and, for browsers, on the CORS request headers).
+        let vary = json.header("vary").unwrap_or_default();
+        assert!(vary.split(", ").any(|v| v == "Accept"), "vary: {vary}");
         let grade = summary["readability"]["flesch_kincaid_grade"]
             .as_f64()
             .expect("grade");
