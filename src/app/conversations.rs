@@ -1,7 +1,7 @@
 //! Conversations: the appointment where the opinion was shared, how the oncologist answered,
 //! and the follow-up work an answer calls for.
 
-use chrono::{NaiveDate, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use uuid::Uuid;
 
 use super::tasks::{NewTask, add};
@@ -100,10 +100,15 @@ pub async fn record(
     Ok((row, follow_ups))
 }
 
-/// A case's conversations, newest first (the latest 200).
-pub async fn of_case(q: &mut Reader<'_>, case_id: Uuid) -> AppResult<Vec<ConversationRecord>> {
+/// A page of a case's conversations, newest first.
+pub async fn of_case(
+    q: &mut Reader<'_>,
+    case_id: Uuid,
+    after: Option<(DateTime<Utc>, Uuid)>,
+    limit: i64,
+) -> AppResult<Vec<ConversationRecord>> {
     access::case(q.conn, q.actor, case_id).await?;
-    let rows = conversations::of_case(q.conn, q.org, case_id, 200).await?;
+    let rows = conversations::of_case(q.conn, q.org, case_id, after, limit).await?;
     q.audit(
         "conversation.list",
         "conversation",

@@ -47,10 +47,15 @@ pub async fn grant(
     Ok(row)
 }
 
-/// The case's grants, newest first.
-pub async fn list(q: &mut Reader<'_>, case_id: Uuid) -> AppResult<Vec<MemberRecord>> {
+/// A page of the case's grants, newest first.
+pub async fn list(
+    q: &mut Reader<'_>,
+    case_id: Uuid,
+    after: Option<(DateTime<Utc>, Uuid)>,
+    limit: i64,
+) -> AppResult<Vec<MemberRecord>> {
     may_manage(q.conn, q.actor, case_id).await?;
-    let rows = members::list(q.conn, q.org, case_id).await?;
+    let rows = members::list(q.conn, q.org, case_id, after, limit).await?;
     q.audit(
         "case_member.list",
         "case_member",

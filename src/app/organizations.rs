@@ -17,9 +17,13 @@ pub async fn create_partner(tx: &mut Tx<'_>, name: &str) -> AppResult<Organizati
     Ok(row)
 }
 
-/// The navigator and its partners, newest first.
-pub async fn list(q: &mut Reader<'_>) -> AppResult<Vec<OrganizationRecord>> {
-    Ok(organizations::list(q.conn, q.org).await?)
+/// A page of the navigator and its partners, newest first.
+pub async fn list(
+    q: &mut Reader<'_>,
+    after: Option<(DateTime<Utc>, Uuid)>,
+    limit: i64,
+) -> AppResult<Vec<OrganizationRecord>> {
+    Ok(organizations::list(q.conn, q.org, after, limit).await?)
 }
 
 pub async fn get(q: &mut Reader<'_>, id: Uuid) -> AppResult<OrganizationRecord> {
@@ -72,10 +76,15 @@ pub async fn issue_api_key(
     Ok((row, key.full))
 }
 
-/// A partner's keys (metadata only).
-pub async fn api_keys(q: &mut Reader<'_>, partner_id: Uuid) -> AppResult<Vec<ApiKeyRecord>> {
+/// A page of a partner's keys, newest first (metadata only).
+pub async fn api_keys(
+    q: &mut Reader<'_>,
+    partner_id: Uuid,
+    after: Option<(DateTime<Utc>, Uuid)>,
+    limit: i64,
+) -> AppResult<Vec<ApiKeyRecord>> {
     partner(q.conn, q.org, partner_id).await?;
-    let rows = api_keys::list(q.conn, q.org, partner_id).await?;
+    let rows = api_keys::list(q.conn, q.org, partner_id, after, limit).await?;
     q.audit("api_key.list", "api_key", vec![partner_id], None);
     Ok(rows)
 }

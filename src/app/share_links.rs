@@ -68,10 +68,15 @@ pub async fn share(tx: &mut Tx<'_>, summary_id: Uuid, days: i64) -> AppResult<Ne
     })
 }
 
-/// A summary's links (never their tokens).
-pub async fn of_summary(q: &mut Reader<'_>, summary_id: Uuid) -> AppResult<Vec<ShareLinkRecord>> {
+/// A page of a summary's links, newest first (never their tokens).
+pub async fn of_summary(
+    q: &mut Reader<'_>,
+    summary_id: Uuid,
+    after: Option<(DateTime<Utc>, Uuid)>,
+    limit: i64,
+) -> AppResult<Vec<ShareLinkRecord>> {
     let summary = summaries::readable(q.conn, q.actor, summary_id).await?;
-    let rows = share_links::of_summary(q.conn, q.org, summary.id).await?;
+    let rows = share_links::of_summary(q.conn, q.org, summary.id, after, limit).await?;
     q.audit(
         "share_link.list",
         "share_link",

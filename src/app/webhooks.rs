@@ -51,8 +51,13 @@ pub async fn subscribe(
     Ok((row, signing::display(&secret)))
 }
 
-pub async fn list(q: &mut Reader<'_>) -> AppResult<Vec<Subscription>> {
-    let rows = webhooks::list(q.conn, q.org).await?;
+/// A page of the organisation's subscriptions, newest first.
+pub async fn list(
+    q: &mut Reader<'_>,
+    after: Option<(DateTime<Utc>, Uuid)>,
+    limit: i64,
+) -> AppResult<Vec<Subscription>> {
+    let rows = webhooks::list(q.conn, q.org, after, limit).await?;
     q.audit(
         "webhook.list",
         "webhook",

@@ -5,6 +5,7 @@ use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
+use super::newest_first;
 use super::schema::api_keys;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -86,18 +87,26 @@ pub async fn create(
         .await
 }
 
+/// A partner's keys, newest first.
 pub async fn list(
     conn: &mut AsyncPgConnection,
     org_id: Uuid,
     partner_id: Uuid,
+    after: Option<(DateTime<Utc>, Uuid)>,
+    limit: i64,
 ) -> QueryResult<Vec<ApiKeyRow>> {
-    api_keys::table
-        .filter(api_keys::org_id.eq(org_id))
-        .filter(api_keys::partner_id.eq(partner_id))
-        .order((api_keys::created_at.desc(), api_keys::id.desc()))
-        .select(ApiKeyRow::as_select())
-        .load(conn)
-        .await
+    newest_first!(
+        api_keys::table
+            .filter(api_keys::org_id.eq(org_id))
+            .filter(api_keys::partner_id.eq(partner_id)),
+        api_keys::created_at,
+        api_keys::id,
+        after,
+        limit
+    )
+    .select(ApiKeyRow::as_select())
+    .load(conn)
+    .await
 }
 
 /// Revokes a key at once; true when a key of this partner was found.

@@ -4,6 +4,7 @@ use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
+use super::newest_first;
 use super::schema::audit_events;
 
 #[derive(Debug, Clone, Insertable)]
@@ -74,9 +75,13 @@ pub async fn list(
     org_id: Uuid,
     f: &AuditFilter,
 ) -> QueryResult<Vec<AuditEventRow>> {
-    let mut q = audit_events::table
-        .filter(audit_events::org_id.eq(org_id))
-        .into_boxed();
+    let mut q = newest_first!(
+        audit_events::table.filter(audit_events::org_id.eq(org_id)),
+        audit_events::occurred_at,
+        audit_events::id,
+        f.after,
+        f.limit
+    );
     if let Some(c) = f.case_id {
         q = q.filter(audit_events::case_id.eq(c));
     }
@@ -98,16 +103,5 @@ pub async fn list(
     if let Some(u) = f.until {
         q = q.filter(audit_events::occurred_at.lt(u));
     }
-    if let Some(last) = f.after {
-        q = q.filter(super::older_than(
-            audit_events::occurred_at,
-            audit_events::id,
-            last,
-        ));
-    }
-    q.order((audit_events::occurred_at.desc(), audit_events::id.desc()))
-        .limit(f.limit)
-        .select(AuditEventRow::as_select())
-        .load(conn)
-        .await
+    q.select(AuditEventRow::as_select()).load(conn).await
 }

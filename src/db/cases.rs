@@ -5,6 +5,7 @@ use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
+use super::newest_first;
 use super::schema::{case_members, cases, patients, plan_versions};
 use crate::domain::case_status::CaseStatus;
 use crate::domain::discordance::{NextStep, StepKind, TreatmentStatus};
@@ -227,7 +228,13 @@ pub async fn list(
     org_id: Uuid,
     filter: &CaseFilter,
 ) -> QueryResult<Vec<CaseRow>> {
-    let mut query = cases::table.filter(cases::org_id.eq(org_id)).into_boxed();
+    let mut query = newest_first!(
+        cases::table.filter(cases::org_id.eq(org_id)),
+        cases::created_at,
+        cases::id,
+        filter.after,
+        filter.limit
+    );
     if let Some(status) = &filter.status {
         query = query.filter(cases::status.eq(status));
     }
@@ -264,15 +271,7 @@ pub async fn list(
             .select(case_members::case_id);
         query = query.filter(cases::id.eq_any(granted));
     }
-    if let Some(last) = filter.after {
-        query = query.filter(super::older_than(cases::created_at, cases::id, last));
-    }
-    query
-        .order((cases::created_at.desc(), cases::id.desc()))
-        .limit(filter.limit)
-        .select(CaseRow::as_select())
-        .load(conn)
-        .await
+    query.select(CaseRow::as_select()).load(conn).await
 }
 
 #[derive(Debug, Clone, Queryable, Selectable)]

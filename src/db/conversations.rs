@@ -5,6 +5,7 @@ use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
+use super::newest_first;
 use super::schema::conversations;
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
@@ -38,19 +39,24 @@ pub async fn insert(
     Ok(row)
 }
 
-/// A case's conversations, newest first (at most `limit`).
+/// A case's conversations, newest first.
 pub async fn of_case(
     conn: &mut AsyncPgConnection,
     org_id: Uuid,
     case_id: Uuid,
+    after: Option<(DateTime<Utc>, Uuid)>,
     limit: i64,
 ) -> QueryResult<Vec<ConversationRow>> {
-    conversations::table
-        .filter(conversations::org_id.eq(org_id))
-        .filter(conversations::case_id.eq(case_id))
-        .order((conversations::created_at.desc(), conversations::id.desc()))
-        .limit(limit)
-        .select(ConversationRow::as_select())
-        .load(conn)
-        .await
+    newest_first!(
+        conversations::table
+            .filter(conversations::org_id.eq(org_id))
+            .filter(conversations::case_id.eq(case_id)),
+        conversations::created_at,
+        conversations::id,
+        after,
+        limit
+    )
+    .select(ConversationRow::as_select())
+    .load(conn)
+    .await
 }

@@ -6,6 +6,7 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use futures_util::future::BoxFuture;
 use uuid::Uuid;
 
+use super::newest_first;
 use super::schema::{document_blobs, documents};
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
@@ -132,23 +133,18 @@ pub async fn list(
     after: Option<(DateTime<Utc>, Uuid)>,
     limit: i64,
 ) -> QueryResult<Vec<DocumentRow>> {
-    let mut query = documents::table
-        .filter(documents::org_id.eq(org_id))
-        .filter(documents::case_id.eq(case_id))
-        .into_boxed();
-    if let Some(last) = after {
-        query = query.filter(super::older_than(
-            documents::created_at,
-            documents::id,
-            last,
-        ));
-    }
-    query
-        .order((documents::created_at.desc(), documents::id.desc()))
-        .limit(limit)
-        .select(DocumentRow::as_select())
-        .load(conn)
-        .await
+    newest_first!(
+        documents::table
+            .filter(documents::org_id.eq(org_id))
+            .filter(documents::case_id.eq(case_id)),
+        documents::created_at,
+        documents::id,
+        after,
+        limit
+    )
+    .select(DocumentRow::as_select())
+    .load(conn)
+    .await
 }
 
 /// Every document of these cases, newest first.

@@ -5,6 +5,7 @@ use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
+use super::newest_first;
 use super::schema::case_members;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -45,18 +46,26 @@ pub async fn insert(
         .await
 }
 
+/// The case's grants, newest first.
 pub async fn list(
     conn: &mut AsyncPgConnection,
     org_id: Uuid,
     case_id: Uuid,
+    after: Option<(DateTime<Utc>, Uuid)>,
+    limit: i64,
 ) -> QueryResult<Vec<MemberRow>> {
-    case_members::table
-        .filter(case_members::org_id.eq(org_id))
-        .filter(case_members::case_id.eq(case_id))
-        .order((case_members::created_at.desc(), case_members::id.desc()))
-        .select(MemberRow::as_select())
-        .load(conn)
-        .await
+    newest_first!(
+        case_members::table
+            .filter(case_members::org_id.eq(org_id))
+            .filter(case_members::case_id.eq(case_id)),
+        case_members::created_at,
+        case_members::id,
+        after,
+        limit
+    )
+    .select(MemberRow::as_select())
+    .load(conn)
+    .await
 }
 
 /// Revokes a grant at once; the revocation time is kept when it was revoked already.

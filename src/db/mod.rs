@@ -78,6 +78,19 @@ where
         .or(time.eq(last_time).and(id.lt(last_id)))
 }
 
+/// `query` newest first by `(time, id)`, the page after `after` (the previous page's last
+/// row, by `older_than`), at most `limit` rows: every list is paged this one way.
+macro_rules! newest_first {
+    ($query:expr, $time:expr, $id:expr, $after:expr, $limit:expr) => {{
+        let mut query = $query.into_boxed();
+        if let Some(last) = $after {
+            query = query.filter($crate::db::older_than($time, $id, last));
+        }
+        query.order(($time.desc(), $id.desc())).limit($limit)
+    }};
+}
+pub(crate) use newest_first;
+
 /// A time as PostgreSQL's `timestamptz` keeps it (microseconds), for rows returned as sent.
 pub fn stored_time(t: chrono::DateTime<chrono::Utc>) -> chrono::DateTime<chrono::Utc> {
     use chrono::DurationRound;

@@ -5,6 +5,7 @@ use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
+use super::newest_first;
 use super::schema::{assessment_overrides, assessments, second_opinions};
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
@@ -96,22 +97,15 @@ pub async fn list_for_case(
     after: Option<(DateTime<Utc>, Uuid)>,
     limit: i64,
 ) -> QueryResult<Vec<OpinionRow>> {
-    let mut q = second_opinions::table
-        .filter(second_opinions::org_id.eq(org_id))
-        .filter(second_opinions::case_id.eq(case_id))
-        .into_boxed();
-    if let Some(last) = after {
-        q = q.filter(super::older_than(
-            second_opinions::received_at,
-            second_opinions::id,
-            last,
-        ));
-    }
-    q.order((
-        second_opinions::received_at.desc(),
-        second_opinions::id.desc(),
-    ))
-    .limit(limit)
+    newest_first!(
+        second_opinions::table
+            .filter(second_opinions::org_id.eq(org_id))
+            .filter(second_opinions::case_id.eq(case_id)),
+        second_opinions::received_at,
+        second_opinions::id,
+        after,
+        limit
+    )
     .select(OpinionRow::as_select())
     .load(conn)
     .await
@@ -242,23 +236,27 @@ pub async fn current_results_for_case(
         .collect())
 }
 
-/// An opinion's assessments: the current first, then newest first.
+/// An opinion's assessments, newest first (the current one is the newest: every new
+/// assessment supersedes the one before).
 pub async fn assessments_for(
     conn: &mut AsyncPgConnection,
     org_id: Uuid,
     opinion_id: Uuid,
+    after: Option<(DateTime<Utc>, Uuid)>,
+    limit: i64,
 ) -> QueryResult<Vec<AssessmentRow>> {
-    assessments::table
-        .filter(assessments::org_id.eq(org_id))
-        .filter(assessments::second_opinion_id.eq(opinion_id))
-        .order((
-            assessments::current.desc(),
-            assessments::created_at.desc(),
-            assessments::id.desc(),
-        ))
-        .select(AssessmentRow::as_select())
-        .load(conn)
-        .await
+    newest_first!(
+        assessments::table
+            .filter(assessments::org_id.eq(org_id))
+            .filter(assessments::second_opinion_id.eq(opinion_id)),
+        assessments::created_at,
+        assessments::id,
+        after,
+        limit
+    )
+    .select(AssessmentRow::as_select())
+    .load(conn)
+    .await
 }
 
 pub async fn supersede(

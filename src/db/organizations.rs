@@ -5,6 +5,7 @@ use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
+use super::newest_first;
 use super::schema::organizations;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -120,13 +121,22 @@ pub async fn create_from_cli(
 }
 
 /// The navigator and its partners, newest first.
-pub async fn list(conn: &mut AsyncPgConnection, org_id: Uuid) -> QueryResult<Vec<OrganizationRow>> {
-    organizations::table
-        .filter(organizations::org_id.eq(org_id))
-        .order((organizations::created_at.desc(), organizations::id.desc()))
-        .select(OrganizationRow::as_select())
-        .load(conn)
-        .await
+pub async fn list(
+    conn: &mut AsyncPgConnection,
+    org_id: Uuid,
+    after: Option<(DateTime<Utc>, Uuid)>,
+    limit: i64,
+) -> QueryResult<Vec<OrganizationRow>> {
+    newest_first!(
+        organizations::table.filter(organizations::org_id.eq(org_id)),
+        organizations::created_at,
+        organizations::id,
+        after,
+        limit
+    )
+    .select(OrganizationRow::as_select())
+    .load(conn)
+    .await
 }
 
 pub async fn rename(

@@ -5,6 +5,7 @@ use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
+use super::newest_first;
 use super::schema::{cases, patients};
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -119,21 +120,17 @@ pub async fn list(
     org_id: Uuid,
     filter: &PatientFilter,
 ) -> QueryResult<Vec<PatientRow>> {
-    let mut query = patients::table
-        .filter(patients::org_id.eq(org_id))
-        .into_boxed();
+    let mut query = newest_first!(
+        patients::table.filter(patients::org_id.eq(org_id)),
+        patients::created_at,
+        patients::id,
+        filter.after,
+        filter.limit
+    );
     if let Some(sub) = &filter.login_sub {
         query = query.filter(patients::login_sub.eq(sub));
     }
-    if let Some(last) = filter.after {
-        query = query.filter(super::older_than(patients::created_at, patients::id, last));
-    }
-    query
-        .order((patients::created_at.desc(), patients::id.desc()))
-        .limit(filter.limit)
-        .select(PatientRow::as_select())
-        .load(conn)
-        .await
+    query.select(PatientRow::as_select()).load(conn).await
 }
 
 /// The patient record of a login subject, for the patient role.

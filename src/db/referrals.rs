@@ -5,6 +5,7 @@ use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
+use super::newest_first;
 use super::schema::referrals;
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
@@ -97,9 +98,13 @@ pub async fn list(
     org_id: Uuid,
     f: &ReferralFilter,
 ) -> QueryResult<Vec<ReferralRow>> {
-    let mut q = referrals::table
-        .filter(referrals::org_id.eq(org_id))
-        .into_boxed();
+    let mut q = newest_first!(
+        referrals::table.filter(referrals::org_id.eq(org_id)),
+        referrals::created_at,
+        referrals::id,
+        f.after,
+        f.limit
+    );
     if let Some(c) = f.case_id {
         q = q.filter(referrals::case_id.eq(c));
     }
@@ -109,16 +114,5 @@ pub async fn list(
     if let Some(s) = &f.status {
         q = q.filter(referrals::status.eq(s));
     }
-    if let Some(last) = f.after {
-        q = q.filter(super::older_than(
-            referrals::created_at,
-            referrals::id,
-            last,
-        ));
-    }
-    q.order((referrals::created_at.desc(), referrals::id.desc()))
-        .limit(f.limit)
-        .select(ReferralRow::as_select())
-        .load(conn)
-        .await
+    q.select(ReferralRow::as_select()).load(conn).await
 }

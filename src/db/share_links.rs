@@ -5,6 +5,7 @@ use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
+use super::newest_first;
 use super::schema::share_links;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -82,14 +83,21 @@ pub async fn of_summary(
     conn: &mut AsyncPgConnection,
     org_id: Uuid,
     summary_id: Uuid,
+    after: Option<(DateTime<Utc>, Uuid)>,
+    limit: i64,
 ) -> QueryResult<Vec<ShareLinkRow>> {
-    share_links::table
-        .filter(share_links::org_id.eq(org_id))
-        .filter(share_links::summary_id.eq(summary_id))
-        .order((share_links::created_at.desc(), share_links::id.desc()))
-        .select(ShareLinkRow::as_select())
-        .load(conn)
-        .await
+    newest_first!(
+        share_links::table
+            .filter(share_links::org_id.eq(org_id))
+            .filter(share_links::summary_id.eq(summary_id)),
+        share_links::created_at,
+        share_links::id,
+        after,
+        limit
+    )
+    .select(ShareLinkRow::as_select())
+    .load(conn)
+    .await
 }
 
 /// Revokes the link (once; a second revocation keeps the first time): its case, or None.

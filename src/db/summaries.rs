@@ -5,6 +5,7 @@ use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
+use super::newest_first;
 use super::schema::summaries;
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
@@ -69,20 +70,16 @@ pub async fn list_for_case(
     after: Option<(DateTime<Utc>, Uuid)>,
     limit: i64,
 ) -> QueryResult<Vec<SummaryRow>> {
-    let mut q = summaries::table
-        .filter(summaries::org_id.eq(org_id))
-        .filter(summaries::case_id.eq(case_id))
-        .into_boxed();
-    if let Some(last) = after {
-        q = q.filter(super::older_than(
-            summaries::generated_at,
-            summaries::id,
-            last,
-        ));
-    }
-    q.order((summaries::generated_at.desc(), summaries::id.desc()))
-        .limit(limit)
-        .select(SummaryRow::as_select())
-        .load(conn)
-        .await
+    newest_first!(
+        summaries::table
+            .filter(summaries::org_id.eq(org_id))
+            .filter(summaries::case_id.eq(case_id)),
+        summaries::generated_at,
+        summaries::id,
+        after,
+        limit
+    )
+    .select(SummaryRow::as_select())
+    .load(conn)
+    .await
 }

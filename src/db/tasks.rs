@@ -5,6 +5,7 @@ use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
+use super::newest_first;
 use super::schema::tasks;
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
@@ -125,7 +126,13 @@ pub async fn list(
     org_id: Uuid,
     f: &TaskFilter,
 ) -> QueryResult<Vec<TaskRow>> {
-    let mut q = tasks::table.filter(tasks::org_id.eq(org_id)).into_boxed();
+    let mut q = newest_first!(
+        tasks::table.filter(tasks::org_id.eq(org_id)),
+        tasks::created_at,
+        tasks::id,
+        f.after,
+        f.limit
+    );
     if let Some(c) = f.case_id {
         q = q.filter(tasks::case_id.eq(c));
     }
@@ -138,14 +145,7 @@ pub async fn list(
     if let Some(k) = &f.kind {
         q = q.filter(tasks::kind.eq(k));
     }
-    if let Some(last) = f.after {
-        q = q.filter(super::older_than(tasks::created_at, tasks::id, last));
-    }
-    q.order((tasks::created_at.desc(), tasks::id.desc()))
-        .limit(f.limit)
-        .select(TaskRow::as_select())
-        .load(conn)
-        .await
+    q.select(TaskRow::as_select()).load(conn).await
 }
 
 /// Moves an open task to the assessment that now wants it.

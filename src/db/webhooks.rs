@@ -6,6 +6,7 @@ use diesel::sql_types::{BigInt, Interval};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
+use super::newest_first;
 use super::schema::{events, webhook_attempts, webhook_deliveries, webhook_subscriptions};
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
@@ -49,16 +50,23 @@ pub async fn find(
         .optional()
 }
 
-pub async fn list(conn: &mut AsyncPgConnection, org_id: Uuid) -> QueryResult<Vec<SubscriptionRow>> {
-    webhook_subscriptions::table
-        .filter(webhook_subscriptions::org_id.eq(org_id))
-        .order((
-            webhook_subscriptions::created_at.desc(),
-            webhook_subscriptions::id.desc(),
-        ))
-        .select(SubscriptionRow::as_select())
-        .load(conn)
-        .await
+/// The organisation's subscriptions, newest first.
+pub async fn list(
+    conn: &mut AsyncPgConnection,
+    org_id: Uuid,
+    after: Option<(DateTime<Utc>, Uuid)>,
+    limit: i64,
+) -> QueryResult<Vec<SubscriptionRow>> {
+    newest_first!(
+        webhook_subscriptions::table.filter(webhook_subscriptions::org_id.eq(org_id)),
+        webhook_subscriptions::created_at,
+        webhook_subscriptions::id,
+        after,
+        limit
+    )
+    .select(SubscriptionRow::as_select())
+    .load(conn)
+    .await
 }
 
 #[derive(Debug, Clone, Default, AsChangeset)]
@@ -278,22 +286,15 @@ pub async fn deliveries(
     after: Option<(DateTime<Utc>, Uuid)>,
     limit: i64,
 ) -> QueryResult<Vec<DeliveryRow>> {
-    let mut q = webhook_deliveries::table
-        .filter(webhook_deliveries::org_id.eq(org_id))
-        .filter(webhook_deliveries::subscription_id.eq(subscription_id))
-        .into_boxed();
-    if let Some(last) = after {
-        q = q.filter(super::older_than(
-            webhook_deliveries::created_at,
-            webhook_deliveries::id,
-            last,
-        ));
-    }
-    q.order((
-        webhook_deliveries::created_at.desc(),
-        webhook_deliveries::id.desc(),
-    ))
-    .limit(limit)
+    newest_first!(
+        webhook_deliveries::table
+            .filter(webhook_deliveries::org_id.eq(org_id))
+            .filter(webhook_deliveries::subscription_id.eq(subscription_id)),
+        webhook_deliveries::created_at,
+        webhook_deliveries::id,
+        after,
+        limit
+    )
     .select(DeliveryRow::as_select())
     .load(conn)
     .await

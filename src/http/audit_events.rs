@@ -65,10 +65,8 @@ pub struct AuditQuery {
     pub object_id: Option<Uuid>,
     pub since: Option<DateTime<Utc>>,
     pub until: Option<DateTime<Utc>>,
-    #[serde(skip_serializing)]
     #[param(minimum = 1, maximum = 200)]
     pub limit: Option<i64>,
-    #[serde(skip_serializing)]
     pub cursor: Option<String>,
 }
 

@@ -257,10 +257,8 @@ pub struct CaseQuery {
     pub next_step_before: Option<NaiveDate>,
     /// Only cases changed at or after this time (for CRM sync).
     pub updated_since: Option<DateTime<Utc>>,
-    #[serde(skip_serializing)]
     #[param(minimum = 1, maximum = 200)]
     pub limit: Option<i64>,
-    #[serde(skip_serializing)]
     pub cursor: Option<String>,
 }
 

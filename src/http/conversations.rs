@@ -10,6 +10,7 @@ use super::State;
 use super::caller::Caller;
 use super::idempotency::{IdempotencyKey, respond};
 use super::json::{RequestBody, ValidJson};
+use super::pagination::{Page, PageQuery, PageRequest};
 use super::problem::ApiResult;
 use crate::app::Creation;
 use crate::app::conversations::{self, ConversationRecord};
@@ -158,20 +159,23 @@ pub async fn record_conversation(
 }
 
 /// A case's conversations, newest first.
-#[utoipa::path(tag = "conversations", params(("id" = Uuid, Path)), responses((status = 200, description = "Conversations", body = ConversationList)), security(("jwt" = [])))]
+#[utoipa::path(tag = "conversations", params(("id" = Uuid, Path), PageQuery), responses((status = 200, description = "Conversations", body = ConversationList)), security(("jwt" = [])))]
 #[get("/cases/{id}/conversations")]
 pub async fn list_conversations(
     state: State,
     caller: Caller,
     id: web::Path<Uuid>,
+    query: web::Query<PageQuery>,
 ) -> ApiResult<web::Json<ConversationList>> {
     let permit = caller.permit(Permission::Role(Resource::Conversation, Op::Read))?;
+    let page = PageRequest::new(query.limit, query.cursor.as_deref(), &*id)?;
     let rows = state
         .app
-        .read(permit, async |q| conversations::of_case(q, *id).await)
+        .read(permit, async |q| {
+            conversations::of_case(q, *id, page.after, page.fetch()).await
+        })
         .await?;
-    Ok(web::Json(ConversationList {
-        items: rows.into_iter().map(|r| view(r, Vec::new())).collect(),
-        next_cursor: None,
-    }))
+    let Page { items, next_cursor } =
+        page.page(rows, |r| (r.created_at, r.id), |r| view(r, Vec::new()));
+    Ok(web::Json(ConversationList { items, next_cursor }))
 }

@@ -129,7 +129,7 @@ pub struct Event {
 pub struct EventFeed {
     /// Oldest first.
     pub items: Vec<Event>,
-    /// Pass as `after` for the next poll (the last event's id); null when there are none.
+    /// Pass as `cursor` (or `after`) for the next poll: the last event's id; null when there are none.
     pub next_cursor: Option<String>,
 }
 
@@ -139,6 +139,8 @@ pub struct EventFeed {
 pub struct EventQuery {
     /// The last event id seen; the feed starts after it (from the beginning when absent).
     pub after: Option<Uuid>,
+    /// The same as `after`, by the name every list pages with: a page's `next_cursor`.
+    pub cursor: Option<Uuid>,
     /// Only these types, comma-separated.
     #[serde(rename = "type")]
     #[param(rename = "type")]
@@ -164,6 +166,12 @@ pub async fn list_events(
     if !(1..=MAX_LIMIT).contains(&limit) {
         return Err(ApiError::field("limit", "must be between 1 and 200"));
     }
+    let after = match (query.after, query.cursor) {
+        (Some(a), Some(c)) if a != c => {
+            return Err(ApiError::field("cursor", "send cursor or after, not both"));
+        }
+        (after, cursor) => cursor.or(after),
+    };
     let types: Option<Vec<String>> = query.event_type.as_ref().map(|t| {
         t.split(',')
             .map(|s| s.trim_matches([' ', '\t']).to_string())
@@ -183,7 +191,7 @@ pub async fn list_events(
     let rows = state
         .app
         .read(permit, async |q| {
-            webhooks::events_after(q, query.after, types.as_deref(), limit).await
+            webhooks::events_after(q, after, types.as_deref(), limit).await
         })
         .await?;
     let next_cursor = rows.last().map(|r| r.id.to_string());

@@ -10,6 +10,7 @@ use super::State;
 use super::caller::Caller;
 use super::idempotency::{IdempotencyKey, respond};
 use super::json::{RequestBody, ValidJson};
+use super::pagination::{Page, PageQuery, PageRequest};
 use super::problem::ApiResult;
 use crate::app::Creation;
 use crate::app::members::{self, MemberRecord};
@@ -150,22 +151,24 @@ pub async fn add_member(
 }
 
 /// The case's grants, newest first.
-#[utoipa::path(tag = "cases", params(("id" = Uuid, Path)), responses((status = 200, description = "Grants", body = MemberList)), security(("jwt" = [])))]
+#[utoipa::path(tag = "cases", params(("id" = Uuid, Path), PageQuery), responses((status = 200, description = "Grants", body = MemberList)), security(("jwt" = [])))]
 #[get("/cases/{id}/members")]
 pub async fn list_members(
     state: State,
     caller: Caller,
     id: web::Path<Uuid>,
+    query: web::Query<PageQuery>,
 ) -> ApiResult<web::Json<MemberList>> {
     let permit = caller.permit(Permission::Role(Resource::Grant, Op::Read))?;
+    let page = PageRequest::new(query.limit, query.cursor.as_deref(), &*id)?;
     let rows = state
         .app
-        .read(permit, async |q| members::list(q, *id).await)
+        .read(permit, async |q| {
+            members::list(q, *id, page.after, page.fetch()).await
+        })
         .await?;
-    Ok(web::Json(MemberList {
-        items: rows.into_iter().map(Member::from).collect(),
-        next_cursor: None,
-    }))
+    let Page { items, next_cursor } = page.page(rows, |r| (r.created_at, r.id), Member::from);
+    Ok(web::Json(MemberList { items, next_cursor }))
 }
 
 /// Revoke a grant at once.

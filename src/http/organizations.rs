@@ -10,6 +10,7 @@ use super::State;
 use super::caller::Caller;
 use super::idempotency::{IdempotencyKey, respond};
 use super::json::{RequestBody, ValidJson};
+use super::pagination::{Page, PageQuery, PageRequest};
 use super::problem::{ApiError, ApiResult};
 use crate::app::Creation;
 use crate::app::organizations::{self, ApiKeyRecord, OrganizationRecord};
@@ -136,21 +137,23 @@ pub async fn create_organization(
 }
 
 /// The caller's navigator and its partner hospitals.
-#[utoipa::path(tag = "organizations", responses((status = 200, description = "Organisations", body = OrganizationList)), security(("jwt" = [])))]
+#[utoipa::path(tag = "organizations", params(PageQuery), responses((status = 200, description = "Organisations", body = OrganizationList)), security(("jwt" = [])))]
 #[get("/organizations")]
 pub async fn list_organizations(
     state: State,
     caller: Caller,
+    query: web::Query<PageQuery>,
 ) -> ApiResult<web::Json<OrganizationList>> {
     let permit = caller.permit(Permission::Role(Resource::Organization, Op::Read))?;
+    let page = PageRequest::new(query.limit, query.cursor.as_deref(), &())?;
     let rows = state
         .app
-        .read(permit, async |q| organizations::list(q).await)
+        .read(permit, async |q| {
+            organizations::list(q, page.after, page.fetch()).await
+        })
         .await?;
-    Ok(web::Json(OrganizationList {
-        items: rows.into_iter().map(Organization::from).collect(),
-        next_cursor: None,
-    }))
+    let Page { items, next_cursor } = page.page(rows, |r| (r.created_at, r.id), Organization::from);
+    Ok(web::Json(OrganizationList { items, next_cursor }))
 }
 
 /// One organisation of the caller's tenant.
@@ -309,22 +312,24 @@ pub async fn create_api_key(
 }
 
 /// A partner's keys (metadata only).
-#[utoipa::path(tag = "organizations", params(("id" = Uuid, Path, description = "The partner")), responses((status = 200, description = "Keys", body = ApiKeyList)), security(("jwt" = [])))]
+#[utoipa::path(tag = "organizations", params(("id" = Uuid, Path, description = "The partner"), PageQuery), responses((status = 200, description = "Keys", body = ApiKeyList)), security(("jwt" = [])))]
 #[get("/organizations/{id}/api-keys")]
 pub async fn list_api_keys(
     state: State,
     caller: Caller,
     id: web::Path<Uuid>,
+    query: web::Query<PageQuery>,
 ) -> ApiResult<web::Json<ApiKeyList>> {
     let permit = caller.permit(Permission::Role(Resource::ApiKey, Op::Read))?;
+    let page = PageRequest::new(query.limit, query.cursor.as_deref(), &*id)?;
     let rows = state
         .app
-        .read(permit, async |q| organizations::api_keys(q, *id).await)
+        .read(permit, async |q| {
+            organizations::api_keys(q, *id, page.after, page.fetch()).await
+        })
         .await?;
-    Ok(web::Json(ApiKeyList {
-        items: rows.into_iter().map(ApiKeyInfo::from).collect(),
-        next_cursor: None,
-    }))
+    let Page { items, next_cursor } = page.page(rows, |r| (r.created_at, r.id), ApiKeyInfo::from);
+    Ok(web::Json(ApiKeyList { items, next_cursor }))
 }
 
 /// Revoke a key at once.

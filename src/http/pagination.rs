@@ -37,9 +37,21 @@ pub struct PageRequest {
     fingerprint: String,
 }
 
-/// A short fingerprint of the filters (serialised without limit and cursor).
+/// A short fingerprint of the filters (serialised without limit and cursor, which a query's
+/// struct declares beside its filters, or inside a tuple's first part).
 fn fingerprint(filters: &impl Serialize) -> String {
-    let text = serde_json::to_string(filters).unwrap_or_default();
+    let mut value = serde_json::to_value(filters).unwrap_or_default();
+    let mut strip = |v: &mut serde_json::Value| {
+        if let Some(map) = v.as_object_mut() {
+            map.remove("limit");
+            map.remove("cursor");
+        }
+    };
+    strip(&mut value);
+    if let Some(parts) = value.as_array_mut() {
+        parts.iter_mut().for_each(&mut strip);
+    }
+    let text = value.to_string();
     hex::encode(&Sha256::digest(text.as_bytes())[..6])
 }
 

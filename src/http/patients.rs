@@ -216,11 +216,9 @@ pub struct PatientQuery {
     /// Only the patient with this login subject.
     pub login_sub: Option<String>,
     /// Page size, 1-200 (default 50).
-    #[serde(skip_serializing)]
     #[param(minimum = 1, maximum = 200)]
     pub limit: Option<i64>,
     /// From a previous page's `next_cursor`.
-    #[serde(skip_serializing)]
     pub cursor: Option<String>,
 }
 

@@ -15,6 +15,7 @@ use super::caller::{Caller, counted};
 use super::idempotency::{IdempotencyKey, respond};
 use super::json::{RequestBody, ValidJson};
 use super::negotiate::{Format, HTML_CSP, render};
+use super::pagination::{Page, PageQuery, PageRequest};
 use super::problem::{ApiResult, current_request_id};
 use crate::app::share_links::{self, Opened, ShareLinkRecord};
 use crate::app::summaries;
@@ -125,22 +126,24 @@ pub async fn create_share_link(
 }
 
 /// A summary's share links (never their tokens).
-#[utoipa::path(tag = "share-links", params(("id" = Uuid, Path, description = "The summary")), responses((status = 200, description = "Links", body = ShareLinkList)), security(("jwt" = [])))]
+#[utoipa::path(tag = "share-links", params(("id" = Uuid, Path, description = "The summary"), PageQuery), responses((status = 200, description = "Links", body = ShareLinkList)), security(("jwt" = [])))]
 #[get("/summaries/{id}/share-links")]
 pub async fn list_share_links(
     state: State,
     caller: Caller,
     id: web::Path<Uuid>,
+    query: web::Query<PageQuery>,
 ) -> ApiResult<web::Json<ShareLinkList>> {
     let permit = caller.permit(Permission::Role(Resource::ShareLink, Op::Read))?;
+    let page = PageRequest::new(query.limit, query.cursor.as_deref(), &*id)?;
     let rows = state
         .app
-        .read(permit, async |q| share_links::of_summary(q, *id).await)
+        .read(permit, async |q| {
+            share_links::of_summary(q, *id, page.after, page.fetch()).await
+        })
         .await?;
-    Ok(web::Json(ShareLinkList {
-        items: rows.into_iter().map(ShareLink::from).collect(),
-        next_cursor: None,
-    }))
+    let Page { items, next_cursor } = page.page(rows, |r| (r.created_at, r.id), ShareLink::from);
+    Ok(web::Json(ShareLinkList { items, next_cursor }))
 }
 
 /// Revoke a share link at once.

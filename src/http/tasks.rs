@@ -80,10 +80,8 @@ pub struct TaskQuery {
     pub assignee: Option<String>,
     pub status: Option<TaskStatus>,
     pub kind: Option<String>,
-    #[serde(skip_serializing)]
     #[param(minimum = 1, maximum = 200)]
     pub limit: Option<i64>,
-    #[serde(skip_serializing)]
     pub cursor: Option<String>,
 }
 

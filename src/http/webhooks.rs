@@ -11,6 +11,7 @@ use super::State;
 use super::caller::Caller;
 use super::idempotency::{IdempotencyKey, respond};
 use super::json::{RequestBody, ValidJson};
+use super::pagination::{Page, PageQuery, PageRequest};
 use super::problem::{ApiError, ApiResult};
 use crate::app::Creation;
 use crate::app::webhooks::{self, Subscription, SubscriptionChange};
@@ -214,18 +215,23 @@ pub async fn create_webhook(
 }
 
 /// The organisation's subscriptions.
-#[utoipa::path(tag = "webhooks", responses((status = 200, description = "Subscriptions", body = WebhookList)), security(("jwt" = [])))]
+#[utoipa::path(tag = "webhooks", params(PageQuery), responses((status = 200, description = "Subscriptions", body = WebhookList)), security(("jwt" = [])))]
 #[get("/webhooks")]
-pub async fn list_webhooks(state: State, caller: Caller) -> ApiResult<web::Json<WebhookList>> {
+pub async fn list_webhooks(
+    state: State,
+    caller: Caller,
+    query: web::Query<PageQuery>,
+) -> ApiResult<web::Json<WebhookList>> {
     let permit = caller.permit(Permission::Role(Resource::Webhook, Op::Read))?;
+    let page = PageRequest::new(query.limit, query.cursor.as_deref(), &())?;
     let rows = state
         .app
-        .read(permit, async |q| webhooks::list(q).await)
+        .read(permit, async |q| {
+            webhooks::list(q, page.after, page.fetch()).await
+        })
         .await?;
-    Ok(web::Json(WebhookList {
-        items: rows.into_iter().map(Webhook::from).collect(),
-        next_cursor: None,
-    }))
+    let Page { items, next_cursor } = page.page(rows, |r| (r.created_at, r.id), Webhook::from);
+    Ok(web::Json(WebhookList { items, next_cursor }))
 }
 
 /// A subscription.

@@ -11,5 +11,6 @@ mod discordance;
 mod foundation;
 mod ingestion;
 mod matrix;
+mod paging;
 mod summaries;
 mod webhooks;

@@ -2,7 +2,7 @@
 //! opinion arrives, again for every new plan version and on request; a clinician may override
 //! the result. Each keeps the case's tasks in step with the actions in force.
 
-use chrono::{NaiveDate, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use diesel_async::AsyncPgConnection;
 use uuid::Uuid;
 
@@ -277,13 +277,15 @@ pub async fn get(q: &mut Reader<'_>, id: Uuid) -> AppResult<AssessmentWithOverri
     Ok((row, overrides))
 }
 
-/// An opinion's assessments, the current one first, with their overrides.
+/// A page of an opinion's assessments, newest (the current one) first, with their overrides.
 pub async fn of_opinion(
     q: &mut Reader<'_>,
     opinion_id: Uuid,
+    after: Option<(DateTime<Utc>, Uuid)>,
+    limit: i64,
 ) -> AppResult<(Vec<AssessmentRecord>, Vec<OverrideRecord>)> {
     let opinion = opinions::readable(q.conn, q.actor, opinion_id).await?;
-    let rows = stored::assessments_for(q.conn, q.org, opinion.id).await?;
+    let rows = stored::assessments_for(q.conn, q.org, opinion.id, after, limit).await?;
     let ids: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
     let overrides = stored::overrides_for(q.conn, q.org, &ids).await?;
     q.audit("assessment.list", "assessment", ids, Some(opinion.case_id));

@@ -18,6 +18,7 @@ use crate::domain::validation::FieldErrors;
 use crate::http::State;
 use crate::http::caller::Caller;
 use crate::http::json::{RequestBody, ValidJson};
+use crate::http::pagination::{PageQuery, PageRequest};
 use crate::http::problem::ApiResult;
 
 /// An override as recorded.
@@ -106,31 +107,37 @@ pub fn assessment_view(
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct AssessmentList {
-    /// The current assessment first, then the superseded ones, newest first.
+    /// Newest first: the current assessment, then the ones it superseded.
     pub items: Vec<Assessment>,
     pub next_cursor: Option<String>,
 }
 
 /// An opinion's assessments, the current one first.
-#[utoipa::path(tag = "assessments", params(("id" = Uuid, Path, description = "The second opinion")), responses((status = 200, description = "Assessments", body = AssessmentList)), security(("jwt" = [])))]
+#[utoipa::path(tag = "assessments", params(("id" = Uuid, Path, description = "The second opinion"), PageQuery), responses((status = 200, description = "Assessments", body = AssessmentList)), security(("jwt" = [])))]
 #[get("/second-opinions/{id}/assessments")]
 pub async fn list_assessments(
     state: State,
     caller: Caller,
     id: web::Path<Uuid>,
+    query: web::Query<PageQuery>,
 ) -> ApiResult<web::Json<AssessmentList>> {
     let permit = caller.permit(Permission::Role(Resource::Assessment, Op::Read))?;
+    let page = PageRequest::new(query.limit, query.cursor.as_deref(), &*id)?;
     let (rows, overrides) = state
         .app
-        .read(permit, async |q| assessing::of_opinion(q, *id).await)
+        .read(permit, async |q| {
+            assessing::of_opinion(q, *id, page.after, page.fetch()).await
+        })
         .await?;
-    let items = rows
+    let page = page.page(rows, |r| (r.created_at, r.id), |r| r);
+    let items = page
+        .items
         .iter()
         .map(|r| assessment_view(r, &overrides))
         .collect::<Result<_, _>>()?;
     Ok(web::Json(AssessmentList {
         items,
-        next_cursor: None,
+        next_cursor: page.next_cursor,
     }))
 }
 

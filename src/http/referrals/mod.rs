@@ -151,10 +151,8 @@ pub struct ReferralQuery {
     pub case_id: Option<Uuid>,
     /// Staff only: referrals to one partner.
     pub partner_id: Option<Uuid>,
-    #[serde(skip_serializing)]
     #[param(minimum = 1, maximum = 200)]
     pub limit: Option<i64>,
-    #[serde(skip_serializing)]
     pub cursor: Option<String>,
 }
 
