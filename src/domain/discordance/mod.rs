@@ -2,6 +2,7 @@
 //! current one and names how they differ. A pure function: same input, same output.
 
 mod diagnosis;
+mod gate;
 mod outcome;
 mod overrides;
 mod phrases;
@@ -19,6 +20,7 @@ use super::codes::{Morphology, Site, parse_site};
 use super::picture::{Modality, Picture, ScopeItem};
 use super::vocabulary::Vocabulary;
 
+pub use gate::{ClinicianReviewReason, clinician_review_reasons};
 pub use overrides::{Override, apply_overrides};
 pub use validate::validate_input;
 
