@@ -8,6 +8,8 @@ use std::time::Duration;
 use ipnet::IpNet;
 use url::Url;
 
+use crate::domain::tasks::ReviewDeadlines;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LogFormat {
     Pretty,
@@ -80,6 +82,9 @@ pub struct Config {
     pub webhook_retry_horizon: Duration,
     pub rate_limits: RateLimits,
     pub pdf_concurrency: usize,
+    /// SIGN_OFF_DUE_HOURS (default 72) and SIGN_OFF_DUE_HOURS_URGENT (default 24): when a
+    /// result held for a clinician's sign-off is overdue.
+    pub review_deadlines: ReviewDeadlines,
     pub workers: usize,
     /// Whether this instance runs the webhook delivery worker.
     pub deliver_webhooks: bool,
@@ -374,6 +379,16 @@ impl Config {
                 ) as u32,
             },
             pdf_concurrency: r.bounded("PDF_CONCURRENCY", 4, 1, 256, "a number") as usize,
+            review_deadlines: ReviewDeadlines {
+                hours: r.bounded("SIGN_OFF_DUE_HOURS", 72, 1, 8760, "a number of hours") as u32,
+                urgent_hours: r.bounded(
+                    "SIGN_OFF_DUE_HOURS_URGENT",
+                    24,
+                    1,
+                    8760,
+                    "a number of hours",
+                ) as u32,
+            },
             workers: r.bounded(
                 "HTTP_WORKERS",
                 std::thread::available_parallelism().map_or(2, |n| n.get()) as u64,

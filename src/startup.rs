@@ -165,6 +165,7 @@ pub fn application(pool: db::DbPool, config: &Config) -> crate::app::App {
         crate::events::Links::new(config.public_base_url.clone()),
         Arc::new(db::documents::PostgresStore),
     )
+    .with_review_deadlines(config.review_deadlines)
 }
 
 /// Starts the webhook delivery worker beside the server, unless this process is told not to

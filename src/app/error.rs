@@ -36,6 +36,13 @@ pub enum AppError {
         detail: Detail,
         allowed: Vec<String>,
     },
+    /// The clinician release gate refuses: already signed off, nothing to sign, superseded, or
+    /// (for a share link) still held (409).
+    #[error("{detail}")]
+    Gate {
+        refusal: GateRefusal,
+        detail: Detail,
+    },
     /// A referral that takes no new submission (409).
     #[error("{detail}")]
     ReferralClosed {
@@ -70,7 +77,27 @@ pub enum AppError {
     Internal(anyhow::Error),
 }
 
+/// Why the clinician release gate refuses a request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GateRefusal {
+    /// The assessment has a valid sign-off already.
+    AlreadySignedOff,
+    /// The assessment needs no clinician's review.
+    NoReviewNeeded,
+    /// The assessment is no longer current (reassessed, or its opinion amended).
+    AssessmentSuperseded,
+    /// The summary's result waits for a clinician's sign-off.
+    AwaitingClinicianReview,
+}
+
 impl AppError {
+    pub fn gate(refusal: GateRefusal, detail: impl Into<Detail>) -> AppError {
+        AppError::Gate {
+            refusal,
+            detail: detail.into(),
+        }
+    }
+
     pub fn conflict(detail: impl Into<Detail>) -> AppError {
         AppError::Conflict(detail.into())
     }

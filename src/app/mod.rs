@@ -20,6 +20,7 @@ pub mod plans;
 pub mod precondition;
 pub mod referrals;
 pub mod share_links;
+pub mod sign_offs;
 pub mod summaries;
 pub mod tasks;
 pub mod tx;
@@ -40,6 +41,7 @@ pub use tx::{Reader, Tx};
 use crate::auth::policy::{self, Permission};
 use crate::auth::{AuthError, Principal};
 use crate::db::documents::DocumentStore;
+use crate::domain::tasks::ReviewDeadlines;
 use crate::events::Links;
 
 /// The connection pool the application runs on.
@@ -122,6 +124,8 @@ where
 pub struct Context {
     pub links: Links,
     pub documents: Arc<dyn DocumentStore>,
+    /// When a result held for a clinician's sign-off is overdue.
+    pub review_deadlines: ReviewDeadlines,
 }
 
 /// The application: the pool and what the use cases need besides it.
@@ -149,8 +153,18 @@ impl App {
     pub fn new(db: Pool, links: Links, documents: Arc<dyn DocumentStore>) -> App {
         App {
             db,
-            cx: Context { links, documents },
+            cx: Context {
+                links,
+                documents,
+                review_deadlines: ReviewDeadlines::default(),
+            },
         }
+    }
+
+    /// The sign-off deadlines when not the defaults (SIGN_OFF_DUE_HOURS).
+    pub fn with_review_deadlines(mut self, deadlines: ReviewDeadlines) -> App {
+        self.cx.review_deadlines = deadlines;
+        self
     }
 
     pub fn links(&self) -> &Links {

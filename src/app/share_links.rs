@@ -7,6 +7,7 @@ use chrono::{DateTime, Duration, Utc};
 use uuid::Uuid;
 
 use super::audit::Outcome;
+use super::error::GateRefusal;
 use super::summaries::{self, SummaryRecord};
 use super::{AppError, AppResult, Reader, Tx, access, cases};
 use crate::auth::Principal;
@@ -30,6 +31,12 @@ pub struct NewLink {
 /// Shares a summary the actor may read (advocates may not share).
 pub async fn share(tx: &mut Tx<'_>, summary_id: Uuid, days: i64) -> AppResult<NewLink> {
     let summary = summaries::readable(tx.conn, tx.actor, summary_id).await?;
+    if !summary.released {
+        return Err(AppError::gate(
+            GateRefusal::AwaitingClinicianReview,
+            "this summary's result waits for a clinician's sign-off; it can be shared once signed off",
+        ));
+    }
     if matches!(
         access::case(tx.conn, tx.actor, summary.case_id).await?,
         CaseAccess::Advocate { .. }
@@ -100,7 +107,7 @@ pub async fn revoke(tx: &mut Tx<'_>, id: Uuid) -> AppResult<()> {
 #[derive(Debug)]
 pub enum Opened {
     /// The summary as it was when shared.
-    Summary(SummaryRecord),
+    Summary(Box<SummaryRecord>),
     /// The link expired or was revoked (the refusal is audited).
     Ended,
 }
@@ -137,5 +144,5 @@ pub async fn open(tx: &mut Tx<'_>, format: &'static str) -> AppResult<Opened> {
         format,
     });
     cases::advance(tx, link.case_id, CaseStatus::SharedWithOncologist).await?;
-    Ok(Opened::Summary(summary))
+    Ok(Opened::Summary(Box::new(summary)))
 }

@@ -59,8 +59,9 @@ pub fn first_name(display_name: Option<&str>) -> Option<String> {
         .filter(|n| !n.is_empty())
 }
 
-/// Writes the patient summary of an assessment (its result in force) and stores it; the
-/// case moves to `summary_ready`.
+/// Writes the patient summary of an assessment (its result in force) and stores it. A summary
+/// of a result held for a clinician's sign-off is held with it (staff read it, the patient
+/// does not); a released one moves the case to `summary_ready`.
 pub async fn write(
     tx: &mut Tx<'_>,
     assessment_id: Uuid,
@@ -106,6 +107,9 @@ pub async fn write(
             content: serde_json::to_value(&content)?,
             created_by: tx.created_by(),
             generated_at: Utc::now(),
+            released: assessment.released,
+            outcome: Some(assessment.outcome.clone()),
+            primary_scenario: Some(assessment.primary_scenario.clone()),
         },
     )
     .await?;
@@ -120,13 +124,17 @@ pub async fn write(
         summary_id: row.id,
         assessment_id,
         language: row.language.clone(),
+        released: row.released,
     });
-    cases::advance(tx, case.id, CaseStatus::SummaryReady).await?;
+    if row.released {
+        cases::advance(tx, case.id, CaseStatus::SummaryReady).await?;
+    }
     Ok(row)
 }
 
 /// A summary the actor may read: staff, the patient, or an advocate granted summaries;
-/// not found for anyone else.
+/// not found for anyone else. For the patient and advocates a summary held for a clinician's
+/// sign-off does not exist yet.
 pub async fn readable(
     conn: &mut AsyncPgConnection,
     actor: &Actor,
@@ -134,6 +142,7 @@ pub async fn readable(
 ) -> AppResult<SummaryRecord> {
     let row = summaries::find(conn, actor.org_id(), id)
         .await?
+        .filter(|r| r.released || actor.is_staff())
         .ok_or(AppError::NotFound("summary"))?;
     access::case_part(conn, actor, row.case_id, "summaries")
         .await
@@ -160,7 +169,9 @@ pub async fn of_case(
     limit: i64,
 ) -> AppResult<Vec<SummaryRecord>> {
     access::case_part(q.conn, q.actor, case_id, "summaries").await?;
-    let rows = summaries::list_for_case(q.conn, q.org, case_id, after, limit).await?;
+    let released_only = !q.actor.is_staff();
+    let rows =
+        summaries::list_for_case(q.conn, q.org, case_id, released_only, after, limit).await?;
     q.audit(
         "summary.list",
         "summary",

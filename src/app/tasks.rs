@@ -6,6 +6,7 @@ use uuid::Uuid;
 
 use super::{AppError, AppResult, Reader, Tx, access};
 use crate::db::tasks::{self, TaskChanges, TaskFilter};
+use crate::domain::tasks::CLINICIAN_REVIEW;
 use crate::events::Event;
 use crate::events::catalogue::{TaskCause, TaskState};
 
@@ -144,7 +145,8 @@ pub async fn update(tx: &mut Tx<'_>, id: Uuid, change: TaskChange) -> AppResult<
     Ok(row)
 }
 
-/// Marks a task done (again: nothing changes); a cancelled task cannot be.
+/// Marks a task done (again: nothing changes); a cancelled task cannot be, and a review task
+/// is done only when a clinician signs off its assessment.
 pub async fn complete(tx: &mut Tx<'_>, id: Uuid) -> AppResult<TaskRecord> {
     let current = tasks::find(tx.conn, tx.org, id)
         .await?
@@ -159,6 +161,30 @@ pub async fn complete(tx: &mut Tx<'_>, id: Uuid) -> AppResult<TaskRecord> {
         }
         _ => {}
     }
+    if current.kind == CLINICIAN_REVIEW {
+        return Err(AppError::InvalidTransition {
+            detail: "a clinician review task is completed by signing off its assessment (POST /v1/assessments/{id}/sign-offs)".into(),
+            allowed: vec![],
+        });
+    }
+    mark_done(tx, id).await
+}
+
+/// Completes the open review task of a signed-off assessment, if it has one.
+pub(super) async fn finish_review(
+    tx: &mut Tx<'_>,
+    case_id: Uuid,
+    assessment_id: Uuid,
+) -> AppResult<()> {
+    for task in tasks::open_for_case(tx.conn, tx.org, case_id).await? {
+        if task.kind == CLINICIAN_REVIEW && task.assessment_id == Some(assessment_id) {
+            mark_done(tx, task.id).await?;
+        }
+    }
+    Ok(())
+}
+
+async fn mark_done(tx: &mut Tx<'_>, id: Uuid) -> AppResult<TaskRecord> {
     let changes = TaskChanges {
         status: Some("done".into()),
         completed_by: Some(Some(tx.created_by())),

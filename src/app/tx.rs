@@ -11,6 +11,7 @@ use super::{Actor, Context};
 use crate::db::audit::AuditRow;
 use crate::db::documents::DocumentStore;
 use crate::db::events::NewEvent;
+use crate::domain::tasks::ReviewDeadlines;
 use crate::events::{Event, Links};
 
 /// A unit of work. Public fields, so a use case can borrow the connection and the rest at
@@ -22,6 +23,7 @@ pub struct Unit<'c, Queued> {
     pub actor: &'c Actor,
     pub links: &'c Links,
     pub documents: &'c dyn DocumentStore,
+    pub review_deadlines: ReviewDeadlines,
     /// Audit rows; their ids are taken when queued, so they keep call order.
     audit: Vec<AuditRow>,
     queued: Queued,
@@ -46,6 +48,7 @@ impl<'c, Queued: Default> Unit<'c, Queued> {
             actor,
             links: &cx.links,
             documents: &*cx.documents,
+            review_deadlines: cx.review_deadlines,
             audit: Vec::new(),
             queued: Queued::default(),
         }

@@ -46,6 +46,10 @@ pub enum Op {
     Reassess,
     /// Assessments: a clinician's override.
     Override,
+    /// Assessments: a clinician's sign-off of a held result.
+    SignOff,
+    /// Assessments: the queue of held results waiting for a sign-off.
+    ReviewQueue,
 }
 
 /// The permission table (api.md "Permission summary"), for people. Partner keys reach only
@@ -68,7 +72,8 @@ pub fn permits(role: Role, resource: Resource, op: Op) -> bool {
         (Referral | SecondOpinion | Conversation | Task, Create | Update) => case_worker,
         (Assessment, Read) => role.is_staff(),
         (Assessment, Reassess) => case_worker,
-        (Assessment, Override) => role == Clinician,
+        (Assessment, Override | SignOff) => role == Clinician,
+        (Assessment, ReviewQueue) => case_worker,
         (Summary, Read) => true,
         (Summary, Create) => case_worker,
         (ShareLink, Read) => matches!(role, Patient | Coordinator | Clinician | Admin),
@@ -239,6 +244,16 @@ mod tests {
         );
         assert!(
             permits(Coordinator, Assessment, Reassess) && !permits(Admin, Assessment, Reassess)
+        );
+        assert!(
+            permits(Clinician, Assessment, SignOff)
+                && !permits(Coordinator, Assessment, SignOff)
+                && !permits(Admin, Assessment, SignOff)
+        );
+        assert!(
+            permits(Coordinator, Assessment, ReviewQueue)
+                && permits(Clinician, Assessment, ReviewQueue)
+                && !permits(Admin, Assessment, ReviewQueue)
         );
         assert!(
             permits(Patient, ShareLink, Create)

@@ -18,6 +18,7 @@ pub mod patients;
 pub mod referrals;
 pub mod schema;
 pub mod share_links;
+pub mod sign_offs;
 pub mod summaries;
 pub mod tasks;
 pub mod webhooks;

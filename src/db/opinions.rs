@@ -147,6 +147,11 @@ pub struct AssessmentRow {
     pub superseded_by: Option<Uuid>,
     pub created_by: String,
     pub created_at: DateTime<Utc>,
+    /// The release gate, judged on the computed result when it was made.
+    pub needs_clinician_review: bool,
+    pub clinician_review_reasons: Vec<String>,
+    /// No review needed, or a valid sign-off exists.
+    pub released: bool,
 }
 
 impl AssessmentRow {
@@ -303,6 +308,41 @@ pub async fn set_effective(
     .execute(conn)
     .await?;
     Ok(())
+}
+
+/// Holds or releases an assessment (a sign-off given, or voided by an override).
+pub async fn set_released(
+    conn: &mut AsyncPgConnection,
+    org_id: Uuid,
+    id: Uuid,
+    released: bool,
+) -> QueryResult<()> {
+    diesel::update(
+        assessments::table
+            .filter(assessments::org_id.eq(org_id))
+            .filter(assessments::id.eq(id)),
+    )
+    .set(assessments::released.eq(released))
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Locks an assessment's row until commit: sign-offs and overrides of one assessment queue
+/// behind each other, so a sign-off never approves a result an override is changing.
+pub async fn lock_assessment(
+    conn: &mut AsyncPgConnection,
+    org_id: Uuid,
+    id: Uuid,
+) -> QueryResult<Option<AssessmentRow>> {
+    assessments::table
+        .filter(assessments::org_id.eq(org_id))
+        .filter(assessments::id.eq(id))
+        .select(AssessmentRow::as_select())
+        .for_update()
+        .first(conn)
+        .await
+        .optional()
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]

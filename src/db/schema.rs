@@ -204,6 +204,26 @@ diesel::table! {
         superseded_by -> Nullable<Uuid>,
         created_by -> Text,
         created_at -> Timestamptz,
+        needs_clinician_review -> Bool,
+        clinician_review_reasons -> Array<Text>,
+        released -> Bool,
+    }
+}
+
+diesel::table! {
+    assessment_sign_offs (org_id, id) {
+        org_id -> Uuid,
+        id -> Uuid,
+        assessment_id -> Uuid,
+        signed_by -> Text,
+        reason -> Text,
+        approved_outcome -> Text,
+        approved_primary_scenario -> Text,
+        approved_override_id -> Nullable<Uuid>,
+        carried_from -> Nullable<Uuid>,
+        voided_by_override -> Nullable<Uuid>,
+        voided_at -> Nullable<Timestamptz>,
+        created_at -> Timestamptz,
     }
 }
 
@@ -250,6 +270,9 @@ diesel::table! {
         content -> Jsonb,
         created_by -> Text,
         generated_at -> Timestamptz,
+        released -> Bool,
+        outcome -> Nullable<Text>,
+        primary_scenario -> Nullable<Text>,
     }
 }
 
@@ -356,6 +379,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     second_opinions,
     assessments,
     assessment_overrides,
+    assessment_sign_offs,
     tasks,
     summaries,
     share_links,

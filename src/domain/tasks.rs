@@ -1,6 +1,6 @@
 //! The coordinator work an assessment's actions open, and when it is due.
 
-use chrono::{Days, NaiveDate};
+use chrono::{DateTime, Days, NaiveDate, TimeDelta, Utc};
 use uuid::Uuid;
 
 use super::discordance::{Action, Urgency};
@@ -51,6 +51,39 @@ pub fn due_date(urgency: Urgency, today: NaiveDate, next_step: Option<NaiveDate>
     }
 }
 
+/// The task a held assessment opens for the clinicians: only a sign-off completes it.
+pub const CLINICIAN_REVIEW: &str = "clinician_review";
+pub const CLINICIAN_REVIEW_TITLE: &str =
+    "Sign off the second opinion's result before the patient sees it";
+
+/// How long a held result may wait for a clinician before it is overdue
+/// (SIGN_OFF_DUE_HOURS, and the shorter limit for urgent results).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReviewDeadlines {
+    pub hours: u32,
+    pub urgent_hours: u32,
+}
+
+impl Default for ReviewDeadlines {
+    fn default() -> Self {
+        ReviewDeadlines {
+            hours: 72,
+            urgent_hours: 24,
+        }
+    }
+}
+
+impl ReviewDeadlines {
+    /// When a result held since `since` is due for its sign-off.
+    pub fn due(&self, urgency: Urgency, since: DateTime<Utc>) -> DateTime<Utc> {
+        let hours = match urgency {
+            Urgency::Urgent => self.urgent_hours.min(self.hours),
+            _ => self.hours,
+        };
+        since + TimeDelta::hours(i64::from(hours))
+    }
+}
+
 /// An open task of a case, as the sync sees it.
 #[derive(Debug, Clone)]
 pub struct OpenTask {
@@ -68,16 +101,21 @@ pub struct TaskSync {
     pub repoint: Vec<Uuid>,
     /// Actions that call for a task no open task of the case already is.
     pub open: Vec<Action>,
+    /// The assessment is held and has no review task of its own yet.
+    pub open_review: bool,
 }
 
 /// The sync for `assessment` (superseding `superseded`) whose effective actions are
 /// `actions`: a task per action that opens one and is not open on the case yet; kept tasks of
 /// the superseded assessment move to the new one; those it no longer wants are cancelled.
+/// A review task belongs to one assessment: kept while that one is `held`, cancelled when it
+/// is superseded (the new assessment opens its own if it is held too).
 pub fn plan_sync(
     open: &[OpenTask],
     assessment: Uuid,
     superseded: Option<Uuid>,
     actions: &[Action],
+    held: bool,
 ) -> TaskSync {
     let wanted: Vec<Action> = actions
         .iter()
@@ -86,7 +124,18 @@ pub fn plan_sync(
         .collect();
     let mut sync = TaskSync::default();
     let mut open_kinds = std::collections::BTreeSet::new();
+    let mut review_open = false;
     for task in open {
+        if task.kind == CLINICIAN_REVIEW {
+            if held && task.assessment_id == Some(assessment) {
+                review_open = true;
+            } else if task.assessment_id == Some(assessment)
+                || (superseded.is_some() && task.assessment_id == superseded)
+            {
+                sync.cancel.push(task.id);
+            }
+            continue;
+        }
         let ours = task.assessment_id == Some(assessment)
             || (superseded.is_some() && task.assessment_id == superseded);
         let still_wanted = wanted.iter().any(|a| a.code() == task.kind);
@@ -103,6 +152,7 @@ pub fn plan_sync(
         .into_iter()
         .filter(|a| !open_kinds.contains(a.code()))
         .collect();
+    sync.open_review = held && !review_open;
     sync
 }
 
@@ -132,7 +182,7 @@ mod sync_tests {
             Action::DiscussNewFinding,
             Action::ProceedWithPlan,
         ];
-        let sync = plan_sync(&open, new, Some(old), &actions);
+        let sync = plan_sync(&open, new, Some(old), &actions, false);
         assert_eq!(sync.cancel, vec![dropped.id]);
         assert_eq!(sync.repoint, vec![kept.id]);
         // A task of that kind is open already (another assessment's); proceeding opens none.
@@ -144,9 +194,41 @@ mod sync_tests {
         let new = Uuid::now_v7();
         let own = task("discuss_new_finding", Some(new));
         let stray = task("repeat_biomarker_test", None);
-        let sync = plan_sync(&[own.clone(), stray], new, None, &[]);
+        let sync = plan_sync(&[own.clone(), stray], new, None, &[], false);
         assert_eq!(sync.cancel, vec![own.id]);
         assert!(sync.repoint.is_empty() && sync.open.is_empty());
+    }
+
+    #[test]
+    fn a_review_task_stays_with_its_held_assessment_and_goes_when_it_is_superseded() {
+        let (old, new) = (Uuid::now_v7(), Uuid::now_v7());
+        let old_review = task(CLINICIAN_REVIEW, Some(old));
+        // Reassessed and held again: the old review is cancelled and a new one opens.
+        let sync = plan_sync(std::slice::from_ref(&old_review), new, Some(old), &[], true);
+        assert_eq!(sync.cancel, vec![old_review.id]);
+        assert!(sync.open_review && sync.repoint.is_empty());
+        // An override of the held assessment keeps its review task and opens no second one.
+        let own_review = task(CLINICIAN_REVIEW, Some(new));
+        let sync = plan_sync(std::slice::from_ref(&own_review), new, Some(new), &[], true);
+        assert!(sync.cancel.is_empty() && !sync.open_review);
+        // Released: no review wanted.
+        let sync = plan_sync(std::slice::from_ref(&own_review), new, None, &[], false);
+        assert_eq!(sync.cancel, vec![own_review.id]);
+        assert!(!sync.open_review);
+    }
+
+    #[test]
+    fn urgent_results_are_due_for_sign_off_sooner() {
+        let since: DateTime<Utc> = "2026-12-01T10:00:00Z".parse().expect("time");
+        let limits = ReviewDeadlines::default();
+        assert_eq!(
+            limits.due(Urgency::Routine, since),
+            "2026-12-04T10:00:00Z".parse::<DateTime<Utc>>().unwrap()
+        );
+        assert_eq!(
+            limits.due(Urgency::Urgent, since),
+            "2026-12-02T10:00:00Z".parse::<DateTime<Utc>>().unwrap()
+        );
     }
 }
 

@@ -9,7 +9,7 @@ use uuid::Uuid;
 use super::links::Links;
 
 /// Every event type, as `api.md` lists them (webhook subscriptions and the feed filter name these).
-pub const EVENT_TYPES: [&str; 13] = [
+pub const EVENT_TYPES: [&str; 15] = [
     "case.created",
     "case.updated",
     "plan.revised",
@@ -23,6 +23,8 @@ pub const EVENT_TYPES: [&str; 13] = [
     "conversation.recorded",
     "task.created",
     "task.completed",
+    "assessment.signed_off",
+    "summary.released",
 ];
 
 /// A case's status as events report it.
@@ -94,6 +96,8 @@ pub enum Event {
         outcome: String,
         primary_scenario: String,
         urgency: String,
+        /// False while the result waits for a clinician's sign-off.
+        released: bool,
     },
     AssessmentOverridden {
         case_id: Uuid,
@@ -109,6 +113,23 @@ pub enum Event {
         summary_id: Uuid,
         assessment_id: Uuid,
         language: String,
+        /// False while the summary is held back from the patient.
+        released: bool,
+    },
+    /// A clinician signed off a held result; never carries the clinician's reason.
+    AssessmentSignedOff {
+        case_id: Uuid,
+        assessment_id: Uuid,
+        sign_off_id: Uuid,
+        released: bool,
+        outcome: String,
+        primary_scenario: String,
+    },
+    /// A sign-off released a summary to the patient.
+    SummaryReleased {
+        case_id: Uuid,
+        summary_id: Uuid,
+        assessment_id: Uuid,
     },
     ShareLinkOpened {
         case_id: Uuid,
@@ -142,6 +163,8 @@ impl Event {
             Event::AssessmentCreated { .. } => "assessment.created",
             Event::AssessmentOverridden { .. } => "assessment.overridden",
             Event::SummaryGenerated { .. } => "summary.generated",
+            Event::AssessmentSignedOff { .. } => "assessment.signed_off",
+            Event::SummaryReleased { .. } => "summary.released",
             Event::ShareLinkOpened { .. } => "share_link.opened",
             Event::ConversationRecorded { .. } => "conversation.recorded",
             Event::TaskCreated { .. } => "task.created",
@@ -162,6 +185,8 @@ impl Event {
             | Event::AssessmentCreated { case_id, .. }
             | Event::AssessmentOverridden { case_id, .. }
             | Event::SummaryGenerated { case_id, .. }
+            | Event::AssessmentSignedOff { case_id, .. }
+            | Event::SummaryReleased { case_id, .. }
             | Event::ShareLinkOpened { case_id, .. }
             | Event::ConversationRecorded { case_id, .. } => *case_id,
         }
@@ -210,10 +235,11 @@ impl Event {
                 outcome,
                 primary_scenario,
                 urgency,
+                released,
                 ..
             } => (
                 json!({"assessment_id": assessment_id, "second_opinion_id": second_opinion_id, "plan_version": plan_version,
-                       "outcome": outcome, "primary_scenario": primary_scenario, "urgency": urgency}),
+                       "outcome": outcome, "primary_scenario": primary_scenario, "urgency": urgency, "released": released}),
                 json!({"assessment": links.to(&format!("/v1/assessments/{assessment_id}"))}),
             ),
             Event::AssessmentOverridden {
@@ -233,9 +259,30 @@ impl Event {
                 summary_id,
                 assessment_id,
                 language,
+                released,
                 ..
             } => (
-                json!({"summary_id": summary_id, "assessment_id": assessment_id, "language": language}),
+                json!({"summary_id": summary_id, "assessment_id": assessment_id, "language": language, "released": released}),
+                json!({"summary": links.to(&format!("/v1/summaries/{summary_id}"))}),
+            ),
+            Event::AssessmentSignedOff {
+                assessment_id,
+                sign_off_id,
+                released,
+                outcome,
+                primary_scenario,
+                ..
+            } => (
+                json!({"assessment_id": assessment_id, "sign_off_id": sign_off_id, "released": released,
+                       "outcome": outcome, "primary_scenario": primary_scenario}),
+                json!({"assessment": links.to(&format!("/v1/assessments/{assessment_id}"))}),
+            ),
+            Event::SummaryReleased {
+                summary_id,
+                assessment_id,
+                ..
+            } => (
+                json!({"summary_id": summary_id, "assessment_id": assessment_id}),
                 json!({"summary": links.to(&format!("/v1/summaries/{summary_id}"))}),
             ),
             Event::ShareLinkOpened {

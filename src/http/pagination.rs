@@ -27,6 +27,9 @@ struct CursorData {
     t: DateTime<Utc>,
     id: Uuid,
     f: String,
+    /// The rank before time, for a list ordered by a flag first (the review queue: urgent).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    r: Option<bool>,
 }
 
 /// A validated page request: how many, and after which (created_at, id).
@@ -34,6 +37,8 @@ struct CursorData {
 pub struct PageRequest {
     pub limit: i64,
     pub after: Option<(DateTime<Utc>, Uuid)>,
+    /// The rank of the last item seen, for a ranked list ([`PageRequest::page_ranked`]).
+    pub after_rank: Option<bool>,
     fingerprint: String,
 }
 
@@ -70,6 +75,7 @@ impl PageRequest {
         }
         let fingerprint = fingerprint(filters);
         // An empty cursor is no cursor: the first page.
+        let mut after_rank = None;
         let after = match cursor.filter(|c| !c.is_empty()) {
             None => None,
             Some(text) => {
@@ -86,12 +92,14 @@ impl PageRequest {
                         "belongs to another set of filters",
                     ));
                 }
+                after_rank = data.r;
                 Some((data.t, data.id))
             }
         };
         Ok(PageRequest {
             limit,
             after,
+            after_rank,
             fingerprint,
         })
     }
@@ -104,20 +112,54 @@ impl PageRequest {
     /// Cuts the fetched rows to a page.
     pub fn page<R, T>(
         &self,
-        mut rows: Vec<R>,
+        rows: Vec<R>,
         key: impl Fn(&R) -> (DateTime<Utc>, Uuid),
+        item: impl Fn(R) -> T,
+    ) -> Page<T> {
+        self.page_with(
+            rows,
+            |r| {
+                let (t, id) = key(r);
+                (None, t, id)
+            },
+            item,
+        )
+    }
+
+    /// A page of a list ordered by a flag, then time and id (the review queue).
+    pub fn page_ranked<R, T>(
+        &self,
+        rows: Vec<R>,
+        key: impl Fn(&R) -> (bool, DateTime<Utc>, Uuid),
+        item: impl Fn(R) -> T,
+    ) -> Page<T> {
+        self.page_with(
+            rows,
+            |r| {
+                let (rank, t, id) = key(r);
+                (Some(rank), t, id)
+            },
+            item,
+        )
+    }
+
+    fn page_with<R, T>(
+        &self,
+        mut rows: Vec<R>,
+        key: impl Fn(&R) -> (Option<bool>, DateTime<Utc>, Uuid),
         item: impl Fn(R) -> T,
     ) -> Page<T> {
         let more = rows.len() as i64 > self.limit;
         rows.truncate(self.limit as usize);
         let next_cursor = if more {
             rows.last().map(|last| {
-                let (t, id) = key(last);
+                let (r, t, id) = key(last);
                 URL_SAFE_NO_PAD.encode(
                     serde_json::to_vec(&CursorData {
                         t,
                         id,
                         f: self.fingerprint.clone(),
+                        r,
                     })
                     .expect("serialises"),
                 )
@@ -132,7 +174,6 @@ impl PageRequest {
     }
 }
 
-/// The query of a list with no filters of its own: only the page.
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]

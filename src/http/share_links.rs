@@ -247,7 +247,7 @@ pub async fn open_shared(
         .write(permit, async |tx| share_links::open(tx, asked).await)
         .await?;
     let summary = match opened {
-        Opened::Summary(summary) => summary,
+        Opened::Summary(summary) => *summary,
         Opened::Ended => {
             return Ok(page(
                 StatusCode::GONE,

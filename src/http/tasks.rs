@@ -46,6 +46,9 @@ pub struct Task {
     pub assignee: Option<String>,
     #[schema(value_type = Option<String>, format = Date)]
     pub due_date: Option<NaiveDate>,
+    /// Open and past its due date (for a clinician review: a result held from the patient
+    /// longer than SIGN_OFF_DUE_HOURS).
+    pub overdue: bool,
     pub completed_by: Option<String>,
     pub completed_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
@@ -54,6 +57,7 @@ pub struct Task {
 
 impl From<TaskRecord> for Task {
     fn from(r: TaskRecord) -> Task {
+        let overdue = r.status == "open" && r.due_date.is_some_and(|d| d < Utc::now().date_naive());
         Task {
             id: r.id,
             case_id: r.case_id,
@@ -63,6 +67,7 @@ impl From<TaskRecord> for Task {
             status: serde_json::from_value(serde_json::Value::from(r.status))
                 .unwrap_or(TaskStatus::Open),
             assignee: r.assignee,
+            overdue,
             due_date: r.due_date,
             completed_by: r.completed_by,
             completed_at: r.completed_at,

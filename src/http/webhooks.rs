@@ -57,6 +57,10 @@ pub enum EventType {
     TaskCreated,
     #[serde(rename = "task.completed")]
     TaskCompleted,
+    #[serde(rename = "assessment.signed_off")]
+    AssessmentSignedOff,
+    #[serde(rename = "summary.released")]
+    SummaryReleased,
 }
 
 /// The event types asked for, once each and sorted, as stored.

@@ -12,5 +12,6 @@ mod foundation;
 mod ingestion;
 mod matrix;
 mod paging;
+mod sign_off;
 mod summaries;
 mod webhooks;

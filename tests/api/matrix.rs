@@ -527,6 +527,19 @@ fn rows() -> Vec<(&'static str, &'static str, Option<Value>, &'static str)> {
         ),
         (
             "POST",
+            "/v1/assessments/{id}/sign-offs",
+            Some(json!({"reason": "read the report"})),
+            // The world's result refines the plan: nothing is held, so nothing to sign.
+            "403 403 403 403 403 403 409 403 403 403 401 401 401",
+        ),
+        (
+            "GET",
+            "/v1/assessments",
+            None,
+            "403 403 403 403 200 200 200 403 403 403 401 401 401",
+        ),
+        (
+            "POST",
             "/v1/assessments/{id}/summaries",
             Some(json!({"language": "en"})),
             "403 403 403 403 201 404 201 403 403 403 401 401 401",
@@ -711,6 +724,9 @@ fn concrete(template: &str) -> String {
         .any(|end| template.starts_with("/v1/referrals/") && template.ends_with(end));
     if moves_a_referral {
         path.replace("{referral}", "{referral_open}")
+    } else if template == "/v1/assessments" {
+        // Assessments are listed across opinions only as the review queue.
+        format!("{path}?awaiting_sign_off=true")
     } else {
         path
     }

@@ -229,13 +229,17 @@ async fn every_list_declares_its_paging_and_walks_over_two_pages() {
                 "{path} does not declare {name}: {query:?}"
             );
         }
+        // The review queue holds only results a contradiction held back: sign_off.rs walks it.
+        if path == "/v1/assessments" {
+            continue;
+        }
         assert!(
             lists.iter().any(|(p, _)| p.split('?').next()
                 == Some(&template(path, case, &s, &opinion, &summary, &webhook))),
             "{path} is a list this test does not walk"
         );
     }
-    assert_eq!(lists_in_doc, lists.len());
+    assert_eq!(lists_in_doc, lists.len() + 1);
 }
 
 /// The test's path for a document path template.

@@ -5,12 +5,12 @@ use chrono::Utc;
 use uuid::Uuid;
 
 use super::{
-    AssessmentWithOverrides, Comparison, OverrideRecord, classification_input, code, parse,
-    parse_code, staff_assessment, sync_tasks,
+    Annotations, AssessmentWithOverrides, Comparison, OverrideRecord, classification_input, code,
+    parse, parse_code, staff_assessment, sync_tasks,
 };
 use crate::app::{AppError, AppResult, Tx};
-use crate::db::cases;
 use crate::db::opinions as stored;
+use crate::db::{cases, sign_offs, summaries};
 use crate::domain::discordance::{Classification, Outcome, Override, Scenario, apply_overrides};
 use crate::events::Event;
 
@@ -29,15 +29,18 @@ pub async fn override_assessment(
     id: Uuid,
     new: NewOverride,
 ) -> AppResult<AssessmentWithOverrides> {
-    let row = staff_assessment(stored::find_assessment(tx.conn, tx.org, id).await?)?;
+    let found = staff_assessment(stored::find_assessment(tx.conn, tx.org, id).await?)?;
+    // The case, then the assessment: the order every writer of both takes, so an override
+    // and a sign-off of one assessment queue behind each other and never deadlock.
+    let case = cases::lock(tx.conn, tx.org, found.case_id)
+        .await?
+        .ok_or(AppError::NotFound("case"))?;
+    let row = staff_assessment(stored::lock_assessment(tx.conn, tx.org, id).await?)?;
     if !row.current {
         return Err(AppError::conflict(
             "only the current assessment can be overridden",
         ));
     }
-    let case = cases::lock(tx.conn, tx.org, row.case_id)
-        .await?
-        .ok_or(AppError::NotFound("case"))?;
     let opinion = stored::find(tx.conn, tx.org, row.second_opinion_id)
         .await?
         .ok_or(AppError::NotFound("second opinion"))?;
@@ -65,11 +68,12 @@ pub async fn override_assessment(
         primary_scenario: new.primary_scenario,
     });
     let effective = apply_overrides(&input, &computed, &history).map_err(AppError::Invalid)?;
+    let override_id = Uuid::now_v7();
     stored::insert_override(
         tx.conn,
         &OverrideRecord {
             org_id: tx.org,
-            id: Uuid::now_v7(),
+            id: override_id,
             assessment_id: row.id,
             outcome: new.outcome.map(code),
             primary_scenario: new.primary_scenario.map(code),
@@ -89,6 +93,12 @@ pub async fn override_assessment(
         &code(effective.urgency),
     )
     .await?;
+    // A sign-off approved the result before this override: it no longer stands, and what it
+    // released waits for the next one (share links already sent keep what they showed).
+    if sign_offs::void(tx.conn, tx.org, row.id, override_id).await? {
+        stored::set_released(tx.conn, tx.org, row.id, false).await?;
+        summaries::withhold(tx.conn, tx.org, row.id).await?;
+    }
     let row = staff_assessment(stored::find_assessment(tx.conn, tx.org, id).await?)?;
     sync_tasks(tx, &case, &row, &effective, Some(row.id)).await?;
     tx.audit(
@@ -106,6 +116,6 @@ pub async fn override_assessment(
         computed_outcome: code(computed.outcome),
         computed_primary_scenario: code(computed.primary_scenario),
     });
-    let overrides = stored::overrides_for(tx.conn, tx.org, &[row.id]).await?;
-    Ok((row, overrides))
+    let annotations = Annotations::of(tx.conn, tx.org, &[row.id]).await?;
+    Ok((row, annotations))
 }

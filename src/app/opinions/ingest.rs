@@ -14,7 +14,7 @@ use crate::auth::Principal;
 use crate::auth::api_key::sha256;
 use crate::auth::policy;
 use crate::db::opinions::{self as stored, OpinionRow};
-use crate::db::{cases as case_rows, referrals, tasks};
+use crate::db::{cases as case_rows, referrals};
 use crate::domain::case_status::CaseStatus;
 use crate::domain::picture::Picture;
 use crate::domain::referral::ReferralStatus;
@@ -155,18 +155,9 @@ pub async fn ingest(
             plan: &plan,
             opinion: &opinion,
         };
-        let row = assessing::assess(tx, comparison, None).await?;
-        if let Some(previous) = previous {
-            // The amendment's assessment replaces the superseded opinion's open work.
-            let wanted = assessing::effective(&row)?.actions;
-            for task in tasks::open_for_case(tx.conn, tx.org, case_id).await? {
-                if task.assessment_id == Some(previous.id)
-                    && !wanted.iter().any(|a| a.code() == task.kind)
-                {
-                    tasks::cancel(tx.conn, tx.org, task.id).await?;
-                }
-            }
-        }
+        // An amendment's assessment supersedes the amended opinion's: that one stops being
+        // current (it leaves the review queue and the counts) and its open work moves over.
+        let row = assessing::assess(tx, comparison, previous.as_ref()).await?;
         tx.audit(
             "assessment.create",
             "assessment",

@@ -4,7 +4,7 @@
 use diesel_async::AsyncPgConnection;
 use uuid::Uuid;
 
-use super::assessing::{self, AssessmentRecord, OverrideRecord};
+use super::assessing::{self, AssessmentRecord};
 use super::{Actor, AppError, AppResult, Reader, access};
 use crate::auth::Principal;
 use crate::auth::policy::{self, Op, Resource};
@@ -55,16 +55,16 @@ pub async fn of_case(
 ) -> AppResult<(
     Vec<OpinionRecord>,
     Vec<AssessmentRecord>,
-    Vec<OverrideRecord>,
+    assessing::Annotations,
 )> {
     access::case(q.conn, q.actor, case_id).await?;
     let rows = stored::list_for_case(q.conn, q.org, case_id, after, limit).await?;
     let ids: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
     let current = stored::current_assessments(q.conn, q.org, &ids).await?;
     let assessment_ids: Vec<Uuid> = current.iter().map(|a| a.id).collect();
-    let overrides = stored::overrides_for(q.conn, q.org, &assessment_ids).await?;
+    let annotations = assessing::Annotations::of(q.conn, q.org, &assessment_ids).await?;
     q.audit("second_opinion.list", "second_opinion", ids, Some(case_id));
-    Ok((rows, current, overrides))
+    Ok((rows, current, annotations))
 }
 
 /// An opinion; staff also get its current assessment (with overrides), partners never.
@@ -76,8 +76,8 @@ pub async fn get(
     let current = if q.actor.is_staff() {
         match stored::current_assessment(q.conn, q.org, row.id).await? {
             Some(a) => {
-                let overrides = stored::overrides_for(q.conn, q.org, &[a.id]).await?;
-                Some((a, overrides))
+                let annotations = assessing::Annotations::of(q.conn, q.org, &[a.id]).await?;
+                Some((a, annotations))
             }
             None => None,
         }

@@ -7,12 +7,11 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::app::AppError;
-use crate::app::assessing::{
-    self, AssessmentRecord, NewOverride as Override, OverrideRecord as StoredOverride, parse,
-};
+use crate::app::assessing::{self, Annotations, AssessmentRecord, NewOverride as Override, parse};
+use crate::app::sign_offs::{SignOffRecord, assessment_tag};
 use crate::auth::policy::{Op, Permission, Resource};
 use crate::domain::discordance::{
-    Action, Classification, Context, Finding, Outcome, Scenario, Urgency,
+    Action, Classification, ClinicianReviewReason, Context, Finding, Outcome, Scenario, Urgency,
 };
 use crate::domain::validation::FieldErrors;
 use crate::http::State;
@@ -54,8 +53,60 @@ pub struct Assessment {
     pub ruleset_version: String,
     pub computed: Classification,
     pub overrides: Vec<OverrideRecord>,
+    /// The release gate: the computed result must be signed off by a clinician before the
+    /// patient sees it.
+    pub needs_clinician_review: bool,
+    /// Why, in the order the rules give (an open list: new codes may come).
+    pub clinician_review_reasons: Vec<ClinicianReviewReason>,
+    /// The valid sign-off, if any.
+    pub sign_off: Option<SignOff>,
+    /// True when no review is needed or a valid sign-off exists: the patient may see it.
+    pub released: bool,
     pub created_by: String,
     pub created_at: DateTime<Utc>,
+}
+
+/// The result a sign-off approved.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ApprovedResult {
+    pub outcome: Outcome,
+    pub primary_scenario: Scenario,
+    /// The override in force when it was signed, if any.
+    pub override_id: Option<Uuid>,
+}
+
+/// A clinician's sign-off of a held result.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SignOff {
+    pub id: Uuid,
+    pub assessment_id: Uuid,
+    /// The clinician (the token's `sub`).
+    pub signed_by: String,
+    pub reason: String,
+    pub approved: ApprovedResult,
+    /// When this sign-off was carried over from the assessment a reassessment replaced (same
+    /// plan version, ruleset and result): that assessment's sign-off.
+    pub carried_from: Option<Uuid>,
+    pub created_at: DateTime<Utc>,
+}
+
+impl SignOff {
+    pub fn of(r: &SignOffRecord) -> SignOff {
+        SignOff {
+            id: r.id,
+            assessment_id: r.assessment_id,
+            signed_by: r.signed_by.clone(),
+            reason: r.reason.clone(),
+            approved: ApprovedResult {
+                outcome: code_of(&Some(r.approved_outcome.clone())).unwrap_or(Outcome::Contradicts),
+                primary_scenario: code_of(&Some(r.approved_primary_scenario.clone()))
+                    .unwrap_or(Scenario::DifferentTreatment),
+                override_id: r.approved_override_id,
+            },
+            carried_from: r.carried_from,
+            created_at: r.created_at,
+        }
+    }
 }
 
 /// A stored code back into its enum (an unknown one reads as absent).
@@ -64,10 +115,11 @@ fn code_of<T: serde::de::DeserializeOwned>(code: &Option<String>) -> Option<T> {
         .and_then(|x| serde_json::from_value(serde_json::Value::from(x)).ok())
 }
 
-/// The assessment as callers see it, with its overrides (others in `overrides` are ignored).
+/// The assessment as callers see it, with its overrides and sign-off (those of other
+/// assessments in `annotations` are ignored).
 pub fn assessment_view(
     row: &AssessmentRecord,
-    overrides: &[StoredOverride],
+    annotations: &Annotations,
 ) -> Result<Assessment, AppError> {
     let effective: Classification = assessing::effective(row)?;
     Ok(Assessment {
@@ -88,9 +140,9 @@ pub fn assessment_view(
         explanation: effective.explanation,
         ruleset_version: row.ruleset_version.clone(),
         computed: parse("assessment", &row.computed)?,
-        overrides: overrides
-            .iter()
-            .filter(|o| o.assessment_id == row.id)
+        overrides: annotations
+            .overrides_of(row.id)
+            .into_iter()
             .map(|o| OverrideRecord {
                 id: o.id,
                 outcome: code_of(&o.outcome),
@@ -100,9 +152,22 @@ pub fn assessment_view(
                 created_at: o.created_at,
             })
             .collect(),
+        needs_clinician_review: row.needs_clinician_review,
+        clinician_review_reasons: row
+            .clinician_review_reasons
+            .iter()
+            .filter_map(|c| ClinicianReviewReason::parse(c))
+            .collect(),
+        sign_off: annotations.sign_off_of(row.id).map(SignOff::of),
+        released: row.released,
         created_by: row.created_by.clone(),
         created_at: row.created_at,
     })
+}
+
+/// The assessment's ETag: `If-Match` on a sign-off names the version the clinician read.
+pub fn assessment_etag(row: &AssessmentRecord, annotations: &Annotations) -> String {
+    assessment_tag(row, &annotations.overrides, annotations.sign_off_of(row.id))
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -123,7 +188,7 @@ pub async fn list_assessments(
 ) -> ApiResult<web::Json<AssessmentList>> {
     let permit = caller.permit(Permission::Role(Resource::Assessment, Op::Read))?;
     let page = PageRequest::new(query.limit, query.cursor.as_deref(), &*id)?;
-    let (rows, overrides) = state
+    let (rows, annotations) = state
         .app
         .read(permit, async |q| {
             assessing::of_opinion(q, *id, page.after, page.fetch()).await
@@ -133,7 +198,7 @@ pub async fn list_assessments(
     let items = page
         .items
         .iter()
-        .map(|r| assessment_view(r, &overrides))
+        .map(|r| assessment_view(r, &annotations))
         .collect::<Result<_, _>>()?;
     Ok(web::Json(AssessmentList {
         items,
@@ -163,26 +228,29 @@ pub async fn reassess(
         .app
         .write(permit, async |tx| assessing::reassess(tx, *id).await)
         .await?;
-    let view = assessment_view(&row, &[])?;
+    let (row, annotations) = row;
+    let view = assessment_view(&row, &annotations)?;
     Ok(HttpResponse::Created()
         .insert_header(("Location", format!("/v1/assessments/{}", view.id)))
         .json(view))
 }
 
-/// An assessment.
-#[utoipa::path(tag = "assessments", params(("id" = Uuid, Path)), responses((status = 200, description = "The assessment", body = Assessment)), security(("jwt" = [])))]
+/// An assessment, with its ETag (a sign-off's `If-Match`).
+#[utoipa::path(tag = "assessments", params(("id" = Uuid, Path)), responses((status = 200, description = "The assessment", body = Assessment, headers(("ETag" = String)))), security(("jwt" = [])))]
 #[get("/assessments/{id}")]
 pub async fn get_assessment(
     state: State,
     caller: Caller,
     id: web::Path<Uuid>,
-) -> ApiResult<web::Json<Assessment>> {
+) -> ApiResult<HttpResponse> {
     let permit = caller.permit(Permission::Role(Resource::Assessment, Op::Read))?;
-    let (row, overrides) = state
+    let (row, annotations) = state
         .app
         .read(permit, async |q| assessing::get(q, *id).await)
         .await?;
-    Ok(web::Json(assessment_view(&row, &overrides)?))
+    Ok(HttpResponse::Ok()
+        .insert_header(("ETag", assessment_etag(&row, &annotations)))
+        .json(assessment_view(&row, &annotations)?))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -235,11 +303,13 @@ pub async fn override_assessment(
         primary_scenario: o.primary_scenario,
         reason: o.reason.trim().to_string(),
     };
-    let (row, overrides) = state
+    let (row, annotations) = state
         .app
         .write(permit, async |tx| {
             assessing::override_assessment(tx, *id, new).await
         })
         .await?;
-    Ok(HttpResponse::Created().json(assessment_view(&row, &overrides)?))
+    Ok(HttpResponse::Created()
+        .insert_header(("ETag", assessment_etag(&row, &annotations)))
+        .json(assessment_view(&row, &annotations)?))
 }

@@ -3,6 +3,7 @@
 //! `submission.rs`.
 
 pub mod assessments;
+pub mod sign_offs;
 pub mod submission;
 
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
@@ -35,7 +36,9 @@ pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(assessments::list_assessments)
         .service(assessments::reassess)
         .service(assessments::get_assessment)
-        .service(assessments::override_assessment);
+        .service(assessments::override_assessment)
+        .service(sign_offs::sign_off)
+        .service(sign_offs::review_queue);
 }
 
 /// Stores one submission and everything that follows from it, once per Idempotency-Key.
@@ -173,7 +176,7 @@ pub async fn list_case_opinions(
 ) -> ApiResult<web::Json<Page<SecondOpinion>>> {
     let permit = caller.permit(Permission::Role(Resource::SecondOpinion, Op::Read))?;
     let page = PageRequest::new(query.limit, query.cursor.as_deref(), &*id)?;
-    let (rows, current, overrides) = state
+    let (rows, current, annotations) = state
         .app
         .read(permit, async |q| {
             opinions::of_case(q, *id, page.after, page.fetch()).await
@@ -185,7 +188,7 @@ pub async fn list_case_opinions(
         let assessment = current
             .iter()
             .find(|a| a.second_opinion_id == row.id)
-            .map(|a| assessment_view(a, &overrides))
+            .map(|a| assessment_view(a, &annotations))
             .transpose()?;
         items.push(opinion_view(row, assessment)?);
     }
@@ -209,7 +212,7 @@ pub async fn get_opinion(
         .read(permit, async |q| opinions::get(q, *id).await)
         .await?;
     let assessment = current
-        .map(|(a, overrides)| assessment_view(&a, &overrides))
+        .map(|(a, annotations)| assessment_view(&a, &annotations))
         .transpose()?;
     Ok(web::Json(opinion_view(row, assessment)?))
 }

@@ -17,6 +17,10 @@ pub enum ProblemKind {
     Conflict,
     InvalidTransition,
     ReferralClosed,
+    AlreadySignedOff,
+    NoReviewNeeded,
+    AssessmentSuperseded,
+    AwaitingClinicianReview,
     IdempotencyKeyInUse,
     DuplicateExternalId,
     Gone,
@@ -32,7 +36,7 @@ pub enum ProblemKind {
 }
 
 impl ProblemKind {
-    pub const ALL: [ProblemKind; 23] = [
+    pub const ALL: [ProblemKind; 27] = [
         ProblemKind::ValidationError,
         ProblemKind::MalformedJson,
         ProblemKind::BadRequest,
@@ -44,6 +48,10 @@ impl ProblemKind {
         ProblemKind::Conflict,
         ProblemKind::InvalidTransition,
         ProblemKind::ReferralClosed,
+        ProblemKind::AlreadySignedOff,
+        ProblemKind::NoReviewNeeded,
+        ProblemKind::AssessmentSuperseded,
+        ProblemKind::AwaitingClinicianReview,
         ProblemKind::IdempotencyKeyInUse,
         ProblemKind::DuplicateExternalId,
         ProblemKind::Gone,
@@ -127,6 +135,30 @@ impl ProblemKind {
                 "referral-closed",
                 "The referral is closed",
                 "The referral was withdrawn, declined or answered and takes no new submission.",
+            ),
+            AlreadySignedOff => (
+                StatusCode::CONFLICT,
+                "already-signed-off",
+                "The assessment is signed off already",
+                "A clinician has signed off this assessment's result (perhaps at the same moment); read the assessment again.",
+            ),
+            NoReviewNeeded => (
+                StatusCode::CONFLICT,
+                "no-review-needed",
+                "The assessment needs no sign-off",
+                "The release gate did not hold this result: it reaches the patient without a clinician's sign-off.",
+            ),
+            AssessmentSuperseded => (
+                StatusCode::CONFLICT,
+                "assessment-superseded",
+                "The assessment is no longer current",
+                "A reassessment or an amended opinion replaced it; sign off the current assessment instead.",
+            ),
+            AwaitingClinicianReview => (
+                StatusCode::CONFLICT,
+                "awaiting-clinician-review",
+                "The result waits for a clinician's sign-off",
+                "The summary's result is held back from the patient until a clinician signs off its assessment; nothing can be shared before that.",
             ),
             IdempotencyKeyInUse => (
                 StatusCode::CONFLICT,

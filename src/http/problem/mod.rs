@@ -265,6 +265,16 @@ impl From<AppError> for ApiError {
             AppError::InvalidTransition { detail, allowed } => {
                 ApiError::new(K::InvalidTransition, detail).with_allowed(allowed)
             }
+            AppError::Gate { refusal, detail } => {
+                use crate::app::error::GateRefusal as R;
+                let kind = match refusal {
+                    R::AlreadySignedOff => K::AlreadySignedOff,
+                    R::NoReviewNeeded => K::NoReviewNeeded,
+                    R::AssessmentSuperseded => K::AssessmentSuperseded,
+                    R::AwaitingClinicianReview => K::AwaitingClinicianReview,
+                };
+                ApiError::new(kind, detail)
+            }
             AppError::ReferralClosed { detail, allowed } => {
                 let error = ApiError::new(K::ReferralClosed, detail);
                 match allowed {

@@ -5,6 +5,7 @@ use super::*;
 /// Every application and auth error, with the status and problem type a caller gets.
 #[test]
 fn every_error_maps_to_its_status_and_type() {
+    use crate::app::error::GateRefusal;
     use crate::domain::validation::FieldError;
     let field = || {
         vec![FieldError {
@@ -42,6 +43,26 @@ fn every_error_maps_to_its_status_and_type() {
             },
             409,
             "duplicate-external-id",
+        ),
+        (
+            AppError::gate(GateRefusal::AlreadySignedOff, "no"),
+            409,
+            "already-signed-off",
+        ),
+        (
+            AppError::gate(GateRefusal::NoReviewNeeded, "no"),
+            409,
+            "no-review-needed",
+        ),
+        (
+            AppError::gate(GateRefusal::AssessmentSuperseded, "no"),
+            409,
+            "assessment-superseded",
+        ),
+        (
+            AppError::gate(GateRefusal::AwaitingClinicianReview, "no"),
+            409,
+            "awaiting-clinician-review",
         ),
         (AppError::KeyInUse, 409, "idempotency-key-in-use"),
         (AppError::KeyReused, 422, "idempotency-key-reused"),
