@@ -2,12 +2,12 @@
 //! opinion arrives, again for every new plan version and on request; a clinician may override
 //! the result. Each keeps the case's tasks in step with the actions in force.
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{NaiveDate, Utc};
 use diesel_async::AsyncPgConnection;
 use uuid::Uuid;
 
-use super::{AppError, AppResult, Reader, Tx, opinions, tasks};
-use crate::db::cases::{self, CaseRow, PlanVersionRow};
+use super::{AppError, AppResult, Tx, tasks};
+use crate::db::cases::{CaseRow, PlanVersionRow};
 use crate::db::error::unique_violation;
 use crate::db::opinions::{self as stored, OpinionRow};
 use crate::db::sign_offs::{self, SignOffRow};
@@ -22,9 +22,14 @@ use crate::events::Event;
 use crate::events::catalogue::TaskCause;
 
 mod overrides;
+mod reading;
+mod reassess;
 
 pub use crate::db::opinions::{AssessmentRow as AssessmentRecord, OverrideRow as OverrideRecord};
 pub use overrides::{NewOverride, override_assessment};
+use reading::staff_assessment;
+pub use reading::{Annotations, AssessmentWithOverrides, get, of_opinion};
+pub use reassess::{reassess, reassess_case};
 
 /// An enum value as its code (`"refines"`, `"different_treatment"`).
 pub fn code<T: serde::Serialize>(value: T) -> String {
@@ -262,149 +267,4 @@ async fn sync_tasks(
         tasks::add(tx, task, TaskCause::Assessment(assessment.id)).await?;
     }
     Ok(())
-}
-
-/// Reassesses every active opinion of a case against a new plan version: the new assessment
-/// is current, the old one records `superseded_by`.
-pub async fn reassess_case(
-    tx: &mut Tx<'_>,
-    case: &CaseRow,
-    plan: &PlanVersionRow,
-) -> AppResult<()> {
-    let active = stored::active_for_case(tx.conn, case.org_id, case.id).await?;
-    let ids: Vec<Uuid> = active.iter().map(|o| o.id).collect();
-    let mut current = stored::current_assessments(tx.conn, case.org_id, &ids).await?;
-    for opinion in active {
-        let previous = current
-            .iter()
-            .position(|a| a.second_opinion_id == opinion.id)
-            .map(|i| current.swap_remove(i));
-        if previous
-            .as_ref()
-            .is_some_and(|p| p.plan_version == plan.version)
-        {
-            continue;
-        }
-        let row = assess(
-            tx,
-            Comparison {
-                case,
-                plan,
-                opinion: &opinion,
-            },
-            previous.as_ref(),
-        )
-        .await?;
-        tx.audit(
-            "assessment.create",
-            "assessment",
-            vec![row.id, opinion.id],
-            Some(case.id),
-        );
-    }
-    Ok(())
-}
-
-/// Assesses an opinion again against the case's current plan and context (after the
-/// treatment status changed, say); the new assessment is current.
-pub async fn reassess(tx: &mut Tx<'_>, opinion_id: Uuid) -> AppResult<AssessmentWithOverrides> {
-    let opinion = opinions::readable(tx.conn, tx.actor, opinion_id).await?;
-    if opinion.status != "received" {
-        return Err(AppError::conflict(
-            "this opinion was superseded by an amendment; assess the amendment",
-        ));
-    }
-    let case = cases::lock(tx.conn, tx.org, opinion.case_id)
-        .await?
-        .ok_or(AppError::NotFound("case"))?;
-    let plan = cases::current_plan(tx.conn, tx.org, case.id)
-        .await?
-        .ok_or_else(|| {
-            AppError::conflict(
-                "the case has no plan yet: the assessment is made when the first plan version arrives",
-            )
-        })?;
-    let previous = stored::current_assessment(tx.conn, tx.org, opinion.id).await?;
-    let comparison = Comparison {
-        case: &case,
-        plan: &plan,
-        opinion: &opinion,
-    };
-    let row = assess(tx, comparison, previous.as_ref()).await?;
-    tx.audit(
-        "assessment.create",
-        "assessment",
-        vec![row.id, opinion.id],
-        Some(case.id),
-    );
-    let annotations = Annotations::of(tx.conn, tx.org, &[row.id]).await?;
-    Ok((row, annotations))
-}
-
-/// What an assessment is shown with: its overrides (oldest first) and its valid sign-off.
-#[derive(Debug, Default)]
-pub struct Annotations {
-    pub overrides: Vec<OverrideRecord>,
-    pub sign_offs: Vec<SignOffRow>,
-}
-
-impl Annotations {
-    /// The overrides and sign-off of these assessments, two reads.
-    pub async fn of(
-        conn: &mut AsyncPgConnection,
-        org: Uuid,
-        ids: &[Uuid],
-    ) -> AppResult<Annotations> {
-        Ok(Annotations {
-            overrides: stored::overrides_for(conn, org, ids).await?,
-            sign_offs: sign_offs::valid_for(conn, org, ids).await?,
-        })
-    }
-
-    pub fn overrides_of(&self, id: Uuid) -> Vec<&OverrideRecord> {
-        self.overrides
-            .iter()
-            .filter(|o| o.assessment_id == id)
-            .collect()
-    }
-
-    pub fn sign_off_of(&self, id: Uuid) -> Option<&SignOffRow> {
-        self.sign_offs.iter().find(|s| s.assessment_id == id)
-    }
-}
-
-/// An assessment with its overrides and sign-off.
-pub type AssessmentWithOverrides = (AssessmentRecord, Annotations);
-
-fn staff_assessment(row: Option<AssessmentRecord>) -> AppResult<AssessmentRecord> {
-    row.ok_or(AppError::NotFound("assessment"))
-}
-
-/// An assessment with its overrides and sign-off.
-pub async fn get(q: &mut Reader<'_>, id: Uuid) -> AppResult<AssessmentWithOverrides> {
-    let row = staff_assessment(stored::find_assessment(q.conn, q.org, id).await?)?;
-    let annotations = Annotations::of(q.conn, q.org, &[row.id]).await?;
-    q.audit(
-        "assessment.read",
-        "assessment",
-        vec![row.id],
-        Some(row.case_id),
-    );
-    Ok((row, annotations))
-}
-
-/// A page of an opinion's assessments, newest (the current one) first, with their overrides
-/// and sign-offs.
-pub async fn of_opinion(
-    q: &mut Reader<'_>,
-    opinion_id: Uuid,
-    after: Option<(DateTime<Utc>, Uuid)>,
-    limit: i64,
-) -> AppResult<(Vec<AssessmentRecord>, Annotations)> {
-    let opinion = opinions::readable(q.conn, q.actor, opinion_id).await?;
-    let rows = stored::assessments_for(q.conn, q.org, opinion.id, after, limit).await?;
-    let ids: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
-    let annotations = Annotations::of(q.conn, q.org, &ids).await?;
-    q.audit("assessment.list", "assessment", ids, Some(opinion.case_id));
-    Ok((rows, annotations))
 }
