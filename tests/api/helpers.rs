@@ -793,6 +793,24 @@ impl TestApp {
         .ok(200)
     }
 
+    /// The id of the current assessment of the case's newest second opinion.
+    pub async fn newest_assessment(&self, case_id: Uuid) -> String {
+        self.second_opinions(case_id).await["items"][0]["current_assessment"]["id"]
+            .as_str()
+            .expect("an assessed opinion")
+            .to_string()
+    }
+
+    /// Generates the patient's summary of `assessment` in English; its id.
+    pub async fn summary_id(&self, assessment: &str) -> String {
+        self.generate_summary(assessment, &json!({"language": "en"}))
+            .await
+            .ok(201)["id"]
+            .as_str()
+            .expect("id")
+            .to_string()
+    }
+
     /// Uploads `bytes` as a document of the case, its metadata (`kind=...`) in `query`.
     pub async fn upload_document(
         &self,

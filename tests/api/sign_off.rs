@@ -49,11 +49,7 @@ async fn held_on(app: &TestApp, s: &Setup, case_id: Uuid) -> (Uuid, String, Stri
         .submit_opinion(referral, &s.partner_key, &opinion_body(&opinion))
         .await
         .ok(201);
-    let opinions = app.second_opinions(case_id).await;
-    let assessment = opinions["items"][0]["current_assessment"]["id"]
-        .as_str()
-        .expect("assessment")
-        .to_string();
+    let assessment = app.newest_assessment(case_id).await;
     (
         referral,
         submitted["id"].as_str().expect("id").to_string(),
@@ -128,11 +124,7 @@ async fn a_contradicting_result_reaches_the_patient_only_after_a_clinician_signs
     .problem(409, "invalid-transition");
 
     // Staff write and read the summary; for the patient it does not exist yet.
-    let summary = app
-        .generate_summary(&h.assessment, &json!({"language": "en"}))
-        .await
-        .ok(201);
-    let summary_id = summary["id"].as_str().expect("id").to_string();
+    let summary_id = app.summary_id(&h.assessment).await;
     app.get(&format!("/v1/summaries/{summary_id}"), &app.coordinator())
         .await
         .ok(200);
@@ -282,11 +274,7 @@ async fn an_override_after_a_sign_off_holds_the_result_again_until_it_is_signed_
     sign(&app, &h.assessment, &app.clinician(), "sound")
         .await
         .ok(201);
-    let summary = app
-        .generate_summary(&h.assessment, &json!({"language": "en"}))
-        .await
-        .ok(201);
-    let summary_id = summary["id"].as_str().expect("id").to_string();
+    let summary_id = app.summary_id(&h.assessment).await;
     app.get(&format!("/v1/summaries/{summary_id}"), &patient(&app))
         .await
         .ok(200);
@@ -361,11 +349,7 @@ async fn a_result_that_needs_no_review_goes_straight_to_the_patient() {
     app.submit_opinion(referral, &s.partner_key, &opinion_body(&capox()))
         .await
         .ok(201);
-    let opinions = app.second_opinions(s.case_id).await;
-    let id = opinions["items"][0]["current_assessment"]["id"]
-        .as_str()
-        .expect("assessment")
-        .to_string();
+    let id = app.newest_assessment(s.case_id).await;
     let a = assessment(&app, &id).await.ok(200);
     assert_eq!(a["needs_clinician_review"], false);
     assert_eq!(a["clinician_review_reasons"], json!([]));

@@ -145,11 +145,7 @@ async fn assessed(app: &TestApp) -> (Setup, String) {
     app.submit_opinion(referral, &s.partner_key, &opinion_body(&capox()))
         .await
         .ok(201);
-    let opinions = app.second_opinions(s.case_id).await;
-    let assessment = opinions["items"][0]["current_assessment"]["id"]
-        .as_str()
-        .expect("assessment")
-        .to_string();
+    let assessment = app.newest_assessment(s.case_id).await;
     (s, assessment)
 }
 
