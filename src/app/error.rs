@@ -70,6 +70,9 @@ pub enum AppError {
     /// A dependency is down or saturated; retry after `retry_after` seconds (503).
     #[error("{detail}")]
     Unavailable { detail: Detail, retry_after: u64 },
+    /// A FHIR body the use case cannot read (400, 413 or 422, `FhirError::status`).
+    #[error(transparent)]
+    Fhir(#[from] crate::domain::fhir::FhirError),
     #[error(transparent)]
     Auth(#[from] AuthError),
     /// Anything else: logged with the request id, answered with a generic 500.

@@ -283,6 +283,8 @@ pub struct PlanVersionRow {
     pub picture: serde_json::Value,
     pub created_by: String,
     pub created_at: DateTime<Utc>,
+    /// The FHIR import report, for a version read from a FHIR Bundle.
+    pub fhir_report: Option<serde_json::Value>,
 }
 
 /// The cases with these ids (a page's worth), in no particular order.
@@ -376,6 +378,7 @@ pub async fn insert_plan(
     version: i32,
     picture: serde_json::Value,
     created_by: &str,
+    fhir_report: Option<serde_json::Value>,
 ) -> QueryResult<PlanVersionRow> {
     diesel::insert_into(plan_versions::table)
         .values((
@@ -384,6 +387,7 @@ pub async fn insert_plan(
             plan_versions::version.eq(version),
             plan_versions::picture.eq(picture),
             plan_versions::created_by.eq(created_by),
+            plan_versions::fhir_report.eq(fhir_report),
         ))
         .returning(PlanVersionRow::as_returning())
         .get_result(conn)

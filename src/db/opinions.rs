@@ -27,6 +27,10 @@ pub struct OpinionRow {
     pub raw_sha256: Vec<u8>,
     pub status: String,
     pub received_at: DateTime<Utc>,
+    /// The FHIR import report, for an opinion sent as a FHIR document.
+    pub fhir_report: Option<serde_json::Value>,
+    /// A FHIR document's Composition.identifier (`system|value`), the same for every version.
+    pub fhir_composition: Option<String>,
 }
 
 /// Not `RETURNING`: the row is what was sent (its time cut to PostgreSQL's microseconds), and
@@ -71,6 +75,41 @@ pub async fn find_by_external_id(
         .first(conn)
         .await
         .optional()
+}
+
+/// The newest opinion of the referral sent as a FHIR document with this Composition.identifier.
+pub async fn find_by_composition(
+    conn: &mut AsyncPgConnection,
+    org_id: Uuid,
+    referral_id: Uuid,
+    composition: &str,
+) -> QueryResult<Option<OpinionRow>> {
+    second_opinions::table
+        .filter(second_opinions::org_id.eq(org_id))
+        .filter(second_opinions::referral_id.eq(referral_id))
+        .filter(second_opinions::fhir_composition.eq(composition))
+        .order(second_opinions::received_at.desc())
+        .select(OpinionRow::as_select())
+        .first(conn)
+        .await
+        .optional()
+}
+
+/// A partner withdrew the opinion (a FHIR document entered in error).
+pub async fn mark_withdrawn(
+    conn: &mut AsyncPgConnection,
+    org_id: Uuid,
+    id: Uuid,
+) -> QueryResult<()> {
+    diesel::update(
+        second_opinions::table
+            .filter(second_opinions::org_id.eq(org_id))
+            .filter(second_opinions::id.eq(id)),
+    )
+    .set(second_opinions::status.eq("withdrawn"))
+    .execute(conn)
+    .await?;
+    Ok(())
 }
 
 pub async fn mark_superseded(

@@ -106,6 +106,7 @@ diesel::table! {
         picture -> Jsonb,
         created_by -> Text,
         created_at -> Timestamptz,
+        fhir_report -> Nullable<Jsonb>,
     }
 }
 
@@ -183,6 +184,8 @@ diesel::table! {
         raw_sha256 -> Bytea,
         status -> Text,
         received_at -> Timestamptz,
+        fhir_report -> Nullable<Jsonb>,
+        fhir_composition -> Nullable<Text>,
     }
 }
 

@@ -11,6 +11,7 @@ pub mod discordance;
 pub mod documents;
 pub mod etag;
 pub mod events;
+pub mod fhir;
 pub mod health;
 pub mod idempotency;
 pub mod json;
@@ -82,6 +83,7 @@ pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
 
 fn v1(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     cfg.configure(discordance::routes)
+        .configure(fhir::routes)
         .configure(organizations::routes)
         .configure(patients::routes)
         .configure(cases::routes)

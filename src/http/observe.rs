@@ -66,7 +66,12 @@ fn is_problem_or_page(res: &ServiceResponse<BoxBody>) -> bool {
     res.headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|ct| ct.starts_with("application/problem+json") || ct.starts_with("text/html"))
+        .is_some_and(|ct| {
+            ct.starts_with("application/problem+json")
+                || ct.starts_with("text/html")
+                // An OperationOutcome: the FHIR form of a problem (`fhir.md` 9.9).
+                || ct.starts_with(crate::domain::fhir::FHIR_JSON)
+        })
 }
 
 fn kind_for(status: actix_web::http::StatusCode) -> ProblemKind {

@@ -8,6 +8,7 @@ mod characterisation;
 mod cors;
 mod crash;
 mod discordance;
+mod fhir;
 mod foundation;
 mod ingestion;
 mod matrix;

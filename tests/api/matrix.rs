@@ -241,6 +241,12 @@ fn rows() -> Vec<(&'static str, &'static str, Option<Value>, &'static str)> {
         ),
         (
             "POST",
+            "/v1/fhir/picture",
+            Some(json!({"resourceType": "Bundle", "type": "collection", "entry": []})),
+            "403 403 403 403 200 200 200 200 403 403 401 401 401",
+        ),
+        (
+            "POST",
             "/v1/summaries/preview",
             Some(json!({"current": picture, "opinion": picture})),
             "403 403 403 403 200 200 200 200 403 403 401 401 401",

@@ -21,6 +21,7 @@ use crate::domain::tasks::{
 use crate::events::Event;
 use crate::events::catalogue::TaskCause;
 
+mod imported;
 mod overrides;
 mod reading;
 mod reassess;
@@ -124,7 +125,8 @@ pub async fn assess(
 ) -> AppResult<AssessmentRecord> {
     let today = Utc::now().date_naive();
     let input = classification_input(tx.conn, &comparison, today).await?;
-    let computed = classify(&input, today);
+    let mut computed = classify(&input, today);
+    imported::hold_lossy_imports(&mut computed, comparison.plan, comparison.opinion);
     let computed_json = serde_json::to_value(&computed)?;
     let Comparison {
         case,

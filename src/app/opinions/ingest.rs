@@ -40,6 +40,10 @@ pub struct Submission {
     pub external_id: Option<String>,
     pub supersedes: Option<Uuid>,
     pub attachments: Vec<NewDocument>,
+    /// The import report, for an opinion read from a FHIR document.
+    pub fhir_report: Option<serde_json::Value>,
+    /// The FHIR document's Composition.identifier, the same for each of its versions.
+    pub fhir_composition: Option<String>,
 }
 
 /// What an ingestion did.
@@ -127,6 +131,8 @@ pub async fn ingest(
             raw_sha256: raw_sha.to_vec(),
             status: "received".into(),
             received_at: chrono::Utc::now(),
+            fhir_report: submission.fhir_report.clone(),
+            fhir_composition: submission.fhir_composition.clone(),
         },
     )
     .await?;

@@ -11,9 +11,11 @@ use crate::auth::policy::{self, Op, Resource};
 use crate::db::opinions::{self as stored};
 use crate::db::referrals;
 
+mod fhir;
 mod ingest;
 
 pub use crate::db::opinions::OpinionRow as OpinionRecord;
+pub use fhir::{FhirIngested, ingest_document};
 pub use ingest::{Ingested, Source, Submission, ingest};
 
 /// An opinion the actor may read: staff of the tenant (not found before forbidden), or the

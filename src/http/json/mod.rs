@@ -13,6 +13,7 @@ use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 use utoipa::ToSchema;
 
+pub mod fhir;
 mod schema;
 
 pub use self::schema::{parameter_errors, schema_errors};

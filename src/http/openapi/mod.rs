@@ -30,6 +30,7 @@ use super::problem::{ApiError, ProblemKind};
     tags(
         (name = "operations", description = "Health, readiness, metrics and this document"),
         (name = "discordance", description = "Stateless classification of a second opinion against the current plan"),
+        (name = "fhir", description = "FHIR R4 / mCODE: a Bundle read into a picture, with the report of what was not carried over"),
     ),
 )]
 struct BaseDocument;

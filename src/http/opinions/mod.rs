@@ -3,10 +3,11 @@
 //! `submission.rs`.
 
 pub mod assessments;
+mod fhir_document;
 pub mod sign_offs;
 pub mod submission;
 
-use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use actix_web::{FromRequest, HttpRequest, HttpResponse, get, post, web};
 use base64::Engine as _;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -19,8 +20,9 @@ use super::State;
 use super::caller::Caller;
 use super::idempotency::{IdempotencyKey, respond};
 use super::json::ValidJson;
+use super::json::fhir::{is_fhir_body, speaks_fhir};
 use super::pagination::{Page, PageRequest};
-use super::problem::ApiResult;
+use super::problem::{ApiError, ApiResult};
 use crate::app::assessing::parse;
 use crate::app::opinions::{self, Ingested, OpinionRecord, Source};
 use crate::app::{AppError, Creation};
@@ -62,6 +64,7 @@ async fn ingest(
                 id: opinion.id,
                 status: opinion.status,
                 received_at: opinion.received_at,
+                report: None,
             };
             Ok(Creation::new(status, receipt).at(format!("/v1/second-opinions/{}", opinion.id)))
         })
@@ -73,15 +76,26 @@ async fn ingest(
 ///
 /// Stored verbatim beside its parsed form and assessed at once against the case's current
 /// plan. The same `external_id` again is the same opinion (identical body) or a 409 naming it.
+///
+/// With `Content-Type: application/fhir+json` the body is a FHIR R4 document Bundle
+/// (`Bundle.identifier` and `timestamp`, a final or amended consult-note Composition first):
+/// `external_id` is `Bundle.identifier` as `system|value`; the reviewer is the legal attester
+/// (else the author); the narrative the section texts; the proposals the recommendation. A
+/// document that replaces another (`relatesTo replaces`, or amended under the same
+/// Composition.identifier) supersedes it; an entered-in-error document withdraws the opinion it
+/// names (200, status `withdrawn`). The receipt carries the import `report` (an
+/// OperationOutcome when `Accept` prefers `application/fhir+json`); a report with a clinical
+/// entry holds the opinion's assessments for a clinician's review. FHIR errors are an
+/// OperationOutcome.
 #[utoipa::path(
     tag = "second-opinions",
     params(("id" = Uuid, Path, description = "The referral"), ("Idempotency-Key" = Option<String>, Header, description = "Replays the first response for a retry with the same body; concurrent retries create one opinion")),
-    request_body = OpinionSubmission,
+    request_body(content((OpinionSubmission = "application/json"), (serde_json::Value = "application/fhir+json"))),
     responses(
-        (status = 201, description = "Received", body = Receipt, headers(("Location" = String))),
-        (status = 200, description = "This external_id was received before with this body", body = Receipt),
+        (status = 201, description = "Received", headers(("Location" = String)), content((Receipt = "application/json"), (crate::domain::fhir::OperationOutcome = "application/fhir+json"))),
+        (status = 200, description = "This external_id was received before with this body, or a FHIR document withdrew the opinion it names", body = Receipt),
         (status = 409, description = "The referral is closed, the external_id names another opinion, or the Idempotency-Key is in flight", body = super::problem::Problem, content_type = "application/problem+json"),
-        (status = 422, description = "The Idempotency-Key was used with another body", body = super::problem::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "The Idempotency-Key was used with another body, or a FHIR document that cannot be this patient's opinion", content((super::problem::Problem = "application/problem+json"), (crate::domain::fhir::OperationOutcome = "application/fhir+json"))),
     ),
     security(("api_key" = [])),
 )]
@@ -92,9 +106,20 @@ pub async fn submit_to_referral(
     req: HttpRequest,
     key: IdempotencyKey,
     id: web::Path<Uuid>,
-    body: ValidJson<OpinionSubmission>,
+    payload: web::Payload,
 ) -> ApiResult<HttpResponse> {
-    let permit = caller.permit(Permission::Partner)?;
+    let fhir = speaks_fhir(&req);
+    let base = &state.config.public_base_url;
+    let permit = caller
+        .permit(Permission::Partner)
+        .map_err(|e| ApiError::from(e).for_fhir(fhir, base))?;
+    let mut payload = payload.into_inner();
+    if is_fhir_body(&req) {
+        return fhir_document::submit(&state, permit, &caller, &req, &key, *id, payload)
+            .await
+            .map_err(|e| e.for_fhir(fhir, base));
+    }
+    let body = ValidJson::<OpinionSubmission>::from_request(&req, &mut payload).await?;
     let once = key.once(&caller, &req, &body.raw);
     ingest(&state, permit, once, Source::Referral(*id), body).await
 }
@@ -131,7 +156,7 @@ pub struct SecondOpinion {
     pub id: Uuid,
     pub case_id: Uuid,
     pub referral_id: Option<Uuid>,
-    /// received, or superseded by an amendment.
+    /// received, superseded by an amendment, or withdrawn (a FHIR document entered in error).
     pub status: String,
     pub received_at: DateTime<Utc>,
     pub reviewer: Reviewer,

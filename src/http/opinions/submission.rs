@@ -149,6 +149,9 @@ pub struct Receipt {
     #[schema(example = "received")]
     pub status: String,
     pub received_at: DateTime<Utc>,
+    /// For a FHIR document: what the import did not carry over as sent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub report: Option<crate::domain::fhir::Report>,
 }
 
 impl OpinionSubmission {
@@ -179,6 +182,8 @@ impl OpinionSubmission {
             external_id: self.external_id,
             supersedes: self.supersedes,
             attachments,
+            fhir_report: None,
+            fhir_composition: None,
         }
     }
 }

@@ -3,6 +3,8 @@
 
 use actix_web::http::StatusCode;
 
+use super::FhirProblem;
+
 /// Every kind of error a caller can see. The slug makes the `type` URI `/problems/<slug>`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ProblemKind {
@@ -33,10 +35,12 @@ pub enum ProblemKind {
     RateLimited,
     Internal,
     ServiceUnavailable,
+    /// A FHIR body the route cannot use (`fhir.md` 9.9).
+    Fhir(FhirProblem),
 }
 
 impl ProblemKind {
-    pub const ALL: [ProblemKind; 27] = [
+    pub const ALL: [ProblemKind; 39] = [
         ProblemKind::ValidationError,
         ProblemKind::MalformedJson,
         ProblemKind::BadRequest,
@@ -64,6 +68,18 @@ impl ProblemKind {
         ProblemKind::RateLimited,
         ProblemKind::Internal,
         ProblemKind::ServiceUnavailable,
+        ProblemKind::Fhir(FhirProblem::NotJson),
+        ProblemKind::Fhir(FhirProblem::NoResourceType),
+        ProblemKind::Fhir(FhirProblem::UnsupportedResource),
+        ProblemKind::Fhir(FhirProblem::BundleRequired),
+        ProblemKind::Fhir(FhirProblem::BundleType),
+        ProblemKind::Fhir(FhirProblem::TooManyEntries),
+        ProblemKind::Fhir(FhirProblem::PatientMismatch),
+        ProblemKind::Fhir(FhirProblem::TransactionDelete),
+        ProblemKind::Fhir(FhirProblem::IncompletePage),
+        ProblemKind::Fhir(FhirProblem::DocumentShape),
+        ProblemKind::Fhir(FhirProblem::DocumentPreliminary),
+        ProblemKind::Fhir(FhirProblem::DocumentEnteredInError),
     ];
 
     /// (status, slug, title, when it happens)
@@ -232,6 +248,7 @@ impl ProblemKind {
                 "Service unavailable",
                 "A dependency (the database, the PDF renderer) is saturated or down; retry later.",
             ),
+            Fhir(problem) => problem.parts(),
         }
     }
 

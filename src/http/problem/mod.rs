@@ -11,8 +11,10 @@ use utoipa::ToSchema;
 use crate::app::AppError;
 use crate::auth::AuthError;
 use crate::domain::validation::FieldError;
+pub use fhir::FhirProblem;
 pub use kinds::ProblemKind;
 
+mod fhir;
 mod kinds;
 
 tokio::task_local! {
@@ -64,6 +66,10 @@ pub struct ErrorParts {
     pub retry_after: Option<u64>,
     /// The cause of an internal error, logged and never sent.
     pub source: Option<anyhow::Error>,
+    /// The same error for a FHIR client (`fhir.md` 9.9): sent instead of the problem.
+    pub outcome: Option<Box<crate::domain::fhir::OperationOutcome>>,
+    /// The FHIR error this is, for its OperationOutcome.
+    pub fhir: Option<Box<crate::domain::fhir::FhirError>>,
 }
 
 /// An error a handler returns.
@@ -100,6 +106,8 @@ impl ApiError {
             allow_methods: None,
             retry_after: None,
             source: None,
+            outcome: None,
+            fhir: None,
         }))
     }
 
@@ -248,6 +256,13 @@ impl ResponseError for ApiError {
         if self.kind == ProblemKind::Unauthorized {
             response.insert_header((header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer")));
         }
+        if let Some(outcome) = &self.outcome {
+            response.insert_header((
+                header::CONTENT_TYPE,
+                HeaderValue::from_static(crate::domain::fhir::FHIR_JSON),
+            ));
+            return response.body(serde_json::to_vec(outcome).unwrap_or_default());
+        }
         response.body(serde_json::to_vec(&problem).unwrap_or_default())
     }
 }
@@ -301,6 +316,7 @@ impl From<AppError> for ApiError {
                 detail,
                 retry_after,
             } => ApiError::unavailable(detail, retry_after),
+            AppError::Fhir(error) => ApiError::from_fhir(error),
             AppError::Auth(error) => error.into(),
             AppError::Internal(source) => ApiError::internal(source),
         }
