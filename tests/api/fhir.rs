@@ -473,7 +473,15 @@ async fn a_partner_document_is_ingested_through_its_key_assessed_like_json_amend
             &app.coordinator(),
         )
         .await;
-    assert_eq!(raw.status.as_u16(), 200, "{}", raw.text());
+    assert!(
+        raw.content_type().starts_with(FHIR),
+        "{}",
+        raw.content_type()
+    );
+    assert_eq!(
+        raw.ok(200),
+        serde_json::from_slice::<Value>(&first_version()).unwrap()
+    );
 
     // The amended version supersedes the first.
     let amended = send(fixture("hand/amended-document.json"), None)
@@ -495,6 +503,14 @@ async fn a_partner_document_is_ingested_through_its_key_assessed_like_json_amend
         .find(|o| o["id"] == amended["id"])
         .expect("amended");
     assert_eq!(newest["supersedes"], receipt["id"]);
+    let amended_assessment = newest["current_assessment"]["id"].clone();
+    let opened = app.case_tasks(s.case_id, "status=open").await;
+    assert!(
+        items(&opened)
+            .iter()
+            .any(|t| t["assessment_id"] == amended_assessment),
+        "the amended opinion's result opened work: {opened}"
+    );
 
     // Entered in error: the opinion under that Composition.identifier is withdrawn.
     let withdrawn = send(fixture("hand/entered-in-error-document.json"), None).await;
@@ -507,6 +523,14 @@ async fn a_partner_document_is_ingested_through_its_key_assessed_like_json_amend
             .iter()
             .any(|o| o["id"] == amended["id"] && o["status"] == "withdrawn"),
         "{ops}"
+    );
+    // The work its result opened is cancelled.
+    let open = app.case_tasks(s.case_id, "status=open").await;
+    assert!(
+        !items(&open)
+            .iter()
+            .any(|t| t["assessment_id"] == amended_assessment),
+        "{open}"
     );
 }
 

@@ -11,7 +11,7 @@ use super::ingest::{Ingested, Source, Submission, ingest};
 use crate::app::{AppError, AppResult, Tx};
 use crate::auth::policy;
 use crate::db::opinions as stored;
-use crate::db::{cases as case_rows, patients, referrals};
+use crate::db::{cases as case_rows, patients, referrals, tasks};
 use crate::domain::fhir::{FhirError, ImportContext, Report, import_opinion};
 
 /// What a FHIR document did.
@@ -137,6 +137,14 @@ async fn withdraw(
     };
     if opinion.status != "withdrawn" {
         stored::mark_withdrawn(tx.conn, tx.org, opinion.id).await?;
+        // The work its result opened is no longer called for.
+        if let Some(assessment) = stored::current_assessment(tx.conn, tx.org, opinion.id).await? {
+            for task in tasks::open_for_case(tx.conn, tx.org, opinion.case_id).await? {
+                if task.assessment_id == Some(assessment.id) {
+                    tasks::cancel(tx.conn, tx.org, task.id).await?;
+                }
+            }
+        }
         tx.audit(
             "second_opinion.withdraw",
             "second_opinion",

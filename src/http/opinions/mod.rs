@@ -242,8 +242,9 @@ pub async fn get_opinion(
     Ok(web::Json(opinion_view(row, assessment)?))
 }
 
-/// The submission exactly as received (the verbatim JSON bytes).
-#[utoipa::path(tag = "second-opinions", params(("id" = Uuid, Path)), responses((status = 200, description = "The bytes received", content_type = "application/json", body = Object)), security(("jwt" = []), ("api_key" = [])))]
+/// The submission exactly as received (the verbatim bytes): JSON, or the FHIR document as
+/// `application/fhir+json`.
+#[utoipa::path(tag = "second-opinions", params(("id" = Uuid, Path)), responses((status = 200, description = "The bytes received", content((Object = "application/json"), (Object = "application/fhir+json")))), security(("jwt" = []), ("api_key" = [])))]
 #[get("/second-opinions/{id}/submission")]
 pub async fn get_submission(
     state: State,
@@ -255,8 +256,13 @@ pub async fn get_submission(
         .app
         .read(permit, async |q| opinions::submission(q, *id).await)
         .await?;
+    let media_type = if row.fhir_report.is_some() {
+        crate::domain::fhir::FHIR_JSON
+    } else {
+        "application/json"
+    };
     Ok(HttpResponse::Ok()
-        .content_type("application/json")
+        .content_type(media_type)
         .insert_header((
             "Content-Digest",
             format!(
