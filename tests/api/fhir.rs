@@ -660,3 +660,48 @@ async fn a_plan_is_exported_as_a_stable_fhir_bundle_and_json_stays_the_default()
     assert_eq!(hidden.status.as_u16(), 404);
     assert_eq!(hidden.json()["resourceType"], "OperationOutcome");
 }
+
+#[tokio::test]
+async fn fhir_bodies_are_read_up_to_five_mebibytes_and_two_thousand_entries() {
+    let app = spawn_app().await;
+    let mut bundle: Value = serde_json::from_slice(&fixture("hand/odd-codes.json")).expect("json");
+    // Above the 1 MiB JSON limit, below the FHIR one: read.
+    bundle["meta"] = serde_json::json!({"tag": [{"display": "x".repeat(2 << 20)}]});
+    app.raw(
+        Method::POST,
+        "/v1/fhir/picture",
+        &app.coordinator(),
+        FHIR,
+        serde_json::to_vec(&bundle).unwrap(),
+    )
+    .await
+    .ok(200);
+    // Above 5 MiB: 413.
+    bundle["meta"] = serde_json::json!({"tag": [{"display": "x".repeat(6 << 20)}]});
+    let large = app
+        .raw(
+            Method::POST,
+            "/v1/fhir/picture",
+            &app.coordinator(),
+            FHIR,
+            serde_json::to_vec(&bundle).unwrap(),
+        )
+        .await;
+    assert_eq!(large.status.as_u16(), 413);
+    assert_eq!(large.json()["resourceType"], "OperationOutcome");
+    // 2,001 entries: 413 naming the cap.
+    let entries: Vec<Value> = (0..2001)
+        .map(|i| serde_json::json!({"resource": {"resourceType": "Practitioner", "id": format!("p{i}")}}))
+        .collect();
+    let many =
+        serde_json::json!({"resourceType": "Bundle", "type": "collection", "entry": entries});
+    app.raw(
+        Method::POST,
+        "/v1/fhir/picture",
+        &app.coordinator(),
+        "application/json",
+        serde_json::to_vec(&many).unwrap(),
+    )
+    .await
+    .problem(413, "fhir-too-many-entries");
+}
