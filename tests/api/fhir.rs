@@ -705,3 +705,68 @@ async fn fhir_bodies_are_read_up_to_five_mebibytes_and_two_thousand_entries() {
     .await
     .problem(413, "fhir-too-many-entries");
 }
+
+#[tokio::test]
+async fn an_opinion_is_exported_as_a_proposal_and_a_partner_never_sees_the_patient_id() {
+    let app = spawn_app().await;
+    let s = app.setup().await;
+    app.record_plan(s.case_id, &example_picture()).await.ok(201);
+    let referral = app.refer(s.case_id, s.partner_id).await;
+    let receipt = app
+        .submit_opinion(
+            referral,
+            &s.partner_key,
+            &serde_json::json!({"reviewer": {"name": "Dr. S. Banerjee", "institution": "Tata Memorial Centre"}, "picture": capox()}),
+        )
+        .await
+        .ok(201);
+    let path = format!("/v1/second-opinions/{}", receipt["id"].as_str().unwrap());
+    let read = |auth: Auth| {
+        let path = path.clone();
+        let app = &app;
+        async move {
+            Reply::read(
+                app.request(Method::GET, &path, &auth)
+                    .header("accept", FHIR),
+            )
+            .await
+        }
+    };
+    let staff = read(app.coordinator()).await;
+    assert!(staff.content_type().starts_with(FHIR));
+    let bundle = staff.json();
+    let care_plan = bundle["entry"]
+        .as_array()
+        .expect("entries")
+        .iter()
+        .map(|e| &e["resource"])
+        .find(|r| r["resourceType"] == "CarePlan")
+        .expect("a CarePlan");
+    assert_eq!(care_plan["intent"], "proposal");
+    assert!(bundle.to_string().contains("Dr. S. Banerjee"));
+    assert_eq!(read(app.coordinator()).await.json(), bundle, "stable");
+    // The plan's Bundle and the opinion's share no resource id.
+    let plan = Reply::read(
+        app.request(Method::GET, &plan_path(s.case_id), &app.coordinator())
+            .header("accept", FHIR),
+    )
+    .await
+    .json();
+    let ids = |b: &Value| -> std::collections::BTreeSet<String> {
+        b["entry"]
+            .as_array()
+            .expect("entries")
+            .iter()
+            .map(|e| e["resource"]["id"].as_str().expect("id").to_string())
+            .collect()
+    };
+    assert!(ids(&plan).is_disjoint(&ids(&bundle)));
+    assert!(bundle.to_string().contains(&s.patient_id.to_string()));
+    let partner = read(s.partner_key.clone()).await.ok(200);
+    assert!(!partner.to_string().contains(&s.patient_id.to_string()));
+    // Another partner: 404, as an OperationOutcome.
+    let (_, other) = app.create_partner("Other Hospital").await;
+    let hidden = read(other).await;
+    assert_eq!(hidden.status.as_u16(), 404);
+    assert_eq!(hidden.json()["resourceType"], "OperationOutcome");
+}

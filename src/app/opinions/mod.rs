@@ -9,7 +9,9 @@ use super::{Actor, AppError, AppResult, Reader, access};
 use crate::auth::Principal;
 use crate::auth::policy::{self, Op, Resource};
 use crate::db::opinions::{self as stored};
-use crate::db::referrals;
+use crate::db::{cases as case_rows, organizations, patients, referrals};
+use crate::domain::fhir::{Author, PlanExport, PlanKind, export_plan, stable_id};
+use crate::domain::picture::Picture;
 
 mod fhir;
 mod ingest;
@@ -105,4 +107,54 @@ pub async fn submission(q: &mut Reader<'_>, id: Uuid) -> AppResult<OpinionRecord
         Some(row.case_id),
     );
     Ok(row)
+}
+
+/// The opinion as the FHIR R4 collection Bundle of its recommendation (`fhir.md` 9.8: intent
+/// `proposal`, the reviewer as author). Resource ids are stable per opinion. A partner's Bundle
+/// names the patient by a pseudonym of the opinion, never by Concord's patient id.
+pub async fn fhir_export(q: &mut Reader<'_>, id: Uuid) -> AppResult<serde_json::Value> {
+    let row = readable(q.conn, q.actor, id).await?;
+    q.audit(
+        "second_opinion.read",
+        "second_opinion",
+        vec![row.id],
+        Some(row.case_id),
+    );
+    let case = case_rows::find(q.conn, q.org, row.case_id)
+        .await?
+        .ok_or(AppError::NotFound("second opinion"))?;
+    let birth_year = patients::find(q.conn, q.org, case.patient_id)
+        .await?
+        .and_then(|p| p.birth_year)
+        .map(i32::from);
+    let organization_name = organizations::find(q.conn, q.org, q.org)
+        .await?
+        .map_or_else(|| "Concord".to_string(), |o| o.name);
+    let picture: Picture = assessing::parse("opinion", &row.picture)?;
+    let text = |field: &str| row.reviewer[field].as_str().map(str::to_owned);
+    let patient_id = if q.actor.is_staff() {
+        case.patient_id
+    } else {
+        stable_id(row.id, 0, "patient")
+    };
+    Ok(export_plan(&PlanExport {
+        picture: &picture,
+        kind: PlanKind::SecondOpinion,
+        // Ids from the opinion's own id: never those of a plan version of the case.
+        case_id: row.id,
+        version: 1,
+        version_id: row.id,
+        recorded_at: row.received_at,
+        patient_id,
+        patient_birth_year: birth_year,
+        patient_name: None,
+        author: text("name").map(|name| Author {
+            name,
+            institution: text("institution"),
+            specialty: text("specialty"),
+        }),
+        entered_by: Some(row.submitted_by.clone()),
+        organization_id: q.org,
+        organization_name,
+    }))
 }

@@ -20,7 +20,7 @@ use super::State;
 use super::caller::Caller;
 use super::idempotency::{IdempotencyKey, respond};
 use super::json::ValidJson;
-use super::json::fhir::{is_fhir_body, speaks_fhir};
+use super::json::fhir::{is_fhir_body, prefers_fhir, speaks_fhir};
 use super::pagination::{Page, PageRequest};
 use super::problem::{ApiError, ApiResult};
 use crate::app::assessing::parse;
@@ -223,15 +223,37 @@ pub async fn list_case_opinions(
     }))
 }
 
-/// A second opinion: staff see its current assessment; a partner sees what it submitted.
-#[utoipa::path(tag = "second-opinions", params(("id" = Uuid, Path)), responses((status = 200, description = "The opinion", body = SecondOpinion)), security(("jwt" = []), ("api_key" = [])))]
+/// A second opinion: staff see its current assessment; a partner sees what it submitted. With
+/// `Accept: application/fhir+json`, its recommendation as a FHIR R4 collection Bundle (CarePlan
+/// intent `proposal`, the reviewer as author).
+#[utoipa::path(tag = "second-opinions", params(("id" = Uuid, Path)), responses((status = 200, description = "The opinion, or its FHIR Bundle", headers(("Vary" = String)), content((SecondOpinion = "application/json"), (Object = "application/fhir+json")))), security(("jwt" = []), ("api_key" = [])))]
 #[get("/second-opinions/{id}")]
 pub async fn get_opinion(
     state: State,
     caller: Caller,
     id: web::Path<Uuid>,
-) -> ApiResult<web::Json<SecondOpinion>> {
-    let permit = caller.permit(Permission::Checked)?;
+    req: HttpRequest,
+) -> ApiResult<HttpResponse> {
+    let fhir = prefers_fhir(&req);
+    let base = &state.config.public_base_url;
+    let permit = caller
+        .permit(Permission::Checked)
+        .map_err(|e| ApiError::from(e).for_fhir(fhir, base))?;
+    let vary = (
+        actix_web::http::header::VARY,
+        actix_web::http::header::HeaderValue::from_static("Accept"),
+    );
+    if fhir {
+        let bundle = state
+            .app
+            .read(permit, async |q| opinions::fhir_export(q, *id).await)
+            .await
+            .map_err(|e| ApiError::from(e).for_fhir(fhir, base))?;
+        return Ok(HttpResponse::Ok()
+            .insert_header(vary)
+            .content_type(crate::domain::fhir::FHIR_JSON)
+            .json(bundle));
+    }
     let (row, current) = state
         .app
         .read(permit, async |q| opinions::get(q, *id).await)
@@ -239,7 +261,9 @@ pub async fn get_opinion(
     let assessment = current
         .map(|(a, annotations)| assessment_view(&a, &annotations))
         .transpose()?;
-    Ok(web::Json(opinion_view(row, assessment)?))
+    Ok(HttpResponse::Ok()
+        .insert_header(vary)
+        .json(opinion_view(row, assessment)?))
 }
 
 /// The submission exactly as received (the verbatim bytes): JSON, or the FHIR document as
