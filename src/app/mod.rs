@@ -19,6 +19,7 @@ pub mod patients;
 pub mod plans;
 pub mod precondition;
 pub mod referrals;
+pub mod sealing;
 pub mod share_links;
 pub mod sign_offs;
 pub mod summaries;

@@ -31,6 +31,8 @@ pub struct OpinionRow {
     pub fhir_report: Option<serde_json::Value>,
     /// A FHIR document's Composition.identifier (`system|value`), the same for every version.
     pub fhir_composition: Option<String>,
+    /// `raw_body` is sealed under the patient's erasure key (a partner's FHIR document).
+    pub raw_sealed: bool,
 }
 
 /// Not `RETURNING`: the row is what was sent (its time cut to PostgreSQL's microseconds), and

@@ -6,7 +6,7 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
 use super::newest_first;
-use super::schema::{cases, patients};
+use super::schema::{cases, patient_keys, patients};
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = patients)]
@@ -152,7 +152,54 @@ pub async fn find_by_login(
 /// Erases a patient's health data: their cases go (and with them plans, documents, raw
 /// submissions, assessments, summaries and share links, by cascade); the patient row stays
 /// as an id-only tombstone. Returns the erased case ids.
+/// The patient's erasure key; none before the first sealed document, and none after erasure.
+pub async fn erasure_key(
+    conn: &mut AsyncPgConnection,
+    org_id: Uuid,
+    patient_id: Uuid,
+) -> QueryResult<Option<Vec<u8>>> {
+    patient_keys::table
+        .filter(patient_keys::org_id.eq(org_id))
+        .filter(patient_keys::patient_id.eq(patient_id))
+        .select(patient_keys::key)
+        .first(conn)
+        .await
+        .optional()
+}
+
+/// Stores `key` as the patient's erasure key unless one exists; answers the key in force.
+pub async fn ensure_erasure_key(
+    conn: &mut AsyncPgConnection,
+    org_id: Uuid,
+    patient_id: Uuid,
+    key: &[u8],
+) -> QueryResult<Vec<u8>> {
+    diesel::insert_into(patient_keys::table)
+        .values((
+            patient_keys::org_id.eq(org_id),
+            patient_keys::patient_id.eq(patient_id),
+            patient_keys::key.eq(key),
+        ))
+        .on_conflict_do_nothing()
+        .execute(conn)
+        .await?;
+    patient_keys::table
+        .filter(patient_keys::org_id.eq(org_id))
+        .filter(patient_keys::patient_id.eq(patient_id))
+        .select(patient_keys::key)
+        .first(conn)
+        .await
+}
+
 pub async fn erase(conn: &mut AsyncPgConnection, org_id: Uuid, id: Uuid) -> QueryResult<Vec<Uuid>> {
+    // What is sealed under the patient's key can never be read again.
+    diesel::delete(
+        patient_keys::table
+            .filter(patient_keys::org_id.eq(org_id))
+            .filter(patient_keys::patient_id.eq(id)),
+    )
+    .execute(conn)
+    .await?;
     let case_ids: Vec<Uuid> = diesel::delete(
         cases::table
             .filter(cases::org_id.eq(org_id))

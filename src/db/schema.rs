@@ -186,6 +186,7 @@ diesel::table! {
         received_at -> Timestamptz,
         fhir_report -> Nullable<Jsonb>,
         fhir_composition -> Nullable<Text>,
+        raw_sealed -> Bool,
     }
 }
 
@@ -367,7 +368,17 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    patient_keys (org_id, patient_id) {
+        org_id -> Uuid,
+        patient_id -> Uuid,
+        key -> Bytea,
+        created_at -> Timestamptz,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
+    patient_keys,
     organizations,
     audit_events,
     idempotency_keys,

@@ -463,16 +463,13 @@ async fn a_partner_document_is_ingested_through_its_key_assessed_like_json_amend
         .ok(200);
     assert_eq!(assessed["outcome"], classified["outcome"], "{assessed}");
     assert_eq!(assessed["primary_scenario"], classified["primary_scenario"]);
-    // The raw document is kept verbatim.
-    let raw = app
-        .get(
-            &format!(
-                "/v1/second-opinions/{}/submission",
-                receipt["id"].as_str().unwrap()
-            ),
-            &app.coordinator(),
-        )
-        .await;
+    // The raw document is kept verbatim, sealed under the patient's erasure key, and read
+    // back by a clinician (or an admin) only.
+    let submission = format!(
+        "/v1/second-opinions/{}/submission",
+        receipt["id"].as_str().unwrap()
+    );
+    let raw = app.get(&submission, &app.clinician()).await;
     assert!(
         raw.content_type().starts_with(FHIR),
         "{}",
@@ -482,6 +479,19 @@ async fn a_partner_document_is_ingested_through_its_key_assessed_like_json_amend
         raw.ok(200),
         serde_json::from_slice::<Value>(&first_version()).unwrap()
     );
+    app.get(&submission, &app.coordinator())
+        .await
+        .problem(403, "forbidden");
+    app.get(&submission, &s.partner_key)
+        .await
+        .problem(403, "forbidden");
+    let plain_rows = app
+        .scalar(&format!(
+            "SELECT count(*) AS n FROM second_opinions WHERE id = '{}' AND (NOT raw_sealed OR position('SO-2026-0042'::bytea in raw_body) > 0)",
+            receipt["id"].as_str().unwrap()
+        ))
+        .await;
+    assert_eq!(plain_rows, 0, "the stored document is sealed");
 
     // The amended version supersedes the first.
     let amended = send(fixture("hand/amended-document.json"), None)
@@ -531,6 +541,18 @@ async fn a_partner_document_is_ingested_through_its_key_assessed_like_json_amend
             .iter()
             .any(|t| t["assessment_id"] == amended_assessment),
         "{open}"
+    );
+    // Erasing the patient destroys the key: nothing sealed under it can be read again.
+    assert_eq!(
+        app.scalar("SELECT count(*) AS n FROM patient_keys").await,
+        1
+    );
+    app.delete(&format!("/v1/patients/{}", s.patient_id), &app.admin())
+        .await
+        .ok(204);
+    assert_eq!(
+        app.scalar("SELECT count(*) AS n FROM patient_keys").await,
+        0
     );
 }
 

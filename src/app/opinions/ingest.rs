@@ -108,6 +108,13 @@ pub async fn ingest(
     for attachment in &submission.attachments {
         documents::store(tx, case_id, attachment).await?;
     }
+    // A partner's FHIR document is the record: kept verbatim, sealed under the patient's key.
+    let sealed = submission.fhir_report.is_some();
+    let raw_body = if sealed {
+        crate::app::sealing::seal_for_patient(tx, case.patient_id, raw).await?
+    } else {
+        raw.to_vec()
+    };
     let opinion = stored::insert(
         tx.conn,
         &OpinionRow {
@@ -127,12 +134,13 @@ pub async fn ingest(
             answers: submission.answers,
             external_id: external_id.map(str::to_owned),
             supersedes: submission.supersedes,
-            raw_body: raw.to_vec(),
+            raw_body,
             raw_sha256: raw_sha.to_vec(),
             status: "received".into(),
             received_at: chrono::Utc::now(),
             fhir_report: submission.fhir_report.clone(),
             fhir_composition: submission.fhir_composition.clone(),
+            raw_sealed: sealed,
         },
     )
     .await?;

@@ -6,8 +6,8 @@ use uuid::Uuid;
 
 use super::assessing::{self, AssessmentRecord};
 use super::{Actor, AppError, AppResult, Reader, access};
-use crate::auth::Principal;
 use crate::auth::policy::{self, Op, Resource};
+use crate::auth::{Principal, Role};
 use crate::db::opinions::{self as stored};
 use crate::db::{cases as case_rows, organizations, patients, referrals};
 use crate::domain::fhir::{Author, PlanExport, PlanKind, export_plan, stable_id};
@@ -99,7 +99,24 @@ pub async fn get(
 
 /// The submission exactly as received.
 pub async fn submission(q: &mut Reader<'_>, id: Uuid) -> AppResult<OpinionRecord> {
-    let row = readable(q.conn, q.actor, id).await?;
+    let mut row = readable(q.conn, q.actor, id).await?;
+    if row.raw_sealed {
+        // `fhir.md` 9.10: a partner's FHIR document is read by admins and clinicians only.
+        if !matches!(q.actor.role(), Some(Role::Admin | Role::Clinician)) {
+            return Err(AppError::forbidden(
+                "a partner's FHIR document is read by admins and clinicians only",
+            ));
+        }
+        let case = case_rows::find(q.conn, q.org, row.case_id)
+            .await?
+            .ok_or(AppError::NotFound("second opinion"))?;
+        let key = patients::erasure_key(q.conn, q.org, case.patient_id)
+            .await?
+            .ok_or_else(|| {
+                AppError::Gone("the patient was erased with the document's key".into())
+            })?;
+        row.raw_body = super::sealing::open(&key, &row.raw_body)?;
+    }
     q.audit(
         "second_opinion.read_submission",
         "second_opinion",
