@@ -5,6 +5,7 @@
 //! open a second connection or transaction. Nothing here knows HTTP.
 
 pub mod access;
+pub mod analytics;
 pub mod assessing;
 pub mod audit;
 pub mod cases;
