@@ -13,3 +13,4 @@ pub mod summary;
 pub mod tasks;
 pub mod validation;
 pub mod vocabulary;
+pub mod vocabulary_r3;

@@ -68,6 +68,22 @@ pub struct Drug {
     /// Corticosteroids: anticancer in blood cancers, supportive elsewhere.
     #[serde(default)]
     pub anticancer_in: Option<String>,
+    /// Ruleset 3: the level-5 code in ATC 2025.
+    #[serde(default)]
+    pub atc: Option<String>,
+    /// Ruleset 3: false when the code still has to be checked against the ATC 2025 index.
+    #[serde(default = "yes")]
+    pub atc_verified: bool,
+    /// Ruleset 3: "none" (ATC 2025 assigns no code) or "unverified" (no code entered).
+    #[serde(default)]
+    pub atc_status: Option<String>,
+    /// Ruleset 3: given with anticancer drugs without treating the cancer itself.
+    #[serde(default)]
+    pub companion: bool,
+}
+
+fn yes() -> bool {
+    true
 }
 
 impl Drug {

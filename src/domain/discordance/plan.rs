@@ -6,6 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde_json::{Value, json};
 
 use super::phrases::{country, intent_name, list, modality_name, number, schedule};
+use super::review::ReviewCode;
 use super::{
     Cancer, Change, ClassificationInput, Dimension, Finding, PlanVerdict, ReviewReasons, Scope,
     Severity, TreatmentScope,
@@ -20,6 +21,8 @@ use crate::domain::vocabulary::{RegimenMeaning, Vocabulary, fold};
 pub(super) struct PlanComparison {
     pub findings: Vec<Finding>,
     pub verdict: PlanVerdict,
+    /// Ruleset 3: the opinion's line of therapy is later than the current's.
+    pub later_line: bool,
 }
 
 pub(super) fn compare(
@@ -55,6 +58,7 @@ pub(super) fn compare(
                     opinion_gives_no_plan: true,
                     whole_plan_reviewed: false,
                 },
+                later_line: false,
             };
         }
     };
@@ -64,7 +68,28 @@ pub(super) fn compare(
     let goals_differ = goals.as_ref().is_some_and(Finding::differs);
     findings.extend(goals);
     if !goals_differ {
-        findings.extend(modalities(&sides, cancer, vocab, review));
+        findings.extend(modalities(input, &sides, cancer, vocab, review));
+    }
+    let mut later_line = false;
+    if cancer.is_r3() {
+        let systemic_differs = findings
+            .iter()
+            .any(|f| f.dimension == Dimension::SystemicTherapy && f.differs());
+        if let Some((finding, later)) =
+            super::treatment_r3::line(&sides, current, opinion, &scope.treatment, systemic_differs)
+        {
+            later_line = later;
+            findings.push(finding);
+        }
+        if !goals_differ {
+            findings.extend(super::treatment_r3::watch_and_wait(
+                current,
+                opinion,
+                &scope.treatment,
+                &sides.current_modalities,
+                &sides.opinion_modalities,
+            ));
+        }
     }
     let treatment_differs = findings.iter().any(|f| {
         f.differs()
@@ -95,17 +120,18 @@ pub(super) fn compare(
             opinion_gives_no_plan: !opinion_states_plan,
             whole_plan_reviewed: scope.treatment == TreatmentScope::All && opinion_states_plan,
         },
+        later_line,
     }
 }
 
 /// Both plans as far as the opinion's scope reaches, with systemic therapy resolved.
-struct Sides<'a> {
+pub(super) struct Sides<'a> {
     current: &'a Plan,
     opinion: &'a Plan,
-    current_systemic: Systemic,
-    opinion_systemic: Systemic,
-    current_modalities: BTreeSet<Modality>,
-    opinion_modalities: BTreeSet<Modality>,
+    pub current_systemic: Systemic,
+    pub opinion_systemic: Systemic,
+    pub current_modalities: BTreeSet<Modality>,
+    pub opinion_modalities: BTreeSet<Modality>,
     current_observes: bool,
     opinion_observes: bool,
     current_bsc: bool,
@@ -334,6 +360,7 @@ fn goals_of_care(sides: &Sides) -> Option<Finding> {
 }
 
 fn modalities(
+    input: &ClassificationInput,
     sides: &Sides,
     cancer: &Cancer,
     vocab: &Vocabulary,
@@ -361,6 +388,14 @@ fn modalities(
         .intersection(&sides.opinion_modalities)
     {
         findings.push(match modality {
+            Modality::SystemicTherapy if cancer.is_r3() => systemic_r3(
+                &sides.current_systemic,
+                &sides.opinion_systemic,
+                input,
+                cancer,
+                vocab,
+                review,
+            ),
             Modality::SystemicTherapy => systemic(&sides.current_systemic, &sides.opinion_systemic),
             Modality::Radiotherapy => radiotherapy(
                 sides.current.radiotherapy.as_ref().expect("named"),
@@ -553,15 +588,21 @@ fn sequence(current: &Plan, opinion: &Plan, treatment: &TreatmentScope) -> Optio
 }
 
 /// One side's systemic therapy resolved to generic drug names.
-struct Systemic {
+#[derive(Default)]
+pub(super) struct Systemic {
     /// Anticancer drugs compared (unknown names as written, lower case).
-    compared: BTreeSet<String>,
+    pub compared: BTreeSet<String>,
+    /// Ruleset 3: companions (leucovorin, mesna ...), shown with `left_out`, outside the
+    /// comparison of classes.
+    pub companions: BTreeSet<String>,
     /// Regimens recognised.
     regimens: BTreeSet<String>,
     /// Supportive drugs and modulators left out of the comparison.
     left_out: BTreeSet<String>,
     /// Each line in words, sorted: "FOLFOX (fluorouracil, leucovorin, oxaliplatin)".
     described: Vec<String>,
+    /// Ruleset 3: each line's anticancer drugs (without companions) and the line as written.
+    pub lines: Vec<(BTreeSet<String>, SystemicTherapy)>,
 }
 
 impl Systemic {
@@ -571,23 +612,35 @@ impl Systemic {
         vocab: &Vocabulary,
         review: &mut ReviewReasons,
     ) -> Systemic {
-        let mut s = Systemic {
-            compared: BTreeSet::new(),
-            regimens: BTreeSet::new(),
-            left_out: BTreeSet::new(),
-            described: Vec::new(),
-        };
+        let mut s = Systemic::default();
         for line in lines {
+            let mut one = Systemic::default();
             if let Some(regimen) = &line.regimen {
-                s.name(regimen, true, cancer, vocab, review);
+                one.name(regimen, true, cancer, vocab, review);
             }
             for drug in line.drugs.iter().flatten() {
-                s.name(drug, false, cancer, vocab, review);
+                one.name(drug, false, cancer, vocab, review);
             }
+            s.lines.push((one.anticancer(), line.clone()));
+            s.compared.extend(one.compared);
+            s.companions.extend(one.companions);
+            s.regimens.extend(one.regimens);
+            s.left_out.extend(one.left_out);
+            s.described.extend(one.described);
         }
         s.described.sort();
         s.described.dedup();
         s
+    }
+
+    /// The anticancer drugs without companions.
+    pub fn anticancer(&self) -> BTreeSet<String> {
+        self.compared.clone()
+    }
+
+    /// Ruleset 3: a companion drug counts in the set, outside the comparison of classes.
+    fn is_companion(drug: &crate::domain::vocabulary::Drug, cancer: &Cancer) -> bool {
+        cancer.is_r3() && drug.companion && !drug.is_anticancer(cancer.haematologic)
     }
 
     /// Resolves a name written as a regimen or a drug; either kind is accepted in either place.
@@ -603,7 +656,10 @@ impl Systemic {
         let regimen = || vocab.regimen(written, cancer.site_category());
         let meaning = if as_regimen { regimen() } else { None };
         if let Some(drug) = vocab.drug(written).filter(|_| meaning.is_none()) {
-            if drug.is_anticancer(cancer.haematologic) {
+            if Systemic::is_companion(drug, cancer) {
+                self.companions.insert(drug.name.clone());
+                self.left_out.insert(drug.name.clone());
+            } else if drug.is_anticancer(cancer.haematologic) {
                 self.compared.insert(drug.name.clone());
                 self.described.push(drug.name.clone());
             } else {
@@ -616,10 +672,14 @@ impl Systemic {
                 self.regimens.insert(regimen.to_string());
                 let mut included = Vec::new();
                 for name in drugs {
-                    let modulator = vocab
-                        .drug(name)
+                    let entry = vocab.drug(name);
+                    let companion = entry.is_some_and(|d| Systemic::is_companion(d, cancer));
+                    let modulator = entry
                         .is_some_and(|d| d.role == crate::domain::vocabulary::DrugRole::Modulator);
-                    if modulator {
+                    if companion {
+                        self.companions.insert(name.clone());
+                        self.left_out.insert(name.clone());
+                    } else if modulator {
                         self.left_out.insert(name.clone());
                     } else {
                         self.compared.insert(name.clone());
@@ -630,16 +690,17 @@ impl Systemic {
                     .push(format!("{regimen} ({})", included.join(", ")));
             }
             Some(RegimenMeaning::Ambiguous { regimen }) => {
-                review.add(format!(
+                review.add(ReviewCode::AmbiguousRegimen, format!(
                     "'{written}' ({regimen}) means different regimens in different cancers and the primary site does not decide it: compared as written."
                 ));
                 self.compared.insert(written.to_lowercase());
                 self.described.push(written.to_string());
             }
             None => {
-                review.add(format!(
-                    "Unknown drug or regimen name '{written}': compared as written."
-                ));
+                review.add(
+                    ReviewCode::UnknownDrug,
+                    format!("Unknown drug or regimen name '{written}': compared as written."),
+                );
                 self.compared.insert(written.to_lowercase());
                 self.described.push(written.to_string());
             }
@@ -653,6 +714,53 @@ impl Systemic {
         }
         value
     }
+}
+
+/// Ruleset 3: drug classes (section 2), then length and dose when the drugs agree (section 6).
+fn systemic_r3(
+    current: &Systemic,
+    opinion: &Systemic,
+    input: &ClassificationInput,
+    cancer: &Cancer,
+    vocab: &Vocabulary,
+    review: &mut ReviewReasons,
+) -> Finding {
+    let (a, b) = (current.anticancer(), opinion.anticancer());
+    let graded = if a == b {
+        let companions = (current.companions != opinion.companions).then(|| {
+            (
+                Change::EquivalentAlternative,
+                Severity::Minor,
+                format!(
+                    "only the companion drugs differ ({} instead of {})",
+                    list(&opinion.companions.iter().collect::<Vec<_>>()),
+                    list(&current.companions.iter().collect::<Vec<_>>())
+                ),
+            )
+        });
+        let length = super::length::compare(&current.lines, &opinion.lines, input, review);
+        match (companions, length) {
+            (Some(c), Some(l)) => Some(if l.0 == Change::Different { l } else { c }),
+            (c, l) => l.or(c),
+        }
+    } else {
+        super::drugs::grade(&a, &b, cancer, vocab, review)
+    };
+    let Some((change, severity, what)) = graded else {
+        return systemic(current, opinion);
+    };
+    Finding::new(
+        Dimension::SystemicTherapy,
+        change,
+        severity,
+        Some(current.value()),
+        Some(opinion.value()),
+        format!(
+            "The second opinion recommends {} instead of {}: {what}.",
+            list(&opinion.described),
+            list(&current.described)
+        ),
+    )
 }
 
 fn systemic(current: &Systemic, opinion: &Systemic) -> Finding {
@@ -698,7 +806,7 @@ fn systemic(current: &Systemic, opinion: &Systemic) -> Finding {
     )
 }
 
-fn radiotherapy_value(rt: &Radiotherapy) -> Value {
+pub(super) fn radiotherapy_value(rt: &Radiotherapy) -> Value {
     let mut value = json!({});
     if let Some(d) = rt.total_dose_gy {
         value["total_dose_gy"] = json!(d);
@@ -708,6 +816,9 @@ fn radiotherapy_value(rt: &Radiotherapy) -> Value {
     }
     if let (Some(d), Some(f)) = (rt.total_dose_gy, rt.fractions) {
         value["dose_per_fraction_gy"] = json!(round2(d / f as f64));
+    }
+    if let Some(extent) = rt.target_extent {
+        value["target_extent"] = json!(extent.code());
     }
     if let Some(t) = rt.radiation_type {
         value["radiation_type"] = json!(t.code());
@@ -738,6 +849,11 @@ fn radiotherapy(
     vocab: &Vocabulary,
     review: &mut ReviewReasons,
 ) -> Finding {
+    if cancer.is_r3()
+        && let Some(finding) = super::treatment_r3::target(current, opinion, cancer, review)
+    {
+        return finding;
+    }
     let alpha_beta = vocab.alpha_beta(cancer.site_category());
     let mut cur_value = radiotherapy_value(current);
     let mut op_value = radiotherapy_value(opinion);
@@ -805,7 +921,7 @@ fn radiotherapy(
         }
         (cd, cf, od, of) => {
             if cd.is_some() || od.is_some() {
-                review.add("A radiotherapy schedule lacks its dose or number of sessions: compared as written.");
+                review.add(ReviewCode::RadiotherapyScheduleIncomplete, "A radiotherapy schedule lacks its dose or number of sessions: compared as written.");
             }
             let same_dose = match (cd, od) {
                 (Some(a), Some(b)) => (a - b).abs() < 1e-6,
@@ -929,10 +1045,13 @@ fn surgery(
         (c, o) => {
             for (side, s) in [(c, current), (o, opinion)] {
                 if side.is_none() {
-                    review.add(format!(
-                        "Unknown surgical procedure '{}': compared as written.",
-                        s.procedure.trim()
-                    ));
+                    review.add(
+                        ReviewCode::UnknownProcedure,
+                        format!(
+                            "Unknown surgical procedure '{}': compared as written.",
+                            s.procedure.trim()
+                        ),
+                    );
                 }
             }
             if fold(&current.procedure) == fold(&opinion.procedure) {
@@ -1011,10 +1130,13 @@ fn cellular(
     {
         Some(name) => name.to_string(),
         None => {
-            review.add(format!(
-                "Unknown cellular therapy product '{}': compared as written.",
-                c.product.trim()
-            ));
+            review.add(
+                ReviewCode::UnknownCellularProduct,
+                format!(
+                    "Unknown cellular therapy product '{}': compared as written.",
+                    c.product.trim()
+                ),
+            );
             c.product.trim().to_lowercase()
         }
     };
