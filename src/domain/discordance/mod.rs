@@ -694,3 +694,9 @@ pub(crate) struct PlanVerdict {
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod tests_r3;
+
+#[cfg(test)]
+mod tests_prop;
