@@ -20,10 +20,11 @@ const BIOMARKERS: &str = include_str!("../../data/vocabulary/biomarkers.toml");
 const TOPOGRAPHY: &str = include_str!("../../data/vocabulary/topography.toml");
 const CELLULAR: &str = include_str!("../../data/vocabulary/cellular_products.toml");
 /// The rules themselves: a change to any of them changes `ruleset_version`.
-const RULE_SOURCES: [&str; 4] = [
+const RULE_SOURCES: [&str; 5] = [
     include_str!("discordance/mod.rs"),
     include_str!("discordance/diagnosis.rs"),
     include_str!("discordance/plan.rs"),
+    include_str!("discordance/systemic.rs"),
     include_str!("discordance/outcome.rs"),
 ];
 

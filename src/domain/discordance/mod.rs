@@ -13,6 +13,7 @@ mod pdl1;
 mod phrases;
 mod plan;
 mod review;
+mod systemic;
 mod treatment_r3;
 mod trials;
 mod validate;
