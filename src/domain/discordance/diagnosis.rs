@@ -726,6 +726,7 @@ fn biomarkers(
     });
     let mut findings = Vec::new();
     for op in &opinion {
+        let mut unscored_only = false;
         if cancer.is_r3() && op.gene == "PD-L1" {
             match super::pdl1::compare(&current, op, cancer, verdict, review) {
                 super::pdl1::Pairing::Found(finding) => {
@@ -733,10 +734,15 @@ fn biomarkers(
                     continue;
                 }
                 super::pdl1::Pairing::NotCompared => continue,
-                super::pdl1::Pairing::ByResult => {}
+                super::pdl1::Pairing::ByResult {
+                    unscored_only: only,
+                } => unscored_only = only,
             }
         }
-        let same_gene: Vec<&Marker> = current.iter().filter(|c| c.gene == op.gene).collect();
+        let same_gene: Vec<&Marker> = current
+            .iter()
+            .filter(|c| c.gene == op.gene && !(unscored_only && c.source.score.is_some()))
+            .collect();
         let matching = same_gene
             .iter()
             .filter(|c| c.variant.is_none() || op.variant.is_none() || c.variant == op.variant)

@@ -14,8 +14,11 @@ pub(super) enum Pairing {
     Found(Box<Finding>),
     /// The current side has only scores in other systems.
     NotCompared,
-    /// Compare by result, the ruleset-2 way.
-    ByResult,
+    /// Compare by result, the ruleset-2 way (derived results included); with the current's
+    /// unscored PD-L1 entries only when the opinion's entry is scored.
+    ByResult {
+        unscored_only: bool,
+    },
 }
 
 /// Whether two systems are compared: the same, or TPS and TC in lung.
@@ -59,7 +62,9 @@ pub(super) fn compare(
     let site = cancer.site_category();
     let pdl1: Vec<&Marker> = current.iter().filter(|c| c.gene == op.gene).collect();
     let Some(op_score) = &op.source.score else {
-        return Pairing::ByResult;
+        return Pairing::ByResult {
+            unscored_only: false,
+        };
     };
     let scored: Vec<(&Marker, &Pdl1Score)> = pdl1
         .iter()
@@ -73,7 +78,9 @@ pub(super) fn compare(
     let Some((cur, cur_score)) = same else {
         let unscored = pdl1.iter().any(|c| c.source.score.is_none());
         if unscored || scored.is_empty() {
-            return Pairing::ByResult;
+            return Pairing::ByResult {
+                unscored_only: unscored,
+            };
         }
         review.add(
             ReviewCode::Pdl1NotComparable,

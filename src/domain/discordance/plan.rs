@@ -147,6 +147,13 @@ impl<'a> Sides<'a> {
         vocab: &Vocabulary,
         review: &mut ReviewReasons,
     ) -> Sides<'a> {
+        // Ruleset 3: drug names are held for review only when systemic therapy is judged.
+        let mut unjudged = ReviewReasons::default();
+        let review = if cancer.is_r3() && !treatment.includes(Modality::SystemicTherapy) {
+            &mut unjudged
+        } else {
+            review
+        };
         let current_systemic = Systemic::resolve(
             current.systemic_therapy.as_deref().unwrap_or_default(),
             cancer,

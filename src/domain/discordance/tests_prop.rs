@@ -10,7 +10,11 @@
 //!
 //! Also deliberate, from section 2 though not listed there: a difference only in companions
 //! (leucovorin, mesna: FOLFOX against 5-FU and oxaliplatin written out) is an equivalent
-//! alternative where ruleset 2 saw the same drugs.
+//! alternative where ruleset 2 saw the same drugs; an unknown drug name is a review reason only
+//! when systemic therapy is judged (the review-reason table), so an opinion whose scope leaves
+//! systemic therapy out no longer holds one (the generator states no scope); glucocorticoids
+//! count as anticancer by the histology's lymphoid or plasma-cell range (the generator names
+//! none).
 
 use proptest::prelude::*;
 use serde_json::{Value, json};

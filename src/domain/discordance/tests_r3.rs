@@ -224,6 +224,35 @@ fn a_score_without_result_is_derived_positive_at_one() {
     );
 }
 
+#[test]
+fn a_scored_opinion_without_a_comparable_score_is_read_against_unscored_entries_only() {
+    let r = run(case(
+        json!({"diagnosis": {"primary_site": "C50.9", "biomarkers": [
+            {"name": "PD-L1", "result": "positive", "score": {"system": "IC", "value": 1, "assay": "SP142"}},
+            {"name": "PD-L1", "result": "negative"}]}}),
+        json!({"diagnosis": {"primary_site": "C50.9", "biomarkers": [score("CPS", 15.0)]}}),
+    ));
+    assert_eq!(
+        graded(&r, Dimension::Biomarkers),
+        (Change::Different, Severity::Major)
+    );
+    assert!(review(&r).is_empty());
+}
+
+#[test]
+fn drug_names_outside_the_reviewed_modalities_are_not_held_for_review() {
+    let plan = json!({"intent": "curative", "radiotherapy": {"total_dose_gy": 60, "fractions": 30},
+                      "systemic_therapy": [{"drugs": ["zz-unknown-123"]}]});
+    let mut input = case(
+        json!({"plan": plan.clone()}),
+        json!({"scope": ["radiotherapy"], "plan": plan}),
+    );
+    let r = run(input.clone());
+    assert!(review(&r).is_empty(), "{:?}", r.review_items);
+    input["opinion"]["scope"] = json!(["treatment"]);
+    assert_eq!(review(&run(input)), vec!["unknown_drug"]);
+}
+
 // ---- section 2: drug classes ---------------------------------------------------------------
 
 fn drugs(site: &str, histology: &str, current: &[&str], opinion: &[&str]) -> Classification {
