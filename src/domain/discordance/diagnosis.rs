@@ -748,7 +748,11 @@ fn biomarkers(
             .filter(|c| c.variant.is_none() || op.variant.is_none() || c.variant == op.variant)
             .min_by_key(|c| (c.variant != op.variant, c.class != op.class));
         if let Some(cur) = matching {
-            findings.push(compare_marker(cur, op));
+            let mut finding = compare_marker(cur, op);
+            if cancer.is_r3() && op.gene == "PD-L1" {
+                super::pdl1::name_bands(&mut finding, &[cur, op], cancer);
+            }
+            findings.push(finding);
             continue;
         }
         // Same gene, both detected, different variants: e.g. KRAS G12C against G12D.

@@ -179,3 +179,41 @@ pub(super) fn compare(
     let _ = compare_marker;
     Pairing::Found(Box::new(finding))
 }
+
+/// "CPS 5, below the breast cut-off of 10 (pembrolizumab + chemo, metastatic TNBC (KEYNOTE-355))".
+pub(super) fn band_words(score: &Pdl1Score, site: Option<&str>) -> String {
+    let cutoffs = Tables::standard().cutoffs(site, score.system);
+    let reached = band(score.value, &cutoffs);
+    let head = format!("{} {}", score.system.code(), number(score.value));
+    match (
+        reached.checked_sub(1).map(|i| cutoffs[i]),
+        cutoffs.get(reached),
+    ) {
+        (_, Some(next)) => format!(
+            "{head}, below the cut-off of {} ({})",
+            number(next.value),
+            next.behind
+        ),
+        (Some(last), None) => format!(
+            "{head}, at or above the cut-off of {} ({})",
+            number(last.value),
+            last.behind
+        ),
+        (None, None) => head,
+    }
+}
+
+/// Names the band of each scored entry beside a result compared by result (section 1: the band
+/// is reported, never folded into the result).
+pub(super) fn name_bands(finding: &mut Finding, markers: &[&Marker], cancer: &Cancer) {
+    let bands: Vec<String> = markers
+        .iter()
+        .filter_map(|m| m.source.score.as_ref())
+        .map(|s| band_words(s, cancer.site_category()))
+        .collect();
+    if bands.is_empty() {
+        return;
+    }
+    let text = finding.explanation.trim_end_matches('.').to_string();
+    finding.explanation = format!("{text} ({}).", bands.join("; "));
+}

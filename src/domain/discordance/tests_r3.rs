@@ -212,6 +212,18 @@ fn a_score_without_result_is_derived_positive_at_one() {
         true,
     );
     assert_eq!(graded(&r, Dimension::Biomarkers).0, Change::Same);
+    let positive = pdl1(
+        "C50.9",
+        json!({"name": "PD-L1", "result": "positive"}),
+        score("CPS", 5.0),
+        true,
+    );
+    let explanation = &finding(&positive, Dimension::Biomarkers).explanation;
+    assert!(
+        explanation.contains("CPS 5, below the cut-off of 10")
+            && explanation.contains("KEYNOTE-355"),
+        "{explanation}"
+    );
     let flip = pdl1(
         "C50.9",
         json!({"name": "PD-L1", "result": "negative"}),
