@@ -14,3 +14,4 @@ pub mod summary;
 pub mod tasks;
 pub mod validation;
 pub mod vocabulary;
+pub mod vocabulary_r3;
