@@ -25,6 +25,7 @@ pub mod sign_offs;
 pub mod summaries;
 pub mod tasks;
 pub mod tx;
+pub mod upgrade;
 pub mod webhooks;
 
 use std::future::Future;
