@@ -49,6 +49,7 @@ pub struct ConcordanceParams {
     #[param(example = "partner,period")]
     pub group_by: Option<String>,
     /// The length of a `period` group.
+    #[param(inline)]
     pub period: Option<PeriodUnit>,
     /// The time zone periods and `from`/`to` are read in (IANA name); default `UTC`.
     #[param(example = "Asia/Kolkata")]
@@ -64,6 +65,7 @@ pub struct ConcordanceParams {
     #[param(pattern = "^[0-9]+$")]
     pub ruleset_version: Option<String>,
     /// `csv` for spreadsheets; overrides `Accept`.
+    #[param(inline)]
     pub format: Option<AnalyticsFormat>,
 }
 
