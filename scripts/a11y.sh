@@ -72,6 +72,7 @@ API="$BASE_URL/v1"
 ORG="$(new_org "A11y Navigation" navigator)"
 TOKEN="$(mint "$ORG" coord-a11y coordinator 1800)"
 ADMIN="$(mint "$ORG" admin-a11y admin 1800)"
+CLINICIAN="$(mint "$ORG" clinician-a11y clinician 1800)"
 post() {
     curl -sS -f -X POST "$API$1" -H "Authorization: Bearer $2" -H 'Content-Type: application/json' -d "$3" \
         || die "POST $1 failed"
@@ -95,6 +96,11 @@ OPINION="$(post "/referrals/$REFERRAL/second-opinions" "$KEY" '{"reviewer": {"na
                        "clinical_trials": [{"registry_id": "NCT04513925", "phase": "3", "target": "PD-L1", "country": "MX"}]}}}' | field id)"
 ASSESSMENT="$(curl -sS -f "$API/second-opinions/$OPINION/assessments" -H "Authorization: Bearer $TOKEN" \
     | "$PYTHON" -c 'import json, sys; print(json.load(sys.stdin)["items"][0]["id"])')" || die "no assessment"
+# A result the release gate holds is signed off by a clinician before anything is shared.
+SIGNED="$(curl -sS -o /dev/null -w '%{http_code}' -X POST "$API/assessments/$ASSESSMENT/sign-offs" \
+    -H "Authorization: Bearer $CLINICIAN" -H 'Content-Type: application/json' \
+    -d '{"reason": "Read the partner report; the oncologist will discuss it with the patient."}')"
+[[ "$SIGNED" == 201 || "$SIGNED" == 409 ]] || die "sign-off answered $SIGNED"
 
 "$PYTHON" - "$ROOT" "$API" "$TOKEN" "$ASSESSMENT" "$TMP/pages.json" <<'EOF' || die "could not list the pages"
 import json, pathlib, sys, urllib.request

@@ -1,5 +1,5 @@
 //! The `concord` command line: serve (the default), migrate, openapi, token, org create,
-//! fhir-export.
+//! reassess, fhir-export.
 
 use std::process::ExitCode;
 use std::time::Duration;
@@ -48,6 +48,14 @@ enum Command {
     },
     /// Exit 0 when the service on BIND answers GET /readyz with 200 (container health checks).
     Probe,
+    /// After an upgrade of the rules: assess again, under the running ruleset, every answered
+    /// opinion whose current assessment an older ruleset made. Batched and resumable (stop it
+    /// any time, run it again); a progress line a batch on standard error.
+    Reassess {
+        /// Opinions per batch.
+        #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(i64).range(1..=10_000))]
+        batch: i64,
+    },
     /// Manage organisations.
     Org {
         #[command(subcommand)]
@@ -169,6 +177,30 @@ fn main() -> ExitCode {
             .and_then(|v| v.mint(&sub, role.into(), org, Duration::from_secs(ttl)))
             .map(|token| println!("{token}")),
         Command::Probe => runtime().block_on(probe(&config)),
+        Command::Reassess { batch } => runtime().block_on(async {
+            let database = concord::startup::prepare_database(&config).await?;
+            let pool = concord::db::pool(&database.url, config.pool_size)?;
+            let app = concord::startup::application(pool, &config);
+            let done = concord::app::upgrade::reassess_outdated(&app, batch, |p| {
+                eprintln!(
+                    "concord reassess: batch {}: {} reassessed, {} failed so far",
+                    p.batches, p.reassessed, p.failed
+                );
+            })
+            .await?;
+            println!(
+                "{} reassessed under ruleset {}, {} failed",
+                done.reassessed,
+                concord::domain::discordance::RULESET_3_VERSION,
+                done.failed
+            );
+            anyhow::ensure!(
+                done.failed == 0,
+                "{} opinions could not be reassessed; run again after fixing the cause",
+                done.failed
+            );
+            Ok(())
+        }),
         Command::FhirExport { .. } => unreachable!("handled before the configuration"),
         Command::Migrate => {
             let runtime = runtime();

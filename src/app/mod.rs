@@ -5,6 +5,7 @@
 //! open a second connection or transaction. Nothing here knows HTTP.
 
 pub mod access;
+pub mod analytics;
 pub mod assessing;
 pub mod audit;
 pub mod cases;
@@ -25,6 +26,7 @@ pub mod sign_offs;
 pub mod summaries;
 pub mod tasks;
 pub mod tx;
+pub mod upgrade;
 pub mod webhooks;
 
 use std::future::Future;

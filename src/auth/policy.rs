@@ -33,6 +33,8 @@ pub enum Resource {
     Event,
     /// Classification and summary preview: nothing stored.
     Stateless,
+    /// Figures across the organisation's referrals (concordance analytics).
+    Analytics,
 }
 
 /// What is done to it.
@@ -81,6 +83,7 @@ pub fn permits(role: Role, resource: Resource, op: Op) -> bool {
         (ShareLink, Delete | Update) => case_worker,
         (Organization, Read) => role.is_staff(),
         (Organization | ApiKey | Webhook, _) => role == Admin,
+        (Analytics, Read) => matches!(role, Coordinator | Clinician | Admin),
         (AuditEvent | Event, Read) => role == Admin || (resource == Event && case_worker),
         _ => false,
     }

@@ -72,3 +72,9 @@ pub fn unique_violation(error: &DieselError, constraint: &str) -> bool {
     matches!(error, DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, info)
         if info.constraint_name() == Some(constraint))
 }
+
+/// Whether `error` is PostgreSQL refusing a time zone name it does not know.
+pub fn unknown_time_zone(error: &DieselError) -> bool {
+    matches!(error, DieselError::DatabaseError(_, info)
+        if info.message().starts_with("time zone") && info.message().ends_with("not recognized"))
+}

@@ -2,6 +2,7 @@
 //! aggregate with its queries.
 
 pub mod access;
+pub mod analytics;
 pub mod api_keys;
 pub mod audit;
 pub mod cases;

@@ -427,3 +427,33 @@ pub async fn overrides_for(
         .load(conn)
         .await
 }
+
+/// Opinions (of any organisation) still answered whose current assessment another ruleset
+/// made, in (organisation, opinion) order after `after`: what an upgrade reassesses.
+pub async fn outdated(
+    conn: &mut AsyncPgConnection,
+    running: &str,
+    after: Option<(Uuid, Uuid)>,
+    limit: i64,
+) -> QueryResult<Vec<(Uuid, Uuid)>> {
+    let (after_org, after_opinion) = after.unwrap_or((Uuid::nil(), Uuid::nil()));
+    assessments::table
+        .inner_join(
+            second_opinions::table.on(second_opinions::org_id
+                .eq(assessments::org_id)
+                .and(second_opinions::id.eq(assessments::second_opinion_id))),
+        )
+        .filter(assessments::current.eq(true))
+        .filter(assessments::ruleset_version.ne(running))
+        .filter(second_opinions::status.eq("received"))
+        .filter(
+            assessments::org_id.gt(after_org).or(assessments::org_id
+                .eq(after_org)
+                .and(assessments::second_opinion_id.gt(after_opinion))),
+        )
+        .order((assessments::org_id, assessments::second_opinion_id))
+        .select((assessments::org_id, assessments::second_opinion_id))
+        .limit(limit)
+        .load(conn)
+        .await
+}

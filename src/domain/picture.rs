@@ -15,6 +15,8 @@ pub enum ScopeItem {
     Staging,
     Biomarkers,
     Treatment,
+    /// Ruleset 3: the author assessed the patient's performance status (`treatment` covers it too).
+    PerformanceStatus,
     SystemicTherapy,
     Radiotherapy,
     Surgery,
@@ -47,10 +49,13 @@ impl ScopeItem {
 pub struct Picture {
     /// What this picture's author reviewed; by default the parts it states.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schema(max_items = 9)]
+    #[schema(max_items = 10)]
     pub scope: Option<Vec<ScopeItem>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub diagnosis: Option<Diagnosis>,
+    /// Ruleset 3: how much the patient can do day to day (ECOG or Karnofsky).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub performance_status: Option<PerformanceStatus>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub plan: Option<Plan>,
 }
@@ -147,25 +152,190 @@ pub enum BiomarkerOrigin {
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"name": "EGFR", "variant": "L858R", "result": "detected", "origin": "somatic"}))]
 pub struct Biomarker {
     #[schema(pattern = r"\S", example = "EGFR", min_length = 1, max_length = 200)]
     pub name: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schema(example = "L858R", max_length = 200)]
     pub variant: Option<String>,
-    /// positive, detected, negative, not detected, low, 2+, equivocal ...
-    #[schema(
-        pattern = r"\S",
-        example = "detected",
-        min_length = 1,
-        max_length = 200
-    )]
+    /// positive, detected, negative, not detected, low, 2+, equivocal, pathogenic, VUS ...
+    /// May be left out on a PD-L1 entry that gives a `score` (ruleset 3).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    #[schema(example = "detected", max_length = 200)]
     pub result: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schema(example = "60%", max_length = 200)]
     pub value: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub origin: Option<BiomarkerOrigin>,
+    /// Ruleset 3: a PD-L1 (CD274) score.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub score: Option<Pdl1Score>,
+}
+
+/// A PD-L1 scoring system: the systems are not interchangeable (`discordance.md`, section 1).
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, ToSchema,
+)]
+pub enum ScoreSystem {
+    #[serde(rename = "TPS")]
+    Tps,
+    #[serde(rename = "CPS")]
+    Cps,
+    #[serde(rename = "TC")]
+    Tc,
+    #[serde(rename = "IC")]
+    Ic,
+    #[serde(rename = "TAP")]
+    Tap,
+}
+
+impl ScoreSystem {
+    pub fn code(self) -> &'static str {
+        match self {
+            ScoreSystem::Tps => "TPS",
+            ScoreSystem::Cps => "CPS",
+            ScoreSystem::Tc => "TC",
+            ScoreSystem::Ic => "IC",
+            ScoreSystem::Tap => "TAP",
+        }
+    }
+
+    /// A tumour-cell score (TPS, TC).
+    pub fn is_tumour_cell(self) -> bool {
+        matches!(self, ScoreSystem::Tps | ScoreSystem::Tc)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Pdl1Score {
+    pub system: ScoreSystem,
+    /// 0-100 (a report of "< 1 %" is entered as 0).
+    #[schema(example = 12.0, minimum = 0.0, maximum = 100.0)]
+    pub value: f64,
+    /// 22C3, 28-8, SP263, SP142 ...: named, not compared.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(example = "22C3", max_length = 40)]
+    pub assay: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+pub enum PerformanceScale {
+    #[serde(rename = "ECOG")]
+    Ecog,
+    #[serde(rename = "Karnofsky")]
+    Karnofsky,
+}
+
+/// ECOG 0-4 or Karnofsky 10-100 in steps of 10.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PerformanceStatus {
+    pub scale: PerformanceScale,
+    #[schema(example = 1, minimum = 0, maximum = 100)]
+    pub value: i64,
+}
+
+/// The line of the plan's systemic therapy.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, ToSchema,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum Line {
+    First,
+    Second,
+    ThirdOrLater,
+    Maintenance,
+}
+
+impl Line {
+    pub fn code(self) -> &'static str {
+        match self {
+            Line::First => "first",
+            Line::Second => "second",
+            Line::ThirdOrLater => "third_or_later",
+            Line::Maintenance => "maintenance",
+        }
+    }
+
+    /// Order of progression: first and maintenance before second, second before third.
+    pub fn rank(self) -> u8 {
+        match self {
+            Line::First | Line::Maintenance => 1,
+            Line::Second => 2,
+            Line::ThirdOrLater => 3,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ObservationCondition {
+    ClinicalCompleteResponse,
+}
+
+/// Observation as a phase after active treatment (watch and wait): `replaces` is given only
+/// without a clinical complete response or at regrowth.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ObservationAfterTreatment {
+    pub condition: ObservationCondition,
+    pub replaces: Modality,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum TargetExtent {
+    WholeOrgan,
+    PartialOrgan,
+    Focal,
+}
+
+impl TargetExtent {
+    pub fn code(self) -> &'static str {
+        match self {
+            TargetExtent::WholeOrgan => "whole_organ",
+            TargetExtent::PartialOrgan => "partial_organ",
+            TargetExtent::Focal => "focal",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum RequiredResult {
+    Positive,
+    Negative,
+    Low,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MinScore {
+    pub system: ScoreSystem,
+    #[schema(example = 10.0, minimum = 0.0, maximum = 100.0)]
+    pub value: f64,
+}
+
+/// The biomarker a trial requires (ruleset 3, section 8).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"name": "KRAS", "variant": "G12C"}))]
+pub struct RequiredBiomarker {
+    #[schema(example = "KRAS", max_length = 200)]
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(example = "G12C", max_length = 200)]
+    pub variant: Option<String>,
+    /// Default: positive.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result: Option<RequiredResult>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub origin: Option<BiomarkerOrigin>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min_score: Option<MinScore>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
@@ -219,6 +389,12 @@ pub struct Plan {
     /// Comfort-focused care instead of anticancer treatment.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub best_supportive_care: Option<bool>,
+    /// Ruleset 3: the line of the plan's systemic therapy.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub line: Option<Line>,
+    /// Ruleset 3: watch and wait after treatment, instead of `replaces` when the response is complete.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub observation_after_treatment: Option<ObservationAfterTreatment>,
     /// Order of modalities, when it matters.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schema(max_items = 50)]
@@ -248,6 +424,7 @@ pub struct Plan {
 /// One line of systemic therapy: a regimen acronym, a list of drugs, or both.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"regimen": "FOLFOX", "cycles": 12, "cycle_length_days": 14}))]
 pub struct SystemicTherapy {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schema(pattern = r"\S", example = "FOLFOX", max_length = 200)]
@@ -255,6 +432,22 @@ pub struct SystemicTherapy {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schema(max_items = 50, example = json!(["Keytruda"]))]
     pub drugs: Option<Vec<String>>,
+    /// Ruleset 3: number of cycles (1-100).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(example = 4, minimum = 1, maximum = 100)]
+    pub cycles: Option<i64>,
+    /// Ruleset 3: days per cycle (1-365), only with `cycles`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(example = 21, minimum = 1, maximum = 365)]
+    pub cycle_length_days: Option<i64>,
+    /// Ruleset 3: planned length in months (> 0, <= 240), never with `cycles`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(example = 60.0, exclusive_minimum = 0.0, maximum = 240.0)]
+    pub duration_months: Option<f64>,
+    /// Ruleset 3: planned dose as % of the regimen's standard dose (1-150).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(example = 100.0, minimum = 1.0, maximum = 150.0)]
+    pub dose_percent: Option<f64>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
@@ -298,6 +491,9 @@ pub struct Radiotherapy {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schema(example = "lung", max_length = 200)]
     pub site: Option<String>,
+    /// Ruleset 3: whole organ, part of it, or a focal target (radiosurgery).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target_extent: Option<TargetExtent>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema)]
@@ -377,6 +573,9 @@ pub struct ClinicalTrial {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schema(max_length = 500)]
     pub centre: Option<String>,
+    /// Ruleset 3: the biomarker the trial requires.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub required_biomarker: Option<RequiredBiomarker>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema)]
@@ -475,6 +674,9 @@ mod checks {
             if let Some(diagnosis) = &self.diagnosis {
                 diagnosis.check(&join(prefix, "diagnosis"), errors);
             }
+            if let Some(status) = &self.performance_status {
+                status.check(&join(prefix, "performance_status"), errors);
+            }
             if let Some(plan) = &self.plan {
                 plan.check(&join(prefix, "plan"), errors);
             }
@@ -524,12 +726,66 @@ mod checks {
                         "must name the biomarker (gene or protein)",
                     );
                 }
-                if blank(&marker.result) {
+                if blank(&marker.result) && marker.score.is_none() {
                     errors.add(
                         join(&at, "result"),
-                        "must give the result (e.g. positive, not detected, low)",
+                        "must give the result (e.g. positive, not detected, low), or a PD-L1 score",
                     );
                 }
+                if let Some(score) = &marker.score {
+                    if !is_pdl1(&marker.name) {
+                        errors.add(
+                            join(&at, "score"),
+                            format!(
+                                "a score is given only on a PD-L1 (CD274) result, not on '{}'",
+                                marker.name.trim()
+                            ),
+                        );
+                    }
+                    check_score_value(score.value, &join(&join(&at, "score"), "value"), errors);
+                    if let Some(assay) = &score.assay
+                        && assay.chars().count() > 40
+                    {
+                        errors.add(
+                            join(&join(&at, "score"), "assay"),
+                            "is longer than 40 characters",
+                        );
+                    }
+                }
+            }
+        }
+    }
+
+    /// PD-L1 under either of its names.
+    pub(crate) fn is_pdl1(name: &str) -> bool {
+        let folded = crate::domain::vocabulary::fold(name);
+        folded == "pdl1" || folded == "cd274"
+    }
+
+    fn check_score_value(value: f64, at: &str, errors: &mut FieldErrors) {
+        if !(value.is_finite() && (0.0..=100.0).contains(&value)) {
+            errors.add(at, format!("is {value}; a score is a number from 0 to 100"));
+        }
+    }
+
+    impl PerformanceStatus {
+        fn check(&self, prefix: &str, errors: &mut FieldErrors) {
+            let ok = match self.scale {
+                PerformanceScale::Ecog => (0..=4).contains(&self.value),
+                PerformanceScale::Karnofsky => {
+                    (10..=100).contains(&self.value) && self.value % 10 == 0
+                }
+            };
+            if !ok {
+                let rule = match self.scale {
+                    PerformanceScale::Ecog => {
+                        "an ECOG status is an integer from 0 to 4 (5 records death)"
+                    }
+                    PerformanceScale::Karnofsky => {
+                        "a Karnofsky status is a multiple of 10 from 10 to 100 (0 records death)"
+                    }
+                };
+                errors.add(join(prefix, "value"), format!("is {}; {rule}", self.value));
             }
         }
     }
@@ -611,6 +867,67 @@ mod checks {
                         errors.add(join(&join(&at, "drugs"), j), "must not be blank");
                     }
                 }
+                if let Some(cycles) = line.cycles
+                    && !(1..=100).contains(&cycles)
+                {
+                    errors.add(
+                        join(&at, "cycles"),
+                        format!("is {cycles}; cycles are an integer from 1 to 100"),
+                    );
+                }
+                if let Some(days) = line.cycle_length_days {
+                    if !(1..=365).contains(&days) {
+                        errors.add(
+                            join(&at, "cycle_length_days"),
+                            format!("is {days}; a cycle lasts 1 to 365 days"),
+                        );
+                    }
+                    if line.cycles.is_none() {
+                        errors.add(join(&at, "cycle_length_days"), "is given only with cycles");
+                    }
+                }
+                if let Some(months) = line.duration_months {
+                    if !(months.is_finite() && months > 0.0 && months <= 240.0) {
+                        errors.add(
+                            join(&at, "duration_months"),
+                            format!(
+                                "is {months}; a duration is more than 0 and at most 240 months"
+                            ),
+                        );
+                    }
+                    if line.cycles.is_some() {
+                        errors.add(
+                            join(&at, "duration_months"),
+                            "cannot be given together with cycles: choose one",
+                        );
+                    }
+                }
+                if let Some(dose) = line.dose_percent
+                    && !(dose.is_finite() && (1.0..=150.0).contains(&dose))
+                {
+                    errors.add(
+                        join(&at, "dose_percent"),
+                        format!("is {dose}; the planned dose is 1 to 150 % of the standard dose"),
+                    );
+                }
+            }
+            if self.line.is_some() && !named.contains(&Modality::SystemicTherapy) {
+                errors.add(
+                    join(prefix, "line"),
+                    "is given only on a plan that names systemic therapy",
+                );
+            }
+            if let Some(after) = &self.observation_after_treatment {
+                let others = named.iter().any(|m| *m != after.replaces);
+                if !named.contains(&after.replaces) || !others {
+                    errors.add(
+                        join(&join(prefix, "observation_after_treatment"), "replaces"),
+                        format!(
+                            "must be a modality the plan names ({}) while it names another as well; observation instead of all treatment is `observation`",
+                            after.replaces.code()
+                        ),
+                    );
+                }
             }
             if let Some(rt) = &self.radiotherapy {
                 let at = join(prefix, "radiotherapy");
@@ -663,6 +980,25 @@ mod checks {
                     errors.add(join(&at, "registry_id"), message);
                 }
                 check_country(trial.country.as_deref(), join(&at, "country"), errors);
+                if let Some(required) = &trial.required_biomarker {
+                    let at = join(&at, "required_biomarker");
+                    if blank(&required.name) {
+                        errors.add(join(&at, "name"), "must name the biomarker");
+                    }
+                    if let Some(min) = &required.min_score {
+                        if !is_pdl1(&required.name) {
+                            errors.add(
+                                join(&at, "min_score"),
+                                "a minimum score is given only on a PD-L1 (CD274) requirement",
+                            );
+                        }
+                        check_score_value(
+                            min.value,
+                            &join(&join(&at, "min_score"), "value"),
+                            errors,
+                        );
+                    }
+                }
             }
             if let Some(location) = &self.location {
                 check_country(

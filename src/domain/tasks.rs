@@ -30,6 +30,17 @@ pub fn task_title(action: Action) -> Option<&'static str> {
         }
         Action::DiscussNewFinding => "Discuss the new finding with the oncologist",
         Action::ConsiderThirdOpinion => "Consider a third opinion",
+        Action::RepeatGermlineTest => "Arrange a repeat germline (inherited) test",
+        Action::ReassessPerformanceStatus => {
+            "Ask the oncologist to reassess how much the patient can do day to day"
+        }
+        Action::DiscussWatchAndWait => "Set up a talk with the oncologist on watch and wait",
+        Action::ReviewPriorTreatment => "Ask the oncologist to review the treatment so far",
+        Action::ReferToGeneticCounselling => "Arrange a genetic counselling referral",
+        Action::DiscussGermlineTreatmentImplications => {
+            "Discuss what the inherited result means for treatment with the oncologist"
+        }
+        Action::AssessFitnessForTreatment => "Ask the oncologist to assess fitness for treatment",
     })
 }
 

@@ -20,10 +20,11 @@ const BIOMARKERS: &str = include_str!("../../data/vocabulary/biomarkers.toml");
 const TOPOGRAPHY: &str = include_str!("../../data/vocabulary/topography.toml");
 const CELLULAR: &str = include_str!("../../data/vocabulary/cellular_products.toml");
 /// The rules themselves: a change to any of them changes `ruleset_version`.
-const RULE_SOURCES: [&str; 4] = [
+const RULE_SOURCES: [&str; 5] = [
     include_str!("discordance/mod.rs"),
     include_str!("discordance/diagnosis.rs"),
     include_str!("discordance/plan.rs"),
+    include_str!("discordance/systemic.rs"),
     include_str!("discordance/outcome.rs"),
 ];
 
@@ -68,6 +69,22 @@ pub struct Drug {
     /// Corticosteroids: anticancer in blood cancers, supportive elsewhere.
     #[serde(default)]
     pub anticancer_in: Option<String>,
+    /// Ruleset 3: the level-5 code in ATC 2025.
+    #[serde(default)]
+    pub atc: Option<String>,
+    /// Ruleset 3: false when the code still has to be checked against the ATC 2025 index.
+    #[serde(default = "yes")]
+    pub atc_verified: bool,
+    /// Ruleset 3: "none" (ATC 2025 assigns no code) or "unverified" (no code entered).
+    #[serde(default)]
+    pub atc_status: Option<String>,
+    /// Ruleset 3: given with anticancer drugs without treating the cancer itself.
+    #[serde(default)]
+    pub companion: bool,
+}
+
+fn yes() -> bool {
+    true
 }
 
 impl Drug {

@@ -1,6 +1,7 @@
 //! The actix-web shell: one module per resource (handlers, request and response types,
 //! OpenAPI annotations), the error mapping, extractors and middleware.
 
+pub mod analytics;
 pub mod attachment;
 pub mod audit_events;
 pub mod caller;
@@ -83,6 +84,7 @@ pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
 
 fn v1(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     cfg.configure(discordance::routes)
+        .configure(analytics::routes)
         .configure(fhir::routes)
         .configure(organizations::routes)
         .configure(patients::routes)

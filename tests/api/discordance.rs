@@ -185,6 +185,7 @@ async fn a_wrong_enum_value_names_the_field_and_lists_the_allowed_values_on_ever
                 "staging",
                 "biomarkers",
                 "treatment",
+                "performance_status",
                 "systemic_therapy",
                 "radiotherapy",
                 "surgery",

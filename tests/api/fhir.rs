@@ -244,6 +244,13 @@ async fn a_plan_sent_as_a_bundle_is_recorded_like_json_with_its_report_and_holds
     );
     assert_eq!(a["released"], false);
     assert!(a.to_string().contains("fhir_import_incomplete"), "{a}");
+    let codes: Vec<&str> = a["computed"]["review_items"]
+        .as_array()
+        .expect("review items")
+        .iter()
+        .filter_map(|i| i["code"].as_str())
+        .collect();
+    assert!(codes.contains(&"fhir_import_incomplete"), "{a}");
     // A JSON plan after it carries no report, and the reassessment is not held for the import.
     let mut picture = body["picture"].clone();
     picture["plan"]["systemic_therapy"][0]["drugs"] = serde_json::json!(["anastrozole"]);

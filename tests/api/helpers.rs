@@ -612,9 +612,18 @@ impl TestApp {
     }
 }
 
-/// The worked examples, read from the repository's copy.
+/// The worked examples (ruleset 3), read from the repository's copy.
 pub fn worked_examples() -> Vec<(String, Value)> {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/cases");
+    examples_in("tests/fixtures/cases")
+}
+
+/// The ruleset-2 worked examples: the summary layer is not extended to ruleset 3's fields yet.
+pub fn ruleset2_examples() -> Vec<(String, Value)> {
+    examples_in("tests/fixtures/cases-ruleset2")
+}
+
+fn examples_in(fixtures: &str) -> Vec<(String, Value)> {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(fixtures);
     let mut cases: Vec<(String, Value)> = std::fs::read_dir(dir)
         .expect("fixtures")
         .map(|e| e.expect("entry").path())

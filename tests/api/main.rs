@@ -3,6 +3,7 @@
 mod helpers;
 
 mod access;
+mod analytics;
 mod cases;
 mod characterisation;
 mod cors;

@@ -240,6 +240,12 @@ fn rows() -> Vec<(&'static str, &'static str, Option<Value>, &'static str)> {
             "403 403 403 403 200 200 200 200 403 403 401 401 401",
         ),
         (
+            "GET",
+            "/v1/analytics/concordance",
+            None,
+            "403 403 403 403 200 200 200 200 403 403 401 401 401",
+        ),
+        (
             "POST",
             "/v1/fhir/picture",
             Some(json!({"resourceType": "Bundle", "type": "collection", "entry": []})),

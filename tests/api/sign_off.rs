@@ -465,3 +465,51 @@ async fn the_queue_puts_urgent_results_first_and_pages_through_them() {
         .await
         .problem(400, "validation-error");
 }
+
+#[tokio::test]
+async fn an_upgrade_reassesses_older_results_once_and_holds_them_at_the_gate() {
+    let app = spawn_app().await;
+    let h = held(&app).await;
+    // As if ruleset 2 had made it, and a clinician had long since released it.
+    sign(&app, &h.assessment, &app.clinician(), "sound")
+        .await
+        .ok(201);
+    let old_version = "2+0123456789ab";
+    app.scalar(&format!(
+        "with u as (update assessments set ruleset_version = '{old_version}' where id = '{}' returning 1) select count(*) as n from u",
+        h.assessment
+    ))
+    .await;
+    let upgrade = concord::startup::application(
+        concord::db::pool(&app.db_url, 2).expect("pool"),
+        &test_config(&app.db_url, &[]),
+    );
+    let mut lines = Vec::new();
+    let done = concord::app::upgrade::reassess_outdated(&upgrade, 1, |p| lines.push(*p))
+        .await
+        .expect("reassess");
+    assert_eq!((done.reassessed, done.failed), (1, 0));
+    assert_eq!(lines.len(), 1, "a progress line a batch");
+
+    // The stored result keeps its ruleset; the new current one is ruleset 3 and held again.
+    let old = assessment(&app, &h.assessment).await.ok(200);
+    assert_eq!(old["ruleset_version"], old_version);
+    assert_eq!(old["current"], false);
+    let new = app.newest_assessment(h.s.case_id).await;
+    assert_ne!(new, h.assessment);
+    let new = assessment(&app, &new).await.ok(200);
+    assert_eq!(new["ruleset_version"], "3");
+    assert_eq!(
+        new["released"], false,
+        "another ruleset's sign-off does not carry"
+    );
+    assert_eq!(
+        queued(&queue(&app).await),
+        vec![new["id"].as_str().expect("id").to_string()]
+    );
+    // Run again: nothing left to do.
+    let again = concord::app::upgrade::reassess_outdated(&upgrade, 1, |_| {})
+        .await
+        .expect("reassess");
+    assert_eq!(again.reassessed, 0);
+}

@@ -35,7 +35,7 @@ fn preview_body(case: &Value, language: &str) -> Value {
 async fn every_worked_example_previews_in_all_four_formats() {
     let app = spawn_app().await;
     let token = app.coordinator();
-    for (name, case) in worked_examples() {
+    for (name, case) in ruleset2_examples() {
         let body = preview_body(&case, "en");
         let json = app.post("/v1/summaries/preview", &token, &body).await;
         let summary = json.ok(200);
@@ -101,7 +101,7 @@ async fn every_worked_example_previews_in_all_four_formats() {
 #[tokio::test]
 async fn unsupported_types_are_406_and_languages_422() {
     let app = spawn_app().await;
-    let case = &worked_examples()[0].1;
+    let case = &ruleset2_examples()[0].1;
     let body = preview_body(case, "en");
     app.send(
         Method::POST,
@@ -444,7 +444,7 @@ async fn conversations_open_follow_up_work() {
     let app = spawn_app().await;
     let s = app.setup().await;
     // A diagnosis discordance (HER2 flip), then the oncologist dismisses it without reasons.
-    let case = worked_examples()
+    let case = ruleset2_examples()
         .into_iter()
         .find(|(n, _)| n == "breast-her2-flip")
         .expect("example")

@@ -4,7 +4,7 @@
 
 use crate::db::cases::PlanVersionRow;
 use crate::db::opinions::OpinionRow;
-use crate::domain::discordance::Classification;
+use crate::domain::discordance::{Classification, ReviewCode, ReviewItem};
 use crate::domain::fhir::Report;
 
 /// The review reason's code (`discordance.md`, review reasons); its text is the report's.
@@ -29,6 +29,10 @@ pub(super) fn hold_lossy_imports(
         let text = format!("{FHIR_IMPORT_INCOMPLETE}: {side}: {reason}");
         if !computed.review_reasons.contains(&text) {
             computed.review_reasons.push(text);
+            computed.review_items.push(ReviewItem {
+                code: ReviewCode::FhirImportIncomplete,
+                text: format!("{side}: {reason}"),
+            });
         }
     }
 }

@@ -3,9 +3,10 @@
 use serde_json::{Value, json};
 
 use super::phrases::{behaviour, list};
-use super::{Change, Dimension, Finding, PlanVerdict, ReviewReasons, Scope, Severity};
+use super::review::ReviewCode;
+use super::{Cancer, Change, Dimension, Finding, PlanVerdict, ReviewReasons, Scope, Severity};
 use crate::domain::codes::{Morphology, Site, StageGroup, m_category, parse_site, tnm_core};
-use crate::domain::picture::{Biomarker, Diagnosis, Laterality, Stage};
+use crate::domain::picture::{Biomarker, BiomarkerOrigin, Diagnosis, Laterality, Stage};
 use crate::domain::vocabulary::{ResultClass, Vocabulary, fold};
 
 pub(super) fn compare(
@@ -13,6 +14,7 @@ pub(super) fn compare(
     opinion: Option<&Diagnosis>,
     scope: &Scope,
     verdict: &PlanVerdict,
+    cancer: &Cancer,
     vocab: &Vocabulary,
     review: &mut ReviewReasons,
 ) -> Vec<Finding> {
@@ -35,10 +37,42 @@ pub(super) fn compare(
             review,
         ));
     }
-    if scope.biomarkers {
+    if scope.biomarkers && cancer.is_r3() {
+        let split = |d: &Diagnosis, germline: bool| -> Vec<Biomarker> {
+            d.biomarkers
+                .iter()
+                .flatten()
+                .filter(|b| (b.origin == Some(BiomarkerOrigin::Germline)) == germline)
+                .cloned()
+                .collect()
+        };
+        let (cur_tumour, op_tumour) = (split(current, false), split(opinion, false));
+        findings.extend(biomarkers(
+            &cur_tumour,
+            &op_tumour,
+            cancer,
+            verdict,
+            vocab,
+            review,
+        ));
+        let (cur_germ, op_germ) = (split(current, true), split(opinion, true));
+        if !op_germ.is_empty() {
+            let cur: Vec<Marker> = cur_germ
+                .iter()
+                .map(|b| resolve(b, cancer, vocab, review))
+                .collect();
+            let op: Vec<Marker> = op_germ
+                .iter()
+                .map(|b| resolve(b, cancer, vocab, review))
+                .collect();
+            findings.extend(super::germline::compare(&cur, &op, review));
+        }
+    } else if scope.biomarkers {
         findings.extend(biomarkers(
             current.biomarkers.as_deref().unwrap_or_default(),
             opinion.biomarkers.as_deref().unwrap_or_default(),
+            cancer,
+            verdict,
             vocab,
             review,
         ));
@@ -164,7 +198,7 @@ fn histology(
             if opinion.histology.is_some() || fold(cur_text) == fold(op_text) {
                 return None;
             }
-            review.add(format!(
+            review.add(ReviewCode::HistologyTextOnly, format!(
                 "Histology given only as text ('{cur_text}' and '{op_text}'): ICD-O-3 codes are needed to judge how far the diagnoses differ."
             ));
             Some(Finding::new(
@@ -257,7 +291,7 @@ fn primary_site(
             (a, b) => {
                 for unmapped in [&a, &b] {
                     if let Site::Unmapped(code) = unmapped {
-                        review.add(format!(
+                        review.add(ReviewCode::SiteUnmapped, format!(
                             "Primary site {code} has no ICD-O-3 topography equivalent: compared as written."
                         ));
                     }
@@ -377,9 +411,10 @@ fn grade(
     if let (Some(a), Some(b)) = (&current.grade_system, &opinion.grade_system)
         && fold(a) != fold(b)
     {
-        review.add(format!(
-            "Grades in different systems ({a} and {b}) are not comparable."
-        ));
+        review.add(
+            ReviewCode::GradeNotComparable,
+            format!("Grades in different systems ({a} and {b}) are not comparable."),
+        );
         return None;
     }
     if cur == op {
@@ -469,7 +504,7 @@ fn stage(
                 s.system.as_deref().unwrap_or("no system")
             )
         };
-        review.add(format!(
+        review.add(ReviewCode::StageNotComparable, format!(
             "Stages not comparable: {} and {} (stages compare only within one system and prefix).",
             describe(current),
             describe(opinion)
@@ -559,17 +594,22 @@ fn stage(
 }
 
 /// A biomarker with its gene key and result class resolved.
-struct Marker<'a> {
-    gene: String,
-    variant: Option<String>,
-    class: ResultClass,
-    source: &'a Biomarker,
+pub(super) struct Marker<'a> {
+    pub gene: String,
+    pub variant: Option<String>,
+    pub class: ResultClass,
+    pub source: &'a Biomarker,
 }
 
 impl Marker<'_> {
-    fn value(&self) -> Value {
-        let mut v =
-            json!({ "gene": self.gene, "name": self.source.name, "result": self.source.result });
+    pub fn value(&self) -> Value {
+        let mut v = json!({ "gene": self.gene, "name": self.source.name, "result": if self.source.result.is_empty() { self.result_words() } else { self.source.result.clone() } });
+        if let Some(score) = &self.source.score {
+            v["score"] = json!(score);
+        }
+        if self.source.origin == Some(BiomarkerOrigin::Germline) {
+            v["origin"] = json!("germline");
+        }
         if let Some(variant) = &self.source.variant {
             v["variant"] = json!(variant);
         }
@@ -579,28 +619,49 @@ impl Marker<'_> {
         v
     }
 
+    /// The result as written, or derived from a PD-L1 score (ruleset 3).
+    pub fn result_words(&self) -> String {
+        if !self.source.result.trim().is_empty() {
+            return self.source.result.trim().to_string();
+        }
+        match (&self.source.score, &self.class) {
+            (Some(score), ResultClass::Positive) => format!(
+                "positive ({} {})",
+                score.system.code(),
+                super::phrases::number(score.value)
+            ),
+            (Some(score), _) => format!(
+                "negative ({} {})",
+                score.system.code(),
+                super::phrases::number(score.value)
+            ),
+            _ => String::new(),
+        }
+    }
+
     /// "KRAS G12C detected", "HER2 low (IHC 1+)".
-    fn words(&self) -> String {
+    pub fn words(&self) -> String {
         let mut words = self.gene.clone();
         if let Some(variant) = &self.source.variant {
             words.push(' ');
             words.push_str(variant);
         }
         words.push(' ');
-        words.push_str(self.source.result.trim());
+        words.push_str(&self.result_words());
         if let Some(value) = &self.source.value {
             words.push_str(&format!(" ({value})"));
         }
         words
     }
 
-    fn is_positive(&self) -> bool {
+    pub fn is_positive(&self) -> bool {
         self.class == ResultClass::Positive
     }
 }
 
-fn resolve<'a>(
+pub(super) fn resolve<'a>(
     marker: &'a Biomarker,
+    cancer: &Cancer,
     vocab: &Vocabulary,
     review: &mut ReviewReasons,
 ) -> Marker<'a> {
@@ -613,11 +674,23 @@ fn resolve<'a>(
         .gene(&marker.name, variant.is_some())
         .map(str::to_string)
         .unwrap_or_else(|| marker.name.trim().to_uppercase());
-    let class = vocab.classify_result(&marker.result);
+    let class = if !cancer.is_r3() {
+        vocab.classify_result(&marker.result)
+    } else if marker.result.trim().is_empty() && marker.score.is_some() {
+        // A scored PD-L1 entry without a result: positive at >= 1 in every system.
+        match &marker.score {
+            Some(score) if score.value >= 1.0 => ResultClass::Positive,
+            _ => ResultClass::Negative,
+        }
+    } else {
+        crate::domain::vocabulary_r3::acmg_class(&marker.result)
+            .unwrap_or_else(|| vocab.classify_result(&marker.result))
+    };
     if let ResultClass::Unrecognised(text) = &class {
-        review.add(format!(
-            "Unrecognised biomarker result '{text}' for {gene}: compared as written."
-        ));
+        review.add(
+            ReviewCode::UnrecognisedBiomarkerResult,
+            format!("Unrecognised biomarker result '{text}' for {gene}: compared as written."),
+        );
     }
     Marker {
         gene,
@@ -630,11 +703,19 @@ fn resolve<'a>(
 fn biomarkers(
     current: &[Biomarker],
     opinion: &[Biomarker],
+    cancer: &Cancer,
+    verdict: &PlanVerdict,
     vocab: &Vocabulary,
     review: &mut ReviewReasons,
 ) -> Vec<Finding> {
-    let current: Vec<Marker> = current.iter().map(|b| resolve(b, vocab, review)).collect();
-    let mut opinion: Vec<Marker> = opinion.iter().map(|b| resolve(b, vocab, review)).collect();
+    let current: Vec<Marker> = current
+        .iter()
+        .map(|b| resolve(b, cancer, vocab, review))
+        .collect();
+    let mut opinion: Vec<Marker> = opinion
+        .iter()
+        .map(|b| resolve(b, cancer, vocab, review))
+        .collect();
     // Findings must not depend on the order biomarkers are listed in.
     opinion.sort_by(|a, b| {
         (&a.gene, &a.variant, fold(&a.source.result)).cmp(&(
@@ -645,13 +726,33 @@ fn biomarkers(
     });
     let mut findings = Vec::new();
     for op in &opinion {
-        let same_gene: Vec<&Marker> = current.iter().filter(|c| c.gene == op.gene).collect();
+        let mut unscored_only = false;
+        if cancer.is_r3() && op.gene == "PD-L1" {
+            match super::pdl1::compare(&current, op, cancer, verdict, review) {
+                super::pdl1::Pairing::Found(finding) => {
+                    findings.push(*finding);
+                    continue;
+                }
+                super::pdl1::Pairing::NotCompared => continue,
+                super::pdl1::Pairing::ByResult {
+                    unscored_only: only,
+                } => unscored_only = only,
+            }
+        }
+        let same_gene: Vec<&Marker> = current
+            .iter()
+            .filter(|c| c.gene == op.gene && !(unscored_only && c.source.score.is_some()))
+            .collect();
         let matching = same_gene
             .iter()
             .filter(|c| c.variant.is_none() || op.variant.is_none() || c.variant == op.variant)
             .min_by_key(|c| (c.variant != op.variant, c.class != op.class));
         if let Some(cur) = matching {
-            findings.push(compare_marker(cur, op));
+            let mut finding = compare_marker(cur, op);
+            if cancer.is_r3() && op.gene == "PD-L1" {
+                super::pdl1::name_bands(&mut finding, &[cur, op], cancer);
+            }
+            findings.push(finding);
             continue;
         }
         // Same gene, both detected, different variants: e.g. KRAS G12C against G12D.
@@ -688,7 +789,7 @@ fn biomarkers(
     findings
 }
 
-fn compare_marker(cur: &Marker, op: &Marker) -> Finding {
+pub(super) fn compare_marker(cur: &Marker, op: &Marker) -> Finding {
     use ResultClass::{Negative, Positive};
     let (change, severity, explanation) = match (&cur.class, &op.class) {
         (Positive, Negative) | (Negative, Positive) => (
@@ -697,8 +798,8 @@ fn compare_marker(cur: &Marker, op: &Marker) -> Finding {
             format!(
                 "{}: the second opinion finds it {} where the current diagnosis says {}.",
                 op.gene,
-                op.source.result.trim(),
-                cur.source.result.trim()
+                op.result_words(),
+                cur.result_words()
             ),
         ),
         (a, b) if a == b => {
@@ -713,7 +814,7 @@ fn compare_marker(cur: &Marker, op: &Marker) -> Finding {
                     format!(
                         "{}: both find it {}, with another value ({} instead of {}).",
                         op.gene,
-                        op.source.result.trim(),
+                        op.result_words(),
                         op.source.value.as_deref().unwrap_or_default(),
                         cur.source.value.as_deref().unwrap_or_default()
                     ),

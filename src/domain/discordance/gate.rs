@@ -86,6 +86,7 @@ mod gate_tests {
             urgency: Urgency::Routine,
             findings: vec![],
             review_reasons: review,
+            review_items: vec![],
             ruleset_version: "2".into(),
             explanation: String::new(),
         }

@@ -2,11 +2,20 @@
 //! current one and names how they differ. A pure function: same input, same output.
 
 mod diagnosis;
+mod drugs;
+mod fitness;
 mod gate;
+mod germline;
+mod length;
 mod outcome;
 mod overrides;
+mod pdl1;
 mod phrases;
 mod plan;
+mod review;
+mod systemic;
+mod treatment_r3;
+mod trials;
 mod validate;
 
 use std::collections::BTreeSet;
@@ -22,7 +31,23 @@ use super::vocabulary::Vocabulary;
 
 pub use gate::{ClinicianReviewReason, clinician_review_reasons};
 pub use overrides::{Override, apply_overrides};
+pub use review::{ReviewCode, ReviewItem};
 pub use validate::validate_input;
+
+/// Which rules classify: ruleset 3 is the default; ruleset 2 stays reachable (a reassessment
+/// needs both).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum Ruleset {
+    Two,
+    #[default]
+    Three,
+}
+
+impl Ruleset {
+    pub fn is_three(self) -> bool {
+        self == Ruleset::Three
+    }
+}
 
 /// The body of `POST /v1/discordance/classify`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
@@ -99,10 +124,14 @@ pub enum Dimension {
     Grade,
     Stage,
     Biomarkers,
+    Germline,
+    PerformanceStatus,
     Intent,
     Observation,
+    ObservationAfterTreatment,
     SupportiveCare,
     Sequence,
+    Line,
     ModalitySwap,
     SystemicTherapy,
     Radiotherapy,
@@ -123,6 +152,8 @@ impl Dimension {
                 | Dimension::Grade
                 | Dimension::Stage
                 | Dimension::Biomarkers
+                | Dimension::Germline
+                | Dimension::PerformanceStatus
         )
     }
 
@@ -132,8 +163,10 @@ impl Dimension {
             self,
             Dimension::Intent
                 | Dimension::Observation
+                | Dimension::ObservationAfterTreatment
                 | Dimension::SupportiveCare
                 | Dimension::Sequence
+                | Dimension::Line
                 | Dimension::ModalitySwap
                 | Dimension::SystemicTherapy
                 | Dimension::Radiotherapy
@@ -150,10 +183,14 @@ impl Dimension {
             Dimension::Grade => "grade",
             Dimension::Stage => "stage",
             Dimension::Biomarkers => "biomarkers",
+            Dimension::Germline => "germline",
+            Dimension::PerformanceStatus => "performance_status",
             Dimension::Intent => "intent",
             Dimension::Observation => "observation",
+            Dimension::ObservationAfterTreatment => "observation_after_treatment",
             Dimension::SupportiveCare => "supportive_care",
             Dimension::Sequence => "sequence",
+            Dimension::Line => "line",
             Dimension::ModalitySwap => "modality_swap",
             Dimension::SystemicTherapy => "systemic_therapy",
             Dimension::Radiotherapy => "radiotherapy",
@@ -214,6 +251,9 @@ pub struct Finding {
     pub opinion: Option<Value>,
     /// One plain-language sentence naming the actual values.
     pub explanation: String,
+    /// Ruleset 3: a germline finding that concerns blood relatives too.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub family_implications: bool,
 }
 
 impl Finding {
@@ -232,6 +272,7 @@ impl Finding {
             current,
             opinion,
             explanation,
+            family_implications: false,
         }
     }
 
@@ -318,10 +359,17 @@ pub enum Action {
     AskOncologistToCoordinateAbroad,
     DiscussNewFinding,
     ConsiderThirdOpinion,
+    RepeatGermlineTest,
+    ReassessPerformanceStatus,
+    DiscussWatchAndWait,
+    ReviewPriorTreatment,
+    ReferToGeneticCounselling,
+    DiscussGermlineTreatmentImplications,
+    AssessFitnessForTreatment,
 }
 
 impl Action {
-    pub const ALL: [Action; 15] = [
+    pub const ALL: [Action; 22] = [
         Action::ProceedWithPlan,
         Action::PlanNotFullyReviewed,
         Action::RequestTiebreakPathologyReview,
@@ -337,6 +385,13 @@ impl Action {
         Action::AskOncologistToCoordinateAbroad,
         Action::DiscussNewFinding,
         Action::ConsiderThirdOpinion,
+        Action::RepeatGermlineTest,
+        Action::ReassessPerformanceStatus,
+        Action::DiscussWatchAndWait,
+        Action::ReviewPriorTreatment,
+        Action::ReferToGeneticCounselling,
+        Action::DiscussGermlineTreatmentImplications,
+        Action::AssessFitnessForTreatment,
     ];
 
     pub fn code(self) -> &'static str {
@@ -356,6 +411,15 @@ impl Action {
             Action::AskOncologistToCoordinateAbroad => "ask_oncologist_to_coordinate_abroad",
             Action::DiscussNewFinding => "discuss_new_finding",
             Action::ConsiderThirdOpinion => "consider_third_opinion",
+            Action::RepeatGermlineTest => "repeat_germline_test",
+            Action::ReassessPerformanceStatus => "reassess_performance_status",
+            Action::DiscussWatchAndWait => "discuss_watch_and_wait",
+            Action::ReviewPriorTreatment => "review_prior_treatment",
+            Action::ReferToGeneticCounselling => "refer_to_genetic_counselling",
+            Action::DiscussGermlineTreatmentImplications => {
+                "discuss_germline_treatment_implications"
+            }
+            Action::AssessFitnessForTreatment => "assess_fitness_for_treatment",
         }
     }
 }
@@ -381,6 +445,10 @@ pub struct Classification {
     pub findings: Vec<Finding>,
     /// What a clinician should look at before the patient sees the result.
     pub review_reasons: Vec<String>,
+    /// Ruleset 3: the same, as stable codes with texts naming every occurrence (empty in
+    /// ruleset-2 results).
+    #[serde(default)]
+    pub review_items: Vec<ReviewItem>,
     pub ruleset_version: String,
     /// One plain-language sentence on the outcome, naming the actual values.
     pub explanation: String,
@@ -410,6 +478,8 @@ pub(crate) struct Scope {
     pub staging: bool,
     pub biomarkers: bool,
     pub treatment: TreatmentScope,
+    /// Ruleset 3: the opinion's performance status is judged.
+    pub performance_status: bool,
 }
 
 impl Scope {
@@ -432,6 +502,8 @@ impl Scope {
                     staging: has(ScopeItem::Staging),
                     biomarkers: has(ScopeItem::Biomarkers),
                     treatment,
+                    performance_status: has(ScopeItem::PerformanceStatus)
+                        || has(ScopeItem::Treatment),
                 }
             }
             None => {
@@ -445,6 +517,7 @@ impl Scope {
                     } else {
                         TreatmentScope::None
                     },
+                    performance_status: opinion.performance_status.is_some(),
                 }
             }
         }
@@ -481,10 +554,14 @@ impl Scope {
 pub(crate) struct Cancer {
     pub site: Option<Site>,
     pub haematologic: bool,
+    /// The rules in force.
+    pub ruleset: Ruleset,
+    /// Ruleset 3: current histology, else the opinion's.
+    pub histology: Option<Morphology>,
 }
 
 impl Cancer {
-    fn of(input: &ClassificationInput, vocab: &Vocabulary) -> Cancer {
+    fn of(input: &ClassificationInput, vocab: &Vocabulary, ruleset: Ruleset) -> Cancer {
         let diagnoses = [
             input.current.diagnosis.as_ref(),
             input.opinion.diagnosis.as_ref(),
@@ -506,7 +583,30 @@ impl Cancer {
             .as_ref()
             .and_then(Site::category)
             .is_some_and(|c| c == "C42" || c == "C77");
-        Cancer { site, haematologic }
+        let histology = diagnoses.iter().flatten().find_map(|d| {
+            d.histology
+                .as_deref()
+                .and_then(|h| Morphology::parse(h).ok())
+        });
+        // Ruleset 3: glucocorticoids are anticancer in lymphoid and plasma-cell neoplasms, by the
+        // current histology (else the opinion's); without one, as in ruleset 2.
+        let haematologic = match (ruleset, histology) {
+            (Ruleset::Three, Some(m)) => {
+                (9590..=9739).contains(&m.code) || (9811..=9837).contains(&m.code)
+            }
+            _ => haematologic,
+        };
+        Cancer {
+            site,
+            haematologic,
+            ruleset,
+            histology,
+        }
+    }
+
+    /// Current site's category, else the opinion's (the spec's "current primary site, else the opinion's").
+    pub fn is_r3(&self) -> bool {
+        self.ruleset.is_three()
     }
 
     pub fn site_category(&self) -> Option<&str> {
@@ -514,41 +614,57 @@ impl Cancer {
     }
 }
 
-/// Sorted, de-duplicated review reasons: the order of input items never shows.
-#[derive(Debug, Default)]
-pub(crate) struct ReviewReasons(BTreeSet<String>);
+pub(crate) use review::ReviewReasons;
 
-impl ReviewReasons {
-    pub fn add(&mut self, reason: impl Into<String>) {
-        self.0.insert(reason.into());
-    }
+/// The `ruleset_version` of ruleset-3 results.
+pub const RULESET_3_VERSION: &str = "3";
+
+/// Classifies a validated input with ruleset 3. `today` is used when the context gives no `as_of`.
+pub fn classify(input: &ClassificationInput, today: NaiveDate) -> Classification {
+    classify_with(input, today, Ruleset::Three)
 }
 
-/// Classifies a validated input. `today` is used when the context gives no `as_of`.
-pub fn classify(input: &ClassificationInput, today: NaiveDate) -> Classification {
+/// Classifies a validated input with the given ruleset.
+pub fn classify_with(
+    input: &ClassificationInput,
+    today: NaiveDate,
+    ruleset: Ruleset,
+) -> Classification {
     let vocab = Vocabulary::standard();
     let scope = Scope::of(&input.opinion);
-    let cancer = Cancer::of(input, vocab);
+    let cancer = Cancer::of(input, vocab, ruleset);
     let mut review = ReviewReasons::default();
 
     let plan = plan::compare(input, &scope, &cancer, vocab, &mut review);
-    let diagnosis = diagnosis::compare(
+    let mut diagnosis = diagnosis::compare(
         input.current.diagnosis.as_ref(),
         input.opinion.diagnosis.as_ref(),
         &scope,
         &plan.verdict,
+        &cancer,
         vocab,
         &mut review,
     );
+    let mut extra = outcome::Extra::default();
+    if ruleset.is_three() {
+        diagnosis.extend(fitness::performance_status(input, &scope, &plan.verdict));
+        extra.fitness = fitness::flag(input, &scope, &cancer, vocab, &mut review);
+        trials::check(input, &cancer, vocab, &mut review);
+    }
 
     let mut findings = diagnosis;
     findings.extend(plan.findings);
     // Stable order: by dimension in contract order, then as each comparison produced them.
     findings.sort_by_key(|f| f.dimension);
+    if ruleset.is_three() {
+        extra.later_line = plan.later_line;
+        extra.germline = germline::actions(&findings);
+    }
 
     let as_of = input.context.as_of.unwrap_or(today);
-    let conclusion = outcome::conclude(&findings, &scope, &plan.verdict, input, as_of);
+    let conclusion = outcome::conclude(&findings, &scope, &plan.verdict, input, as_of, &extra);
 
+    let (review_reasons, review_items) = review.finish(ruleset);
     Classification {
         outcome: conclusion.outcome,
         primary_scenario: conclusion.scenarios[0],
@@ -557,8 +673,12 @@ pub fn classify(input: &ClassificationInput, today: NaiveDate) -> Classification
         urgency: conclusion.urgency,
         explanation: conclusion.explanation,
         findings,
-        review_reasons: review.0.into_iter().collect(),
-        ruleset_version: vocab.ruleset_version().to_string(),
+        review_reasons,
+        review_items,
+        ruleset_version: match ruleset {
+            Ruleset::Two => vocab.ruleset_version().to_string(),
+            Ruleset::Three => RULESET_3_VERSION.to_string(),
+        },
     }
 }
 
@@ -575,3 +695,9 @@ pub(crate) struct PlanVerdict {
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod tests_r3;
+
+#[cfg(test)]
+mod tests_prop;

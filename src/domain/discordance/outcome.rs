@@ -7,6 +7,41 @@ use super::{
     Severity, TreatmentStatus, Urgency,
 };
 
+/// Ruleset-3 facts beyond the findings that add actions.
+#[derive(Debug, Default, Clone, Copy)]
+pub(super) struct Extra {
+    /// Section 4: the worst performance status against an intensive plan.
+    pub fitness: bool,
+    /// Section 3: the opinion's line is later than the current's.
+    pub later_line: bool,
+    /// Section 5: refer_to_genetic_counselling and discuss_germline_treatment_implications.
+    pub germline: super::germline::GermlineActions,
+}
+
+impl Extra {
+    /// The same facts, read back from a computed result (for overrides).
+    pub fn of_computed(computed: &super::Classification) -> Extra {
+        let later_line = computed.findings.iter().any(|f| {
+            let rank = |v: &Option<serde_json::Value>| {
+                v.as_ref()
+                    .and_then(|v| v.get("line"))
+                    .and_then(|l| {
+                        serde_json::from_value::<crate::domain::picture::Line>(l.clone()).ok()
+                    })
+                    .map(crate::domain::picture::Line::rank)
+            };
+            f.dimension == Dimension::Line && rank(&f.opinion) > rank(&f.current)
+        });
+        Extra {
+            fitness: computed
+                .actions
+                .contains(&Action::AssessFitnessForTreatment),
+            later_line,
+            germline: super::germline::actions(&computed.findings),
+        }
+    }
+}
+
 pub(super) struct Conclusion {
     pub outcome: Outcome,
     pub scenarios: Vec<Scenario>,
@@ -24,6 +59,7 @@ pub(super) fn conclude(
     verdict: &PlanVerdict,
     input: &ClassificationInput,
     as_of: NaiveDate,
+    extra: &Extra,
 ) -> Conclusion {
     let outcome = if findings.iter().any(Finding::is_major) {
         Outcome::Contradicts
@@ -34,7 +70,7 @@ pub(super) fn conclude(
     };
     let completed = input.context.treatment_status == Some(TreatmentStatus::Completed);
     let scenarios = scenarios(findings, outcome, verdict);
-    let actions = actions(findings, &scenarios, outcome, completed, input);
+    let actions = actions(findings, &scenarios, outcome, completed, input, extra);
     let urgency = urgency(findings, outcome, completed, input, as_of);
     let explanation = explain(findings, outcome, &scenarios, scope);
     Conclusion {
@@ -64,7 +100,7 @@ fn scenarios(findings: &[Finding], outcome: Outcome, verdict: &PlanVerdict) -> V
         (Scenario::DiagnosisDiscordance, major_diagnosis),
         (
             Scenario::ObservationVsTreatment,
-            differs_in(findings, &[D::Observation]),
+            differs_in(findings, &[D::Observation, D::ObservationAfterTreatment]),
         ),
         (
             Scenario::GoalsOfCare,
@@ -87,6 +123,7 @@ fn scenarios(findings: &[Finding], outcome: Outcome, verdict: &PlanVerdict) -> V
                     D::Transplant,
                     D::CellularTherapy,
                     D::ModalitySwap,
+                    D::Line,
                 ],
             ),
         ),
@@ -120,6 +157,7 @@ pub(super) fn actions(
     outcome: Outcome,
     completed: bool,
     input: &ClassificationInput,
+    extra: &Extra,
 ) -> Vec<Action> {
     let mut actions = Vec::new();
     let mut push = |a: Action| {
@@ -132,6 +170,10 @@ pub(super) fn actions(
             .iter()
             .any(|f| f.is_major() && dims.contains(&f.dimension))
     };
+    let later_line = extra.later_line && !completed;
+    if later_line && !scenarios.contains(&Scenario::DiagnosisDiscordance) {
+        push(Action::RequestImagingReview);
+    }
     for scenario in scenarios {
         match scenario {
             Scenario::ConfirmsPlan => push(Action::ProceedWithPlan),
@@ -144,14 +186,27 @@ pub(super) fn actions(
                 ]) {
                     push(Action::RequestTiebreakPathologyReview);
                 }
-                if major_in(&[Dimension::Stage]) {
+                if major_in(&[Dimension::Stage]) || later_line {
                     push(Action::RequestImagingReview);
                 }
                 if major_in(&[Dimension::Biomarkers]) {
                     push(Action::RepeatBiomarkerTest);
                 }
+                if major_in(&[Dimension::Germline]) {
+                    push(Action::RepeatGermlineTest);
+                }
+                if major_in(&[Dimension::PerformanceStatus]) {
+                    push(Action::ReassessPerformanceStatus);
+                }
             }
-            Scenario::ObservationVsTreatment => push(Action::DiscussObservationVsTreatment),
+            Scenario::ObservationVsTreatment => {
+                if differs_in(findings, &[Dimension::Observation]) {
+                    push(Action::DiscussObservationVsTreatment);
+                }
+                if differs_in(findings, &[Dimension::ObservationAfterTreatment]) {
+                    push(Action::DiscussWatchAndWait);
+                }
+            }
             Scenario::GoalsOfCare => push(Action::DiscussGoalsOfCare),
             Scenario::ClinicalTrialNotOffered => {
                 push(Action::CheckTrialEligibility);
@@ -159,15 +214,29 @@ pub(super) fn actions(
                     push(Action::ReferToEnrollingCentre);
                 }
             }
-            Scenario::DifferentTreatment => push(if completed {
-                Action::ForInformationNoAction
-            } else {
-                Action::DiscussEvidenceForAlternative
-            }),
+            Scenario::DifferentTreatment => {
+                push(if completed {
+                    Action::ForInformationNoAction
+                } else {
+                    Action::DiscussEvidenceForAlternative
+                });
+                if !completed && differs_in(findings, &[Dimension::Line]) {
+                    push(Action::ReviewPriorTreatment);
+                }
+            }
             Scenario::AdditionalTestsRecommended => push(Action::AskAboutRecommendedTests),
             Scenario::TreatmentAbroad => push(Action::AskOncologistToCoordinateAbroad),
             Scenario::DiagnosisRefined => push(Action::DiscussNewFinding),
         }
+    }
+    if extra.germline.counselling {
+        push(Action::ReferToGeneticCounselling);
+    }
+    if extra.germline.implications {
+        push(Action::DiscussGermlineTreatmentImplications);
+    }
+    if extra.fitness {
+        push(Action::AssessFitnessForTreatment);
     }
     if outcome == Outcome::Contradicts && !completed {
         push(Action::ConsiderThirdOpinion);

@@ -77,7 +77,15 @@ pub fn apply_overrides(
     };
     let completed = input.context.treatment_status == Some(TreatmentStatus::Completed);
     let mut effective = computed.clone();
-    effective.actions = actions(&computed.findings, &scenarios, outcome, completed, input);
+    let extra = super::outcome::Extra::of_computed(computed);
+    effective.actions = actions(
+        &computed.findings,
+        &scenarios,
+        outcome,
+        completed,
+        input,
+        &extra,
+    );
     if outcome == Outcome::Confirms {
         effective.urgency = Urgency::Routine;
     }

@@ -6,20 +6,23 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde_json::{Value, json};
 
 use super::phrases::{country, intent_name, list, modality_name, number, schedule};
+use super::review::ReviewCode;
+use super::systemic::{Systemic, systemic, systemic_r3};
 use super::{
     Cancer, Change, ClassificationInput, Dimension, Finding, PlanVerdict, ReviewReasons, Scope,
     Severity, TreatmentScope,
 };
 use crate::domain::codes::TrialId;
 use crate::domain::picture::{
-    CellularTherapy, Intent, Modality, Plan, Radiotherapy, Surgery, SystemicTherapy, Transplant,
-    TransplantType,
+    CellularTherapy, Intent, Modality, Plan, Radiotherapy, Surgery, Transplant, TransplantType,
 };
-use crate::domain::vocabulary::{RegimenMeaning, Vocabulary, fold};
+use crate::domain::vocabulary::{Vocabulary, fold};
 
 pub(super) struct PlanComparison {
     pub findings: Vec<Finding>,
     pub verdict: PlanVerdict,
+    /// Ruleset 3: the opinion's line of therapy is later than the current's.
+    pub later_line: bool,
 }
 
 pub(super) fn compare(
@@ -55,6 +58,7 @@ pub(super) fn compare(
                     opinion_gives_no_plan: true,
                     whole_plan_reviewed: false,
                 },
+                later_line: false,
             };
         }
     };
@@ -64,7 +68,28 @@ pub(super) fn compare(
     let goals_differ = goals.as_ref().is_some_and(Finding::differs);
     findings.extend(goals);
     if !goals_differ {
-        findings.extend(modalities(&sides, cancer, vocab, review));
+        findings.extend(modalities(input, &sides, cancer, vocab, review));
+    }
+    let mut later_line = false;
+    if cancer.is_r3() {
+        let systemic_differs = findings
+            .iter()
+            .any(|f| f.dimension == Dimension::SystemicTherapy && f.differs());
+        if let Some((finding, later)) =
+            super::treatment_r3::line(&sides, current, opinion, &scope.treatment, systemic_differs)
+        {
+            later_line = later;
+            findings.push(finding);
+        }
+        if !goals_differ {
+            findings.extend(super::treatment_r3::watch_and_wait(
+                current,
+                opinion,
+                &scope.treatment,
+                &sides.current_modalities,
+                &sides.opinion_modalities,
+            ));
+        }
     }
     let treatment_differs = findings.iter().any(|f| {
         f.differs()
@@ -95,17 +120,18 @@ pub(super) fn compare(
             opinion_gives_no_plan: !opinion_states_plan,
             whole_plan_reviewed: scope.treatment == TreatmentScope::All && opinion_states_plan,
         },
+        later_line,
     }
 }
 
 /// Both plans as far as the opinion's scope reaches, with systemic therapy resolved.
-struct Sides<'a> {
+pub(super) struct Sides<'a> {
     current: &'a Plan,
     opinion: &'a Plan,
-    current_systemic: Systemic,
-    opinion_systemic: Systemic,
-    current_modalities: BTreeSet<Modality>,
-    opinion_modalities: BTreeSet<Modality>,
+    pub current_systemic: Systemic,
+    pub opinion_systemic: Systemic,
+    pub current_modalities: BTreeSet<Modality>,
+    pub opinion_modalities: BTreeSet<Modality>,
     current_observes: bool,
     opinion_observes: bool,
     current_bsc: bool,
@@ -121,6 +147,13 @@ impl<'a> Sides<'a> {
         vocab: &Vocabulary,
         review: &mut ReviewReasons,
     ) -> Sides<'a> {
+        // Ruleset 3: drug names are held for review only when systemic therapy is judged.
+        let mut unjudged = ReviewReasons::default();
+        let review = if cancer.is_r3() && !treatment.includes(Modality::SystemicTherapy) {
+            &mut unjudged
+        } else {
+            review
+        };
         let current_systemic = Systemic::resolve(
             current.systemic_therapy.as_deref().unwrap_or_default(),
             cancer,
@@ -334,6 +367,7 @@ fn goals_of_care(sides: &Sides) -> Option<Finding> {
 }
 
 fn modalities(
+    input: &ClassificationInput,
     sides: &Sides,
     cancer: &Cancer,
     vocab: &Vocabulary,
@@ -361,6 +395,14 @@ fn modalities(
         .intersection(&sides.opinion_modalities)
     {
         findings.push(match modality {
+            Modality::SystemicTherapy if cancer.is_r3() => systemic_r3(
+                &sides.current_systemic,
+                &sides.opinion_systemic,
+                input,
+                cancer,
+                vocab,
+                review,
+            ),
             Modality::SystemicTherapy => systemic(&sides.current_systemic, &sides.opinion_systemic),
             Modality::Radiotherapy => radiotherapy(
                 sides.current.radiotherapy.as_ref().expect("named"),
@@ -552,153 +594,7 @@ fn sequence(current: &Plan, opinion: &Plan, treatment: &TreatmentScope) -> Optio
     ))
 }
 
-/// One side's systemic therapy resolved to generic drug names.
-struct Systemic {
-    /// Anticancer drugs compared (unknown names as written, lower case).
-    compared: BTreeSet<String>,
-    /// Regimens recognised.
-    regimens: BTreeSet<String>,
-    /// Supportive drugs and modulators left out of the comparison.
-    left_out: BTreeSet<String>,
-    /// Each line in words, sorted: "FOLFOX (fluorouracil, leucovorin, oxaliplatin)".
-    described: Vec<String>,
-}
-
-impl Systemic {
-    fn resolve(
-        lines: &[SystemicTherapy],
-        cancer: &Cancer,
-        vocab: &Vocabulary,
-        review: &mut ReviewReasons,
-    ) -> Systemic {
-        let mut s = Systemic {
-            compared: BTreeSet::new(),
-            regimens: BTreeSet::new(),
-            left_out: BTreeSet::new(),
-            described: Vec::new(),
-        };
-        for line in lines {
-            if let Some(regimen) = &line.regimen {
-                s.name(regimen, true, cancer, vocab, review);
-            }
-            for drug in line.drugs.iter().flatten() {
-                s.name(drug, false, cancer, vocab, review);
-            }
-        }
-        s.described.sort();
-        s.described.dedup();
-        s
-    }
-
-    /// Resolves a name written as a regimen or a drug; either kind is accepted in either place.
-    fn name(
-        &mut self,
-        written: &str,
-        as_regimen: bool,
-        cancer: &Cancer,
-        vocab: &Vocabulary,
-        review: &mut ReviewReasons,
-    ) {
-        let written = written.trim();
-        let regimen = || vocab.regimen(written, cancer.site_category());
-        let meaning = if as_regimen { regimen() } else { None };
-        if let Some(drug) = vocab.drug(written).filter(|_| meaning.is_none()) {
-            if drug.is_anticancer(cancer.haematologic) {
-                self.compared.insert(drug.name.clone());
-                self.described.push(drug.name.clone());
-            } else {
-                self.left_out.insert(drug.name.clone());
-            }
-            return;
-        }
-        match meaning.or_else(regimen) {
-            Some(RegimenMeaning::Drugs { regimen, drugs }) => {
-                self.regimens.insert(regimen.to_string());
-                let mut included = Vec::new();
-                for name in drugs {
-                    let modulator = vocab
-                        .drug(name)
-                        .is_some_and(|d| d.role == crate::domain::vocabulary::DrugRole::Modulator);
-                    if modulator {
-                        self.left_out.insert(name.clone());
-                    } else {
-                        self.compared.insert(name.clone());
-                    }
-                    included.push(name.as_str());
-                }
-                self.described
-                    .push(format!("{regimen} ({})", included.join(", ")));
-            }
-            Some(RegimenMeaning::Ambiguous { regimen }) => {
-                review.add(format!(
-                    "'{written}' ({regimen}) means different regimens in different cancers and the primary site does not decide it: compared as written."
-                ));
-                self.compared.insert(written.to_lowercase());
-                self.described.push(written.to_string());
-            }
-            None => {
-                review.add(format!(
-                    "Unknown drug or regimen name '{written}': compared as written."
-                ));
-                self.compared.insert(written.to_lowercase());
-                self.described.push(written.to_string());
-            }
-        }
-    }
-
-    fn value(&self) -> Value {
-        let mut value = json!({ "drugs": self.compared, "regimens": self.regimens });
-        if !self.left_out.is_empty() {
-            value["left_out"] = json!(self.left_out);
-        }
-        value
-    }
-}
-
-fn systemic(current: &Systemic, opinion: &Systemic) -> Finding {
-    if current.compared == opinion.compared {
-        return Finding::new(
-            Dimension::SystemicTherapy,
-            Change::Same,
-            Severity::None,
-            Some(current.value()),
-            Some(opinion.value()),
-            format!(
-                "Both recommend the same anticancer medicines: {}.",
-                list(&current.compared.iter().collect::<Vec<_>>())
-            ),
-        );
-    }
-    let added: Vec<&String> = opinion.compared.difference(&current.compared).collect();
-    let dropped: Vec<&String> = current.compared.difference(&opinion.compared).collect();
-    let mut explanation = format!(
-        "The second opinion recommends {} instead of {}",
-        list(&opinion.described),
-        list(&current.described)
-    );
-    let shared = current.compared.intersection(&opinion.compared).count();
-    if shared > 0 {
-        let mut parts = Vec::new();
-        if !added.is_empty() {
-            parts.push(format!("adds {}", list(&added)));
-        }
-        if !dropped.is_empty() {
-            parts.push(format!("no longer includes {}", list(&dropped)));
-        }
-        explanation.push_str(&format!(": it {}", parts.join(" and ")));
-    }
-    explanation.push('.');
-    Finding::new(
-        Dimension::SystemicTherapy,
-        Change::Different,
-        Severity::Minor,
-        Some(current.value()),
-        Some(opinion.value()),
-        explanation,
-    )
-}
-
-fn radiotherapy_value(rt: &Radiotherapy) -> Value {
+pub(super) fn radiotherapy_value(rt: &Radiotherapy) -> Value {
     let mut value = json!({});
     if let Some(d) = rt.total_dose_gy {
         value["total_dose_gy"] = json!(d);
@@ -708,6 +604,9 @@ fn radiotherapy_value(rt: &Radiotherapy) -> Value {
     }
     if let (Some(d), Some(f)) = (rt.total_dose_gy, rt.fractions) {
         value["dose_per_fraction_gy"] = json!(round2(d / f as f64));
+    }
+    if let Some(extent) = rt.target_extent {
+        value["target_extent"] = json!(extent.code());
     }
     if let Some(t) = rt.radiation_type {
         value["radiation_type"] = json!(t.code());
@@ -738,6 +637,11 @@ fn radiotherapy(
     vocab: &Vocabulary,
     review: &mut ReviewReasons,
 ) -> Finding {
+    if cancer.is_r3()
+        && let Some(finding) = super::treatment_r3::target(current, opinion, cancer, review)
+    {
+        return finding;
+    }
     let alpha_beta = vocab.alpha_beta(cancer.site_category());
     let mut cur_value = radiotherapy_value(current);
     let mut op_value = radiotherapy_value(opinion);
@@ -805,7 +709,7 @@ fn radiotherapy(
         }
         (cd, cf, od, of) => {
             if cd.is_some() || od.is_some() {
-                review.add("A radiotherapy schedule lacks its dose or number of sessions: compared as written.");
+                review.add(ReviewCode::RadiotherapyScheduleIncomplete, "A radiotherapy schedule lacks its dose or number of sessions: compared as written.");
             }
             let same_dose = match (cd, od) {
                 (Some(a), Some(b)) => (a - b).abs() < 1e-6,
@@ -929,10 +833,13 @@ fn surgery(
         (c, o) => {
             for (side, s) in [(c, current), (o, opinion)] {
                 if side.is_none() {
-                    review.add(format!(
-                        "Unknown surgical procedure '{}': compared as written.",
-                        s.procedure.trim()
-                    ));
+                    review.add(
+                        ReviewCode::UnknownProcedure,
+                        format!(
+                            "Unknown surgical procedure '{}': compared as written.",
+                            s.procedure.trim()
+                        ),
+                    );
                 }
             }
             if fold(&current.procedure) == fold(&opinion.procedure) {
@@ -1011,10 +918,13 @@ fn cellular(
     {
         Some(name) => name.to_string(),
         None => {
-            review.add(format!(
-                "Unknown cellular therapy product '{}': compared as written.",
-                c.product.trim()
-            ));
+            review.add(
+                ReviewCode::UnknownCellularProduct,
+                format!(
+                    "Unknown cellular therapy product '{}': compared as written.",
+                    c.product.trim()
+                ),
+            );
             c.product.trim().to_lowercase()
         }
     };

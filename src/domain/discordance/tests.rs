@@ -9,9 +9,13 @@ fn today() -> NaiveDate {
 }
 
 fn run(input: Value) -> Classification {
+    run_with(input, Ruleset::Three)
+}
+
+fn run_with(input: Value, ruleset: Ruleset) -> Classification {
     let input: ClassificationInput = serde_json::from_value(input).expect("input parses");
     let input = validate_input(input).expect("input is valid");
-    classify(&input, today())
+    classify_with(&input, today(), ruleset)
 }
 
 fn codes<T: Serialize>(items: &[T]) -> BTreeSet<String> {
@@ -54,8 +58,18 @@ fn rt(dose: f64, fractions: i64) -> Value {
 
 // ---- worked examples -------------------------------------------------------------------
 
+/// Ruleset 3's worked examples (`shared/cases/r3`).
 fn worked_examples() -> Vec<(String, Value)> {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/cases");
+    examples_in("tests/fixtures/cases")
+}
+
+/// Ruleset 2's worked examples (`shared/cases`), kept for `classify_with(.., Ruleset::Two)`.
+fn ruleset2_examples() -> Vec<(String, Value)> {
+    examples_in("tests/fixtures/cases-ruleset2")
+}
+
+fn examples_in(fixtures: &str) -> Vec<(String, Value)> {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(fixtures);
     let mut cases: Vec<(String, Value)> = std::fs::read_dir(&dir)
         .expect("fixtures dir")
         .map(|e| e.expect("entry").path())
@@ -72,42 +86,109 @@ fn worked_examples() -> Vec<(String, Value)> {
     cases
 }
 
+fn strings(v: &Value) -> Vec<String> {
+    v.as_array()
+        .expect("array")
+        .iter()
+        .map(|s| s.as_str().expect("str").to_string())
+        .collect()
+}
+
+/// Differences between a result and a worked example's `expected`, empty when it holds.
+/// Outcome, primary scenario and urgency exactly; scenarios and actions as sets; when the
+/// example gives them (the r3 examples), the review item codes in order and the release gate
+/// as `gate::clinician_review_reasons` computes it.
+fn check_example(result: &Classification, expected: &Value) -> Vec<String> {
+    let mut wrong = Vec::new();
+    let set = |v: &Value| strings(v).into_iter().collect::<BTreeSet<_>>();
+    let got = json!({
+        "outcome": result.outcome, "primary_scenario": result.primary_scenario, "urgency": result.urgency,
+    });
+    for key in ["outcome", "primary_scenario", "urgency"] {
+        if got[key] != expected[key] {
+            wrong.push(format!(
+                "{key}: expected {} got {}",
+                expected[key], got[key]
+            ));
+        }
+    }
+    if codes(&result.scenarios) != set(&expected["scenarios"]) {
+        wrong.push(format!(
+            "scenarios: expected {} got {:?}",
+            expected["scenarios"],
+            codes(&result.scenarios)
+        ));
+    }
+    if codes(&result.actions) != set(&expected["actions"]) {
+        wrong.push(format!(
+            "actions: expected {} got {:?}",
+            expected["actions"],
+            codes(&result.actions)
+        ));
+    }
+    if let Some(reasons) = expected.get("review_reasons") {
+        let got: Vec<String> = result
+            .review_items
+            .iter()
+            .map(|i| i.code.code().to_string())
+            .collect();
+        if got != strings(reasons) {
+            wrong.push(format!("review item codes: expected {reasons} got {got:?}"));
+        }
+    }
+    if let Some(held) = expected.get("clinician_review_reasons") {
+        let gate: Vec<String> = clinician_review_reasons(result)
+            .iter()
+            .map(|r| r.code().to_string())
+            .collect();
+        if gate != strings(held) {
+            wrong.push(format!(
+                "clinician_review_reasons: expected {held} got {gate:?}"
+            ));
+        }
+        if expected["needs_clinician_review"] != json!(!gate.is_empty()) {
+            wrong.push(format!(
+                "needs_clinician_review: expected {}",
+                expected["needs_clinician_review"]
+            ));
+        }
+    }
+    wrong
+}
+
+fn run_examples(cases: &[(String, Value)], ruleset: Ruleset) -> Vec<String> {
+    let mut failures = Vec::new();
+    for (name, case) in cases {
+        let result = run_with(case["input"].clone(), ruleset);
+        let wrong = check_example(&result, &case["expected"]);
+        if !wrong.is_empty() {
+            failures.push(format!(
+                "{name}:\n  {}\n  review: {:?}\n  findings: {:#?}",
+                wrong.join("\n  "),
+                result.review_items,
+                result
+                    .findings
+                    .iter()
+                    .map(|f| format!(
+                        "{:?} {:?} {:?}: {}",
+                        f.dimension, f.change, f.severity, f.explanation
+                    ))
+                    .collect::<Vec<_>>()
+            ));
+        }
+    }
+    failures
+}
+
 #[test]
 fn every_worked_example_gives_its_expected_result() {
     let cases = worked_examples();
     assert!(
-        cases.len() >= 30,
+        cases.len() >= 55,
         "only {} worked examples found",
         cases.len()
     );
-    let mut failures = Vec::new();
-    for (name, case) in &cases {
-        let result = run(case["input"].clone());
-        let expected = &case["expected"];
-        let set = |v: &Value| -> BTreeSet<String> {
-            v.as_array()
-                .expect("array")
-                .iter()
-                .map(|s| s.as_str().expect("str").to_string())
-                .collect()
-        };
-        let got = json!({
-            "outcome": result.outcome, "primary_scenario": result.primary_scenario, "urgency": result.urgency,
-        });
-        let mismatch = got["outcome"] != expected["outcome"]
-            || got["primary_scenario"] != expected["primary_scenario"]
-            || got["urgency"] != expected["urgency"]
-            || codes(&result.scenarios) != set(&expected["scenarios"])
-            || codes(&result.actions) != set(&expected["actions"]);
-        if mismatch {
-            failures.push(format!(
-                "{name}: expected {expected}\n  got {got} scenarios {:?} actions {:?}\n  findings: {:#?}",
-                codes(&result.scenarios),
-                codes(&result.actions),
-                result.findings.iter().map(|f| format!("{:?} {:?} {:?}: {}", f.dimension, f.change, f.severity, f.explanation)).collect::<Vec<_>>()
-            ));
-        }
-    }
+    let failures = run_examples(&cases, Ruleset::Three);
     assert!(
         failures.is_empty(),
         "{} of {} worked examples differ:\n{}",
@@ -118,12 +199,36 @@ fn every_worked_example_gives_its_expected_result() {
 }
 
 #[test]
-fn the_fixture_copy_stays_in_sync_with_shared_cases() {
-    let shared = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/cases");
-    let Ok(entries) = std::fs::read_dir(&shared) else {
+fn every_ruleset2_example_still_gives_its_ruleset2_result() {
+    let cases = ruleset2_examples();
+    assert!(
+        cases.len() >= 30,
+        "only {} ruleset-2 examples found",
+        cases.len()
+    );
+    for (name, case) in &cases {
+        let result = run_with(case["input"].clone(), Ruleset::Two);
+        assert!(result.review_items.is_empty(), "{name}");
+        assert_ne!(result.ruleset_version, RULESET_3_VERSION, "{name}");
+    }
+    let failures = run_examples(&cases, Ruleset::Two);
+    assert!(
+        failures.is_empty(),
+        "{} of {} ruleset-2 examples differ:\n{}",
+        failures.len(),
+        cases.len(),
+        failures.join("\n")
+    );
+}
+
+/// Every `.json` of `shared` must be in `fixtures`, byte for byte as JSON.
+fn assert_in_sync(shared: &str, fixtures: &str) {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let Ok(entries) = std::fs::read_dir(root.join(shared)) else {
         return; // Outside the workspace the repository copy is the only one.
     };
-    let ours: BTreeSet<String> = worked_examples().into_iter().map(|(n, _)| n).collect();
+    let ours: BTreeSet<String> = examples_in(fixtures).into_iter().map(|(n, _)| n).collect();
+    let mut seen = 0;
     for entry in entries {
         let path = entry.expect("entry").path();
         let name = path
@@ -134,26 +239,32 @@ fn the_fixture_copy_stays_in_sync_with_shared_cases() {
         if !name.ends_with(".json") {
             continue;
         }
+        seen += 1;
         assert!(
             ours.contains(&name),
-            "{name} is in shared/cases but not in tests/fixtures/cases"
+            "{name} is in {shared} but not in {fixtures}"
         );
         let theirs: Value =
             serde_json::from_str(&std::fs::read_to_string(&path).expect("read")).expect("json");
         let mine: Value = serde_json::from_str(
-            &std::fs::read_to_string(
-                std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-                    .join("tests/fixtures/cases")
-                    .join(&name),
-            )
-            .expect("read"),
+            &std::fs::read_to_string(root.join(fixtures).join(&name)).expect("read"),
         )
         .expect("json");
-        assert_eq!(
-            mine, theirs,
-            "tests/fixtures/cases/{name} differs from shared/cases"
-        );
+        assert_eq!(mine, theirs, "{fixtures}/{name} differs from {shared}");
     }
+    assert_eq!(
+        seen,
+        ours.len(),
+        "{fixtures} holds examples {shared} does not"
+    );
+}
+
+#[test]
+fn the_fixture_copy_stays_in_sync_with_shared_cases() {
+    // Ruleset 3 is in: shared/cases/r3 is the set the engine is held to; shared/cases stays the
+    // ruleset-2 set.
+    assert_in_sync("../shared/cases/r3", "tests/fixtures/cases");
+    assert_in_sync("../shared/cases", "tests/fixtures/cases-ruleset2");
 }
 
 #[test]
@@ -899,15 +1010,23 @@ fn drug_names_brands_and_regimens_compare_as_generic_sets() {
         Change::Same
     );
     assert_eq!(same.outcome, Outcome::Confirms);
-    // Supportive drugs are left out; leucovorin is a modulator.
-    let supportive = run(plans(
+    // Supportive drugs are left out; leucovorin is a modulator (ruleset 2) ...
+    let folfox_without_leucovorin = plans(
         "C18.7",
         json!({"systemic_therapy": [{"regimen": "FOLFOX"}]}),
         json!({"systemic_therapy": [{"drugs": ["5-FU", "oxaliplatin", "ondansetron", "dexamethasone"]}]}),
-    ));
+    );
+    let supportive = run_with(folfox_without_leucovorin.clone(), Ruleset::Two);
     assert_eq!(
         finding(&supportive, Dimension::SystemicTherapy).change,
         Change::Same
+    );
+    // ... and a companion in ruleset 3: only companions differ, an equivalent alternative.
+    let companion = run(folfox_without_leucovorin);
+    let f = finding(&companion, Dimension::SystemicTherapy);
+    assert_eq!(
+        (f.change, f.severity),
+        (Change::EquivalentAlternative, Severity::Minor)
     );
     // Dexamethasone is anticancer in myeloma.
     let myeloma = run(json!({

@@ -13,7 +13,8 @@ use crate::domain::picture::Picture;
 use crate::domain::vocabulary::Vocabulary;
 
 fn worked_examples() -> Vec<(String, Picture)> {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/cases");
+    let dir =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/cases-ruleset2");
     let mut out = Vec::new();
     let mut files: Vec<_> = std::fs::read_dir(dir)
         .expect("cases")
@@ -306,6 +307,7 @@ mod generated {
             ])),
         )
             .prop_map(|(name, variant, result, value, origin)| Biomarker {
+                score: None,
                 name: name.into(),
                 variant: variant.map(str::to_string),
                 result: result.into(),
@@ -376,6 +378,7 @@ mod generated {
             .prop_map(|(regimen, drugs)| SystemicTherapy {
                 regimen: regimen.map(str::to_string),
                 drugs: drugs.map(|d| d.into_iter().map(str::to_string).collect()),
+                ..SystemicTherapy::default()
             })
     }
 
@@ -395,6 +398,7 @@ mod generated {
         )
             .prop_map(
                 |(cgy, fractions, radiation_type, technique, site)| Radiotherapy {
+                    target_extent: None,
                     total_dose_gy: cgy.map(|c| f64::from(c) / 100.0),
                     fractions,
                     radiation_type,
@@ -466,6 +470,7 @@ mod generated {
                     clinical_trials: trials.map(|t| {
                         t.into_iter()
                             .map(|(id, title, phase, country)| ClinicalTrial {
+                                required_biomarker: None,
                                 registry_id: id.into(),
                                 title,
                                 target: None,
@@ -495,7 +500,7 @@ mod generated {
             plan in maybe(plan()),
             opinion in any::<bool>(),
         ) {
-            let picture = Picture { scope: None, diagnosis, plan };
+            let picture = Picture { scope: None, diagnosis, plan, performance_status: None };
             let mut errors = crate::domain::validation::FieldErrors::new();
             picture.check("", &mut errors);
             prop_assume!(errors.is_empty());

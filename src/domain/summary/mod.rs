@@ -106,6 +106,14 @@ pub enum SummaryError {
 }
 
 /// The language codes summaries can be written in.
+/// A primary site's plain name for patients and its formal ICD-O-3 title, in `language`;
+/// `None` outside the name tables.
+pub fn site_name(code: &str, language: &str) -> Option<(String, Option<String>)> {
+    names::names()
+        .site(code, language)
+        .map(|n| (n.plain.to_string(), n.formal.map(str::to_string)))
+}
+
 pub fn supported_languages() -> Vec<&'static str> {
     templates::codes()
 }

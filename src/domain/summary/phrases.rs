@@ -248,6 +248,20 @@ pub(super) fn value_words(dimension: Dimension, value: &Value, t: &Templates) ->
                 None => t.fill("value.biomarker", &[("gene", gene), ("result", &result)]),
             }
         }
+        Dimension::Germline => {
+            let gene = text("gene").or(text("name")).unwrap_or_default();
+            let result = result_words(value, t);
+            t.fill("value.biomarker", &[("gene", gene), ("result", &result)])
+        }
+        Dimension::PerformanceStatus => format!(
+            "{} {}",
+            text("scale").unwrap_or_default(),
+            value.get("value").map(|v| scalar(v, t)).unwrap_or_default()
+        ),
+        Dimension::Line => text("line").unwrap_or_default().replace('_', " "),
+        Dimension::ObservationAfterTreatment => text("replaces")
+            .map(|m| t.text(&format!("value.modality.{m}")))
+            .unwrap_or_default(),
         Dimension::Intent => text("intent")
             .map(|i| t.text(&format!("value.intent.{i}")))
             .unwrap_or_default(),

@@ -105,7 +105,15 @@ fn cell(dimension: Dimension, v: &Value, t: &Templates) -> String {
                 text("m"),
             ])
         }
-        Dimension::Biomarkers => biomarker_cell(v),
+        Dimension::Biomarkers | Dimension::Germline => biomarker_cell(v),
+        Dimension::PerformanceStatus => words(&[
+            text("scale"),
+            v.get("value").map(|x| x.to_string()).as_deref(),
+        ]),
+        Dimension::Line => text("line").unwrap_or_default().replace('_', " "),
+        Dimension::ObservationAfterTreatment => {
+            text("replaces").unwrap_or_default().replace('_', " ")
+        }
         Dimension::Intent => text("intent")
             .map(|i| t.text(&format!("table.words.{i}")))
             .unwrap_or_default(),

@@ -290,6 +290,7 @@ fn read_one(
     Some(Read {
         i,
         marker: Biomarker {
+            score: None,
             name,
             variant,
             result,

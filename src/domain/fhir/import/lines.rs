@@ -43,6 +43,7 @@ pub fn lines(cx: &mut Ctx, plan: &mut Plan, orders: Vec<(usize, Named, Option<St
                 .and_then(|c| c.words())
                 .map(|w| w.trim().to_string()),
             drugs: None,
+            ..SystemicTherapy::default()
         };
         for (o, (i, drug, _)) in orders.iter().enumerate() {
             if placed[o] || !members.contains(i) {

@@ -254,6 +254,7 @@ fn run(
     let diagnosis = diagnosis::read(&mut cx);
     let plan = plan::read(&mut cx);
     let mut picture = Picture {
+        performance_status: None,
         scope: None,
         diagnosis,
         plan,

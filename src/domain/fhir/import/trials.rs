@@ -58,6 +58,7 @@ pub fn trial(cx: &mut Ctx, i: usize) -> Option<ClinicalTrial> {
         .filter(|c| c.len() == 2)
         .collect();
     Some(ClinicalTrial {
+        required_biomarker: None,
         registry_id,
         title: study.title.clone(),
         target: None,

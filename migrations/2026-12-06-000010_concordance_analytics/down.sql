@@ -1,0 +1,2 @@
+DROP INDEX conversations_by_day;
+DROP INDEX second_opinions_answered;
