@@ -9,7 +9,7 @@ use uuid::Uuid;
 use super::{AppError, AppResult, Reader};
 use crate::db::analytics as stored;
 use crate::db::error::unknown_time_zone;
-use crate::domain::analytics::{self, Cell, Count, Dimension, GroupFigures, suppressed};
+use crate::domain::analytics::{self, Cell, Count, GroupBy, GroupFigures, suppressed};
 use crate::domain::summary::site_name;
 
 pub use crate::db::analytics::ConcordanceQuery as ConcordanceFilter;
@@ -17,7 +17,7 @@ pub use crate::db::analytics::ConcordanceQuery as ConcordanceFilter;
 /// What the caller asked for, parsed.
 #[derive(Debug, Clone)]
 pub struct ConcordanceRequest {
-    pub group_by: Vec<Dimension>,
+    pub group_by: Vec<GroupBy>,
     pub filter: ConcordanceFilter,
 }
 

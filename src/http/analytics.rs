@@ -15,7 +15,7 @@ use super::caller::Caller;
 use super::problem::{ApiError, ApiResult, ProblemKind};
 use crate::app::analytics::{self, Concordance, ConcordanceFilter, ConcordanceRequest, Turnaround};
 use crate::auth::policy::{Op, Permission, Resource};
-use crate::domain::analytics::{Count, Dimension, GroupFigures, OUTCOMES};
+use crate::domain::analytics::{Count, GroupBy, GroupFigures, OUTCOMES, stacked_bars};
 use crate::domain::validation::FieldErrors;
 
 pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
@@ -39,6 +39,7 @@ pub enum PeriodUnit {
 pub enum AnalyticsFormat {
     Json,
     Csv,
+    Svg,
 }
 
 #[derive(Debug, Deserialize, Serialize, IntoParams)]
@@ -64,7 +65,7 @@ pub struct ConcordanceParams {
     /// history into the upgrade month.
     #[param(pattern = "^[0-9]+$")]
     pub ruleset_version: Option<String>,
-    /// `csv` for spreadsheets; overrides `Accept`.
+    /// `csv` for spreadsheets, `svg` for a chart; overrides `Accept`.
     #[param(inline)]
     pub format: Option<AnalyticsFormat>,
 }
@@ -95,7 +96,7 @@ pub struct PartnerTurnaround {
 pub struct ConcordanceReport {
     pub counting_unit: &'static str,
     pub small_numbers: &'static str,
-    pub group_by: Vec<Dimension>,
+    pub group_by: Vec<GroupBy>,
     pub period: PeriodUnit,
     pub time_zone: String,
     pub from: Option<NaiveDate>,
@@ -114,11 +115,12 @@ pub struct ConcordanceReport {
     tag = "analytics",
     params(ConcordanceParams),
     responses(
-        (status = 200, description = "The figures as JSON, or the groups as a spreadsheet (`?format=csv` or `Accept: text/csv`)", content(
+        (status = 200, description = "The figures as JSON, the groups as a spreadsheet (`?format=csv` or `Accept: text/csv`), or their outcome shares as a stacked-bar chart (`?format=svg` or `Accept: image/svg+xml`)", content(
             (ConcordanceReport = "application/json"),
             (String = "text/csv"),
+            (String = "image/svg+xml"),
         )),
-        (status = 406, description = "Neither JSON nor CSV is accepted", body = super::problem::Problem, content_type = "application/problem+json"),
+        (status = 406, description = "None of JSON, CSV or SVG is accepted", body = super::problem::Problem, content_type = "application/problem+json"),
     ),
     security(("jwt" = [])),
 )]
@@ -130,7 +132,7 @@ pub async fn concordance(
     params: web::Query<ConcordanceParams>,
 ) -> ApiResult<HttpResponse> {
     let permit = caller.permit(Permission::Role(Resource::Analytics, Op::Read))?;
-    let csv = wants_csv(&req, params.format)?;
+    let format = negotiate(&req, params.format)?;
     let request = parse(&params, caller.org_id())?;
     let figures = state
         .app
@@ -140,20 +142,24 @@ pub async fn concordance(
         })
         .await?;
     let report = report(&request, &params, figures);
-    if csv {
-        return Ok(HttpResponse::Ok()
-            .insert_header((header::CONTENT_TYPE, "text/csv; charset=utf-8"))
-            .insert_header((header::VARY, "Accept"))
-            .body(to_csv(&report)));
-    }
+    let (content_type, body) = match format {
+        AnalyticsFormat::Json => {
+            return Ok(HttpResponse::Ok()
+                .insert_header((header::VARY, "Accept"))
+                .json(report));
+        }
+        AnalyticsFormat::Csv => ("text/csv; charset=utf-8", to_csv(&report)),
+        AnalyticsFormat::Svg => ("image/svg+xml; charset=utf-8", to_svg(&report)),
+    };
     Ok(HttpResponse::Ok()
+        .insert_header((header::CONTENT_TYPE, content_type))
         .insert_header((header::VARY, "Accept"))
-        .json(report))
+        .body(body))
 }
 
-fn wants_csv(req: &HttpRequest, format: Option<AnalyticsFormat>) -> ApiResult<bool> {
+fn negotiate(req: &HttpRequest, format: Option<AnalyticsFormat>) -> ApiResult<AnalyticsFormat> {
     if let Some(format) = format {
-        return Ok(format == AnalyticsFormat::Csv);
+        return Ok(format);
     }
     let accept = req
         .headers()
@@ -166,20 +172,23 @@ fn wants_csv(req: &HttpRequest, format: Option<AnalyticsFormat>) -> ApiResult<bo
         .map(|r| r.split(';').next().unwrap_or("").trim())
         .filter(|r| !r.is_empty())
         .collect();
-    let json = ranges.is_empty()
-        || ranges
-            .iter()
-            .any(|r| matches!(*r, "application/json" | "application/*" | "*/*"));
-    if json {
-        return Ok(false);
+    if ranges.is_empty() {
+        return Ok(AnalyticsFormat::Json);
     }
-    if ranges.iter().any(|r| matches!(*r, "text/csv" | "text/*")) {
-        return Ok(true);
-    }
-    Err(ApiError::new(
-        ProblemKind::NotAcceptable,
-        "the figures are available as application/json or text/csv",
-    ))
+    ranges
+        .iter()
+        .find_map(|r| match *r {
+            "application/json" | "application/*" | "*/*" => Some(AnalyticsFormat::Json),
+            "text/csv" | "text/*" => Some(AnalyticsFormat::Csv),
+            "image/svg+xml" | "image/*" => Some(AnalyticsFormat::Svg),
+            _ => None,
+        })
+        .ok_or_else(|| {
+            ApiError::new(
+                ProblemKind::NotAcceptable,
+                "the figures are available as application/json, text/csv or image/svg+xml",
+            )
+        })
 }
 
 fn parse(params: &ConcordanceParams, org_id: Uuid) -> ApiResult<ConcordanceRequest> {
@@ -193,7 +202,7 @@ fn parse(params: &ConcordanceParams, org_id: Uuid) -> ApiResult<ConcordanceReque
         .map(str::trim)
         .filter(|w| !w.is_empty())
     {
-        match Dimension::parse(word) {
+        match GroupBy::parse(word) {
             Some(d) if !group_by.contains(&d) => group_by.push(d),
             Some(_) => {}
             None => errors.add(
@@ -252,12 +261,12 @@ fn report(
         .iter()
         .map(|g| {
             let mut labels = BTreeMap::new();
-            if let Some(partner) = g.key.get(&Dimension::Partner)
+            if let Some(partner) = g.key.get(&GroupBy::Partner)
                 && let Some(name) = figures.partner_names.get(partner)
             {
                 labels.insert("partner_name".to_string(), name.clone());
             }
-            if let Some(site) = g.key.get(&Dimension::Site)
+            if let Some(site) = g.key.get(&GroupBy::Site)
                 && let Some((plain, formal)) = figures.site_names.get(site)
             {
                 labels.insert("site_name".to_string(), plain.clone());
@@ -311,6 +320,52 @@ fn cell(value: &str) -> String {
     }
 }
 
+/// A row's words: the names behind its key where there are names.
+fn row_label(group: &LabelledGroup) -> String {
+    group
+        .figures
+        .key
+        .iter()
+        .map(|(dimension, value)| match dimension {
+            GroupBy::Partner => group
+                .labels
+                .get("partner_name")
+                .cloned()
+                .unwrap_or_else(|| value.clone()),
+            GroupBy::Site => match group.labels.get("site_name") {
+                Some(name) => format!("{value} {name}"),
+                None => value.clone(),
+            },
+            _ => value.clone(),
+        })
+        .collect::<Vec<_>>()
+        .join(" · ")
+}
+
+fn to_svg(report: &ConcordanceReport) -> String {
+    let by: Vec<String> = report
+        .group_by
+        .iter()
+        .filter_map(|d| serde_json::to_value(d).ok())
+        .filter_map(|v| v.as_str().map(str::to_string))
+        .collect();
+    let title = if by.is_empty() {
+        "Second opinions: confirms, refines, contradicts".to_string()
+    } else {
+        format!("Second opinions by {}", by.join(" and "))
+    };
+    let rows: Vec<(String, &GroupFigures)> = if report.groups.is_empty() || by.is_empty() {
+        vec![("All referrals".to_string(), &report.total)]
+    } else {
+        report
+            .groups
+            .iter()
+            .map(|g| (row_label(g), &g.figures))
+            .collect()
+    };
+    stacked_bars(&title, &rows)
+}
+
 fn to_csv(report: &ConcordanceReport) -> String {
     let mut header: Vec<String> = report
         .group_by
@@ -335,8 +390,7 @@ fn to_csv(report: &ConcordanceReport) -> String {
             .iter()
             .map(|d| cell(group.figures.key.get(d).map(String::as_str).unwrap_or("")))
             .collect();
-        let label: Vec<&str> = group.labels.values().map(String::as_str).collect();
-        row.push(cell(&label.join(" / ")));
+        row.push(cell(&row_label(group)));
         row.push(cell(&match &group.figures.referrals {
             Count::Shown(n) => n.to_string(),
             Count::Suppressed(text) => text.clone(),

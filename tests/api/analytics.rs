@@ -211,6 +211,35 @@ async fn each_answered_referral_counts_once_by_its_effective_result() {
     assert!(text.contains("'=Other Hospital"), "{text}");
     assert!(!text.contains(",=Other"), "{text}");
 
+    // A chart drawn on the server: each row with its counts, the hidden ones said so.
+    let chart = app
+        .send(
+            Method::GET,
+            &format!("/v1/analytics/concordance?group_by=partner&partner_id={a}"),
+            &app.coordinator(),
+            None,
+            &[("accept", "image/svg+xml")],
+        )
+        .await;
+    assert!(chart.content_type().starts_with("image/svg+xml"));
+    let svg = chart.text();
+    assert!(
+        svg.starts_with("<svg") && svg.contains("Tata Memorial"),
+        "{svg}"
+    );
+    assert!(
+        svg.contains("confirms: 5 of 7") && svg.contains("n = 7"),
+        "{svg}"
+    );
+    let hidden = app
+        .get(
+            "/v1/analytics/concordance?group_by=partner&format=svg",
+            &app.coordinator(),
+        )
+        .await
+        .text();
+    assert_eq!(hidden.matches("hidden to protect patients").count(), 2);
+
     // Another organisation's coordinator sees none of this.
     let other = app.other_navigator().await;
     let theirs = app

@@ -9,7 +9,7 @@ use super::{Labels, Summary};
 
 const STYLE: &str = "\
 body{font-family:\"DejaVu Sans\",Verdana,Arial,sans-serif;color:#111;max-width:46em;\
-margin:1.5em auto;padding:0 1em;line-height:1.4;font-size:16px}\
+margin:1.5em auto;padding:0 1em;line-height:1.4;font-size:16px;overflow-wrap:anywhere}\
 h1{font-size:1.45em;margin:0 0 .3em}h2{font-size:1.05em;margin:1em 0 .2em}\
 p{margin:0 0 .4em}ul,ol{margin:0;padding-left:1.3em}li{margin:0 0 .15em}\
 .headline{font-weight:bold;font-size:1.1em}.timing{font-weight:bold}\

@@ -165,6 +165,96 @@ fn item_rules(doc: &mut Value) {
     attachment["contentEncoding"] = json!("base64");
 }
 
+/// A PD-L1 name as the service folds it: `PD-L1`, `pdl1`, `CD274` ..., letters and digits only
+/// counted (ASCII here: the document's patterns must read alike in every client's regex).
+const PDL1_NAME: &str = "^[^A-Za-z0-9]*([Pp][^A-Za-z0-9]*[Dd][^A-Za-z0-9]*[Ll][^A-Za-z0-9]*1|[Cc][^A-Za-z0-9]*[Dd][^A-Za-z0-9]*2[^A-Za-z0-9]*7[^A-Za-z0-9]*4)[^A-Za-z0-9]*$";
+
+/// `when` a property holds a value of `kind` (null is the same as absent to the service).
+fn holds(property: &str, kind: &str) -> Value {
+    json!({"required": [property], "properties": {(property): {"type": kind}}})
+}
+
+/// Ruleset 3's rules between fields (`discordance.md`, "Ruleset 3", validation).
+fn ruleset3_rules(doc: &mut Value) {
+    // A score is a PD-L1 score; without one, the result is said.
+    schema_mut(doc, "Biomarker").insert(
+        "allOf".into(),
+        json!([
+            {"if": holds("score", "object"), "then": {"properties": {"name": {"pattern": PDL1_NAME}}}},
+            {"if": {"not": holds("score", "object")}, "then": {"required": ["result"], "properties": {"result": {"pattern": NON_BLANK}}}}
+        ]),
+    );
+    schema_mut(doc, "RequiredBiomarker").insert(
+        "allOf".into(),
+        json!([{"if": holds("min_score", "object"), "then": {"properties": {"name": {"pattern": PDL1_NAME}}}}]),
+    );
+    // Cycles or a duration, not both; a cycle's length only with cycles.
+    let line = schema_mut(doc, "SystemicTherapy");
+    let rules = line
+        .entry("allOf")
+        .or_insert_with(|| json!([]))
+        .as_array_mut()
+        .expect("allOf is a list");
+    rules.push(json!({"if": holds("duration_months", "number"), "then": {"not": holds("cycles", "integer")}}));
+    rules.push(
+        json!({"if": holds("cycle_length_days", "integer"), "then": holds("cycles", "integer")}),
+    );
+}
+
+/// Where a request may be FHIR, its errors may come back as an OperationOutcome (fhir.md 9.9);
+/// a FHIR body is any resource (an object with `resourceType`), named so generated clients can
+/// tell it from the JSON body beside it.
+fn fhir_errors(doc: &mut Value) {
+    doc["components"]["schemas"]["FhirResource"] = json!({
+        "type": "object",
+        "description": "A FHIR R4 resource or Bundle (JSON), as `fhir.md` reads and writes it.",
+        "required": ["resourceType"],
+        "properties": {"resourceType": {"type": "string"}},
+        "additionalProperties": true
+    });
+    let Some(paths) = doc["paths"].as_object_mut() else {
+        return;
+    };
+    for item in paths.values_mut() {
+        let Some(operations) = item.as_object_mut() else {
+            continue;
+        };
+        for operation in operations.values_mut() {
+            let takes_fhir = operation["requestBody"]["content"]
+                .get("application/fhir+json")
+                .is_some()
+                || operation["responses"]["200"]["content"]
+                    .get("application/fhir+json")
+                    .is_some();
+            if !takes_fhir {
+                continue;
+            }
+            for at in ["/requestBody/content", "/responses/200/content"] {
+                if let Some(body) = operation
+                    .pointer_mut(at)
+                    .and_then(|c| c.get_mut("application/fhir+json"))
+                    && body.get("schema") == Some(&json!({}))
+                {
+                    body["schema"] = json!({"$ref": "#/components/schemas/FhirResource"});
+                }
+            }
+            let Some(responses) = operation["responses"].as_object_mut() else {
+                continue;
+            };
+            for (status, response) in responses.iter_mut() {
+                if !(status.starts_with('4') || status.starts_with('5')) {
+                    continue;
+                }
+                if let Some(content) = response["content"].as_object_mut() {
+                    content.entry("application/fhir+json").or_insert_with(
+                        || json!({"schema": {"$ref": "#/components/schemas/OperationOutcome"}}),
+                    );
+                }
+            }
+        }
+    }
+}
+
 fn override_rules(doc: &mut Value) {
     for field in ["outcome", "primary_scenario"] {
         not_null(property_mut(doc, "NewOverride", field));
@@ -301,6 +391,8 @@ pub fn refine(doc: &mut Value) {
     plan_rules(doc);
     item_rules(doc);
     override_rules(doc);
+    ruleset3_rules(doc);
+    fhir_errors(doc);
     strings_without_nul(doc, &countries);
     links(doc);
 }

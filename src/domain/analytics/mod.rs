@@ -5,6 +5,9 @@
 
 use std::collections::BTreeMap;
 
+mod chart;
+pub use chart::stacked_bars;
+
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -18,7 +21,7 @@ pub const OUTCOMES: [&str; 3] = ["confirms", "refines", "contradicts"];
     Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize, Serialize, ToSchema,
 )]
 #[serde(rename_all = "snake_case")]
-pub enum Dimension {
+pub enum GroupBy {
     /// The partner hospital that answered.
     Partner,
     /// The cancer site: ICD-O-3 3-character category of the plan's primary site.
@@ -29,13 +32,13 @@ pub enum Dimension {
     Period,
 }
 
-impl Dimension {
-    pub fn parse(word: &str) -> Option<Dimension> {
+impl GroupBy {
+    pub fn parse(word: &str) -> Option<GroupBy> {
         match word {
-            "partner" => Some(Dimension::Partner),
-            "site" => Some(Dimension::Site),
-            "scenario" => Some(Dimension::Scenario),
-            "period" => Some(Dimension::Period),
+            "partner" => Some(GroupBy::Partner),
+            "site" => Some(GroupBy::Site),
+            "scenario" => Some(GroupBy::Scenario),
+            "period" => Some(GroupBy::Period),
             _ => None,
         }
     }
@@ -90,7 +93,7 @@ impl Share {
 #[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
 pub struct GroupFigures {
     /// The group's value of each asked dimension (`partner`, `site`, `scenario`, `period`).
-    pub key: BTreeMap<Dimension, String>,
+    pub key: BTreeMap<GroupBy, String>,
     pub referrals: Count,
     /// Per outcome (`confirms`, `refines`, `contradicts`); empty when suppressed.
     pub outcomes: BTreeMap<String, Share>,
@@ -123,14 +126,14 @@ fn round4(x: f64) -> f64 {
     (x * 10_000.0).round() / 10_000.0
 }
 
-fn key_of(cell: &Cell, by: &[Dimension]) -> BTreeMap<Dimension, String> {
+fn key_of(cell: &Cell, by: &[GroupBy]) -> BTreeMap<GroupBy, String> {
     by.iter()
         .map(|d| {
             let value = match d {
-                Dimension::Partner => cell.partner.clone(),
-                Dimension::Site => cell.site.clone().unwrap_or_else(|| "unknown".into()),
-                Dimension::Scenario => cell.scenario.clone(),
-                Dimension::Period => cell.period.clone(),
+                GroupBy::Partner => cell.partner.clone(),
+                GroupBy::Site => cell.site.clone().unwrap_or_else(|| "unknown".into()),
+                GroupBy::Scenario => cell.scenario.clone(),
+                GroupBy::Period => cell.period.clone(),
             };
             (*d, value)
         })
@@ -141,8 +144,8 @@ fn key_of(cell: &Cell, by: &[Dimension]) -> BTreeMap<Dimension, String> {
 /// empty), in key order, with small groups suppressed: a group under five, and when exactly
 /// one group is suppressed, the next smallest too, so no hidden count follows from the total
 /// by subtraction.
-pub fn groups(cells: &[Cell], by: &[Dimension]) -> Vec<GroupFigures> {
-    let mut rolled: BTreeMap<BTreeMap<Dimension, String>, Vec<&Cell>> = BTreeMap::new();
+pub fn groups(cells: &[Cell], by: &[GroupBy]) -> Vec<GroupFigures> {
+    let mut rolled: BTreeMap<BTreeMap<GroupBy, String>, Vec<&Cell>> = BTreeMap::new();
     for cell in cells {
         rolled.entry(key_of(cell, by)).or_default().push(cell);
     }
@@ -175,7 +178,7 @@ pub fn suppressed(totals: &[i64]) -> Vec<bool> {
     hide
 }
 
-fn figures(key: BTreeMap<Dimension, String>, cells: &[&Cell], hide: bool) -> GroupFigures {
+fn figures(key: BTreeMap<GroupBy, String>, cells: &[&Cell], hide: bool) -> GroupFigures {
     let total: i64 = cells.iter().map(|c| c.referrals).sum();
     if hide {
         return GroupFigures {
@@ -249,7 +252,7 @@ mod tests {
             cell("A", "contradicts", 2),
             cell("A", "refines", 2),
         ];
-        let g = groups(&cells, &[Dimension::Partner]);
+        let g = groups(&cells, &[GroupBy::Partner]);
         assert_eq!(g.len(), 1);
         assert_eq!(g[0].referrals, Count::Shown(10));
         assert_eq!(g[0].outcomes["confirms"].count, 6);
@@ -267,7 +270,7 @@ mod tests {
             cell("B", "confirms", 7),
             cell("C", "refines", 3),
         ];
-        let g = groups(&cells, &[Dimension::Partner]);
+        let g = groups(&cells, &[GroupBy::Partner]);
         let shown: Vec<bool> = g
             .iter()
             .map(|g| matches!(g.referrals, Count::Shown(_)))
