@@ -199,6 +199,14 @@ fn ruleset3_rules(doc: &mut Value) {
     rules.push(
         json!({"if": holds("cycle_length_days", "integer"), "then": holds("cycles", "integer")}),
     );
+    // Each scale its own range: ECOG 0-4, Karnofsky 10-100 in steps of 10.
+    schema_mut(doc, "PerformanceStatus").insert(
+        "allOf".into(),
+        json!([
+            {"if": {"properties": {"scale": {"const": "ECOG"}}}, "then": {"properties": {"value": {"maximum": 4}}}},
+            {"if": {"properties": {"scale": {"const": "Karnofsky"}}}, "then": {"properties": {"value": {"minimum": 10, "multipleOf": 10}}}}
+        ]),
+    );
 }
 
 /// Where a request may be FHIR, its errors may come back as an OperationOutcome (fhir.md 9.9);
@@ -228,6 +236,23 @@ fn fhir_errors(doc: &mut Value) {
                     .is_some();
             if !takes_fhir {
                 continue;
+            }
+            // A FHIR answer beside a JSON one is said in words: generated clients take the
+            // first media type of a response, and `application/fhir+json` sorts first.
+            if let Some(responses) = operation["responses"].as_object_mut() {
+                for (status, response) in responses.iter_mut() {
+                    let has_json = response["content"].get("application/json").is_some();
+                    if status.starts_with('2')
+                        && has_json
+                        && let Some(content) = response["content"].as_object_mut()
+                        && content.remove("application/fhir+json").is_some()
+                    {
+                        let said = response["description"].as_str().unwrap_or_default();
+                        response["description"] = json!(format!(
+                            "{said}. With `Accept: application/fhir+json`, the same answer in FHIR (`application/fhir+json`: a Bundle, or the import report as an OperationOutcome)."
+                        ));
+                    }
+                }
             }
             for at in ["/requestBody/content", "/responses/200/content"] {
                 if let Some(body) = operation

@@ -27,6 +27,20 @@ const READABLE: [&str; 12] = [
     "Patient",
 ];
 
+/// A sender's word as an answer quotes it: at most 64 characters, control characters escaped.
+fn shown(word: &str) -> String {
+    word.chars()
+        .take(64)
+        .flat_map(|c| {
+            if c.is_control() {
+                c.escape_default().collect::<Vec<_>>()
+            } else {
+                vec![c]
+            }
+        })
+        .collect()
+}
+
 /// Reads the body's resources, after the Bundle-level checks.
 pub fn items<'a>(
     root: &'a Value,
@@ -41,13 +55,13 @@ pub fn items<'a>(
     if kind != "Bundle" {
         return match use_ {
             Use::Picture if READABLE.contains(&kind) => Ok(vec![item(None, None, root)]),
-            Use::Picture => Err(FhirError::UnsupportedResource(kind.to_string())),
-            Use::Plan | Use::Opinion => Err(FhirError::BundleRequired(kind.to_string())),
+            Use::Picture => Err(FhirError::UnsupportedResource(shown(kind))),
+            Use::Plan | Use::Opinion => Err(FhirError::BundleRequired(shown(kind))),
         };
     }
     let bundle = Bundle::deserialize(root)
         .map_err(|e| FhirError::NotJson(format!("the Bundle cannot be read: {e}")))?;
-    let found = bundle.kind.clone().unwrap_or_else(|| "none".into());
+    let found = bundle.kind.as_deref().map_or_else(|| "none".into(), shown);
     let accepted: &[&str] = match use_ {
         Use::Picture => &[
             "collection",
