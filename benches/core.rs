@@ -4,12 +4,18 @@
 use std::hint::black_box;
 
 use chrono::NaiveDate;
-use concord::domain::discordance::{ClassificationInput, classify, validate_input};
+use concord::domain::discordance::{
+    ClassificationInput, Ruleset, classify, classify_with, validate_input,
+};
 use concord::domain::summary::{self, SummaryRequest};
 use criterion::{Criterion, criterion_group, criterion_main};
 
 fn worked_examples() -> Vec<(String, ClassificationInput)> {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/cases");
+    examples_in("tests/fixtures/cases")
+}
+
+fn examples_in(folder: &str) -> Vec<(String, ClassificationInput)> {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(folder);
     let mut cases: Vec<(String, ClassificationInput)> = std::fs::read_dir(dir)
         .expect("fixtures")
         .map(|e| e.expect("entry").path())
@@ -53,6 +59,23 @@ fn classification(c: &mut Criterion) {
     });
 }
 
+/// Ruleset 3 against ruleset 2 on the same inputs: the 30 ruleset-2 worked examples.
+fn rulesets(c: &mut Criterion) {
+    let cases = examples_in("tests/fixtures/cases-ruleset2");
+    let mut group = c.benchmark_group("ruleset");
+    for (name, ruleset) in [("2", Ruleset::Two), ("3", Ruleset::Three)] {
+        classify_with(&cases[0].1, today(), ruleset);
+        group.bench_function(format!("{name}/ruleset2_examples"), |b| {
+            b.iter(|| {
+                for (_, input) in &cases {
+                    black_box(classify_with(black_box(input), today(), ruleset));
+                }
+            })
+        });
+    }
+    group.finish();
+}
+
 fn summaries(c: &mut Criterion) {
     let cases = worked_examples();
     let (_, input) = cases
@@ -86,5 +109,5 @@ fn summaries(c: &mut Criterion) {
     });
 }
 
-criterion_group!(benches, classification, summaries);
+criterion_group!(benches, classification, rulesets, summaries);
 criterion_main!(benches);

@@ -103,28 +103,30 @@ pub async fn mark_withdrawn(
     org_id: Uuid,
     id: Uuid,
 ) -> QueryResult<()> {
-    diesel::update(
-        second_opinions::table
-            .filter(second_opinions::org_id.eq(org_id))
-            .filter(second_opinions::id.eq(id)),
-    )
-    .set(second_opinions::status.eq("withdrawn"))
-    .execute(conn)
-    .await?;
-    Ok(())
+    set_status(conn, org_id, id, "withdrawn").await
 }
 
+/// An amendment replaced the opinion.
 pub async fn mark_superseded(
     conn: &mut AsyncPgConnection,
     org_id: Uuid,
     id: Uuid,
+) -> QueryResult<()> {
+    set_status(conn, org_id, id, "superseded").await
+}
+
+async fn set_status(
+    conn: &mut AsyncPgConnection,
+    org_id: Uuid,
+    id: Uuid,
+    status: &str,
 ) -> QueryResult<()> {
     diesel::update(
         second_opinions::table
             .filter(second_opinions::org_id.eq(org_id))
             .filter(second_opinions::id.eq(id)),
     )
-    .set(second_opinions::status.eq("superseded"))
+    .set(second_opinions::status.eq(status))
     .execute(conn)
     .await?;
     Ok(())

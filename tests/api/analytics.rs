@@ -11,14 +11,7 @@ use crate::helpers::*;
 
 /// The rectal worked example: its opinion contradicts its plan.
 fn rectal() -> (Value, Value) {
-    let (_, case) = worked_examples()
-        .into_iter()
-        .find(|(name, _)| name == "rectal-curative-vs-palliative")
-        .expect("the worked example");
-    (
-        case["input"]["current"].clone(),
-        case["input"]["opinion"].clone(),
-    )
+    worked_example_pictures("rectal-curative-vs-palliative")
 }
 
 /// One answered referral: a new case with `plan`, referred to `partner`, answered with

@@ -640,6 +640,18 @@ fn examples_in(fixtures: &str) -> Vec<(String, Value)> {
     cases
 }
 
+/// The current plan and the opinion of the worked example `name`.
+pub fn worked_example_pictures(name: &str) -> (Value, Value) {
+    let (_, case) = worked_examples()
+        .into_iter()
+        .find(|(n, _)| n == name)
+        .unwrap_or_else(|| panic!("no worked example {name}"));
+    (
+        case["input"]["current"].clone(),
+        case["input"]["opinion"].clone(),
+    )
+}
+
 pub fn set(value: &Value) -> std::collections::BTreeSet<String> {
     value
         .as_array()

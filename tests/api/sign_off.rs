@@ -11,14 +11,7 @@ use crate::helpers::*;
 
 /// A worked example whose partner opinion contradicts the plan: (plan, opinion).
 fn contradiction() -> (Value, Value) {
-    let (_, case) = worked_examples()
-        .into_iter()
-        .find(|(name, _)| name == "rectal-curative-vs-palliative")
-        .expect("the worked example");
-    (
-        case["input"]["current"].clone(),
-        case["input"]["opinion"].clone(),
-    )
+    worked_example_pictures("rectal-curative-vs-palliative")
 }
 
 struct Held {
