@@ -6,7 +6,7 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
 use super::newest_first;
-use super::schema::{assessment_overrides, assessments, second_opinions};
+use super::schema::{assessment_overrides, assessments, opinion_withdrawals, second_opinions};
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = second_opinions)]
@@ -104,6 +104,52 @@ pub async fn mark_withdrawn(
     id: Uuid,
 ) -> QueryResult<()> {
     set_status(conn, org_id, id, "withdrawn").await
+}
+
+/// A partner's withdrawal of an opinion, as it sent it.
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = opinion_withdrawals)]
+pub struct WithdrawalRow {
+    pub org_id: Uuid,
+    pub id: Uuid,
+    pub second_opinion_id: Uuid,
+    pub submitted_by: String,
+    pub raw_body: Vec<u8>,
+    pub raw_sha256: Vec<u8>,
+    pub raw_sealed: bool,
+    pub received_at: DateTime<Utc>,
+}
+
+/// Keeps a withdrawal; the same bytes for the same opinion are kept once. Whether it was new.
+pub async fn insert_withdrawal(
+    conn: &mut AsyncPgConnection,
+    row: &WithdrawalRow,
+) -> QueryResult<bool> {
+    let inserted = diesel::insert_into(opinion_withdrawals::table)
+        .values(row)
+        .on_conflict((
+            opinion_withdrawals::org_id,
+            opinion_withdrawals::second_opinion_id,
+            opinion_withdrawals::raw_sha256,
+        ))
+        .do_nothing()
+        .execute(conn)
+        .await?;
+    Ok(inserted == 1)
+}
+
+/// How many withdrawals were kept for the opinion.
+pub async fn withdrawals_of(
+    conn: &mut AsyncPgConnection,
+    org_id: Uuid,
+    opinion_id: Uuid,
+) -> QueryResult<i64> {
+    opinion_withdrawals::table
+        .filter(opinion_withdrawals::org_id.eq(org_id))
+        .filter(opinion_withdrawals::second_opinion_id.eq(opinion_id))
+        .count()
+        .get_result(conn)
+        .await
 }
 
 /// An amendment replaced the opinion.

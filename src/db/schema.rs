@@ -377,7 +377,21 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    opinion_withdrawals (org_id, id) {
+        org_id -> Uuid,
+        id -> Uuid,
+        second_opinion_id -> Uuid,
+        submitted_by -> Text,
+        raw_body -> Bytea,
+        raw_sha256 -> Bytea,
+        raw_sealed -> Bool,
+        received_at -> Timestamptz,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
+    opinion_withdrawals,
     patient_keys,
     organizations,
     audit_events,

@@ -9,7 +9,7 @@ use uuid::Uuid;
 use super::links::Links;
 
 /// Every event type, as `api.md` lists them (webhook subscriptions and the feed filter name these).
-pub const EVENT_TYPES: [&str; 15] = [
+pub const EVENT_TYPES: [&str; 16] = [
     "case.created",
     "case.updated",
     "plan.revised",
@@ -25,6 +25,7 @@ pub const EVENT_TYPES: [&str; 15] = [
     "task.completed",
     "assessment.signed_off",
     "summary.released",
+    "second_opinion.withdrawn",
 ];
 
 /// A case's status as events report it.
@@ -87,6 +88,12 @@ pub enum Event {
         second_opinion_id: Uuid,
         referral_id: Option<Uuid>,
         supersedes: Option<Uuid>,
+    },
+    /// A partner withdrew an opinion (a FHIR document entered in error).
+    SecondOpinionWithdrawn {
+        case_id: Uuid,
+        second_opinion_id: Uuid,
+        referral_id: Option<Uuid>,
     },
     AssessmentCreated {
         case_id: Uuid,
@@ -160,6 +167,7 @@ impl Event {
             Event::ReferralCreated(_) => "referral.created",
             Event::ReferralMoved(_) | Event::ReferralAnswered(_) => "referral.updated",
             Event::SecondOpinionReceived { .. } => "second_opinion.received",
+            Event::SecondOpinionWithdrawn { .. } => "second_opinion.withdrawn",
             Event::AssessmentCreated { .. } => "assessment.created",
             Event::AssessmentOverridden { .. } => "assessment.overridden",
             Event::SummaryGenerated { .. } => "summary.generated",
@@ -182,6 +190,7 @@ impl Event {
             Event::CaseErased { case_id }
             | Event::PlanRevised { case_id, .. }
             | Event::SecondOpinionReceived { case_id, .. }
+            | Event::SecondOpinionWithdrawn { case_id, .. }
             | Event::AssessmentCreated { case_id, .. }
             | Event::AssessmentOverridden { case_id, .. }
             | Event::SummaryGenerated { case_id, .. }
@@ -226,6 +235,14 @@ impl Event {
                 ..
             } => (
                 json!({"second_opinion_id": second_opinion_id, "referral_id": referral_id, "supersedes": supersedes}),
+                json!({"second_opinion": links.to(&format!("/v1/second-opinions/{second_opinion_id}"))}),
+            ),
+            Event::SecondOpinionWithdrawn {
+                second_opinion_id,
+                referral_id,
+                ..
+            } => (
+                json!({"second_opinion_id": second_opinion_id, "referral_id": referral_id, "status": "withdrawn"}),
                 json!({"second_opinion": links.to(&format!("/v1/second-opinions/{second_opinion_id}"))}),
             ),
             Event::AssessmentCreated {

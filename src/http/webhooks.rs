@@ -61,6 +61,8 @@ pub enum EventType {
     AssessmentSignedOff,
     #[serde(rename = "summary.released")]
     SummaryReleased,
+    #[serde(rename = "second_opinion.withdrawn")]
+    SecondOpinionWithdrawn,
 }
 
 /// The event types asked for, once each and sorted, as stored.

@@ -541,6 +541,35 @@ async fn a_partner_document_is_ingested_through_its_key_assessed_like_json_amend
             .any(|o| o["id"] == amended["id"] && o["status"] == "withdrawn"),
         "{ops}"
     );
+    // The withdrawal itself is kept, sealed, once however often it is sent; a CRM hears of it.
+    let again = send(fixture("hand/entered-in-error-document.json"), None).await;
+    assert_eq!(again.ok(200)["status"], "withdrawn");
+    assert_eq!(
+        app.scalar("SELECT count(*) AS n FROM opinion_withdrawals WHERE raw_sealed")
+            .await,
+        1
+    );
+    let sent = fixture("hand/entered-in-error-document.json");
+    let kept_verbatim = app
+        .scalar(&format!(
+            "SELECT count(*) AS n FROM opinion_withdrawals WHERE raw_body = '\\x{}'::bytea",
+            hex::encode(&sent)
+        ))
+        .await;
+    assert_eq!(kept_verbatim, 0, "stored sealed, not in the clear");
+    let feed = app
+        .feed_when("/v1/events?limit=200", &app.admin(), |page| {
+            items(page)
+                .iter()
+                .any(|e| e["type"] == "second_opinion.withdrawn")
+        })
+        .await;
+    let withdrawals: Vec<&Value> = items(&feed)
+        .iter()
+        .filter(|e| e["type"] == "second_opinion.withdrawn")
+        .collect();
+    assert_eq!(withdrawals.len(), 1, "{feed}");
+    assert_eq!(withdrawals[0]["data"]["second_opinion_id"], amended["id"]);
     // The work its result opened is cancelled.
     let open = app.case_tasks(s.case_id, "status=open").await;
     assert!(

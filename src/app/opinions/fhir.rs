@@ -9,10 +9,12 @@ use uuid::Uuid;
 use super::OpinionRecord;
 use super::ingest::{Ingested, Source, Submission, ingest};
 use crate::app::{AppError, AppResult, Tx};
+use crate::auth::api_key::sha256;
 use crate::auth::policy;
 use crate::db::opinions as stored;
 use crate::db::{cases as case_rows, patients, referrals, tasks};
 use crate::domain::fhir::{FhirError, ImportContext, Report, import_opinion};
+use crate::events::Event;
 
 /// What a FHIR document did.
 #[derive(Debug)]
@@ -47,7 +49,11 @@ pub async fn ingest_document(
             external_id,
             composition_identifier,
         }) => {
-            return withdraw(tx, referral_id, external_id, composition_identifier).await;
+            let named = Named {
+                external_id,
+                composition_identifier,
+            };
+            return withdraw(tx, referral_id, named, body).await;
         }
         Err(error) => return Err(error.into()),
     };
@@ -110,14 +116,25 @@ async fn named_opinion(
     Ok(stored::find_by_external_id(tx.conn, tx.org, referral_id, named).await?)
 }
 
+/// How an entered-in-error document names the opinion it withdraws.
+struct Named {
+    external_id: Option<String>,
+    composition_identifier: Option<String>,
+}
+
 /// The sender withdraws an opinion: found by its Composition.identifier, else its external id.
-/// None found: the error stands (422). Already withdrawn: the same answer again.
+/// None found: the error stands (422). The document is kept (sealed) whatever it changes;
+/// already withdrawn: the same answer again.
 async fn withdraw(
     tx: &mut Tx<'_>,
     referral_id: Uuid,
-    external_id: Option<String>,
-    composition_identifier: Option<String>,
+    named: Named,
+    body: &[u8],
 ) -> AppResult<FhirIngested> {
+    let Named {
+        external_id,
+        composition_identifier,
+    } = named;
     let mut found = None;
     for named in [composition_identifier.as_deref(), external_id.as_deref()]
         .into_iter()
@@ -135,8 +152,31 @@ async fn withdraw(
         }
         .into());
     };
+    let case = case_rows::find(tx.conn, tx.org, opinion.case_id)
+        .await?
+        .ok_or(AppError::NotFound("referral"))?;
+    let sealed = crate::app::sealing::seal_for_patient(tx, case.patient_id, body).await?;
+    stored::insert_withdrawal(
+        tx.conn,
+        &stored::WithdrawalRow {
+            org_id: tx.org,
+            id: Uuid::now_v7(),
+            second_opinion_id: opinion.id,
+            submitted_by: tx.created_by(),
+            raw_body: sealed,
+            raw_sha256: sha256(body).to_vec(),
+            raw_sealed: true,
+            received_at: chrono::Utc::now(),
+        },
+    )
+    .await?;
     if opinion.status != "withdrawn" {
         stored::mark_withdrawn(tx.conn, tx.org, opinion.id).await?;
+        tx.emit(Event::SecondOpinionWithdrawn {
+            case_id: opinion.case_id,
+            second_opinion_id: opinion.id,
+            referral_id: Some(referral_id),
+        });
         // The work its result opened is no longer called for.
         if let Some(assessment) = stored::current_assessment(tx.conn, tx.org, opinion.id).await? {
             for task in tasks::open_for_case(tx.conn, tx.org, opinion.case_id).await? {
