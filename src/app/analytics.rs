@@ -88,7 +88,7 @@ pub async fn concordance(
             partner_id: r.partner_id,
             name: r.partner_name.clone().unwrap_or_default(),
             referrals: if hide {
-                Count::Suppressed(format!("< {}", analytics::SMALLEST_SHOWN))
+                Count::hidden()
             } else {
                 Count::Shown(r.referrals)
             },

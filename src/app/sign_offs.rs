@@ -166,15 +166,6 @@ async fn release_summaries(
     Ok(())
 }
 
-/// The valid sign-off of each of these assessments.
-pub async fn of_assessments(
-    conn: &mut diesel_async::AsyncPgConnection,
-    org: Uuid,
-    ids: &[Uuid],
-) -> AppResult<Vec<SignOffRecord>> {
-    Ok(sign_offs::valid_for(conn, org, ids).await?)
-}
-
 /// A held assessment in the queue: how long it has waited and whether that is too long.
 pub struct Waiting {
     pub assessment: AssessmentRow,

@@ -138,20 +138,6 @@ pub async fn insert_withdrawal(
     Ok(inserted == 1)
 }
 
-/// How many withdrawals were kept for the opinion.
-pub async fn withdrawals_of(
-    conn: &mut AsyncPgConnection,
-    org_id: Uuid,
-    opinion_id: Uuid,
-) -> QueryResult<i64> {
-    opinion_withdrawals::table
-        .filter(opinion_withdrawals::org_id.eq(org_id))
-        .filter(opinion_withdrawals::second_opinion_id.eq(opinion_id))
-        .count()
-        .get_result(conn)
-        .await
-}
-
 /// An amendment replaced the opinion.
 pub async fn mark_superseded(
     conn: &mut AsyncPgConnection,

@@ -174,6 +174,7 @@ impl PageRequest {
     }
 }
 
+/// The query of a list with no filters of its own: only the page.
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]

@@ -68,6 +68,13 @@ pub enum Count {
     Suppressed(String),
 }
 
+impl Count {
+    /// A count too small to show, or one that would reveal one.
+    pub fn hidden() -> Count {
+        Count::Suppressed(format!("< {SMALLEST_SHOWN}"))
+    }
+}
+
 /// A share of a group with its 95 % Wilson score interval.
 #[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
 pub struct Share {
@@ -183,7 +190,7 @@ fn figures(key: BTreeMap<GroupBy, String>, cells: &[&Cell], hide: bool) -> Group
     if hide {
         return GroupFigures {
             key,
-            referrals: Count::Suppressed(format!("< {SMALLEST_SHOWN}")),
+            referrals: Count::hidden(),
             outcomes: BTreeMap::new(),
             needed_clinician_review: None,
             conversations: BTreeMap::new(),
