@@ -78,6 +78,9 @@ pub struct Drug {
     /// Ruleset 3: "none" (ATC 2025 assigns no code) or "unverified" (no code entered).
     #[serde(default)]
     pub atc_status: Option<String>,
+    /// Ruleset 3: the WHOCC index page (atcddd.fhi.no / whocc.no) the code was checked against.
+    #[serde(default)]
+    pub atc_source: Option<String>,
     /// Ruleset 3: given with anticancer drugs without treating the cancer itself.
     #[serde(default)]
     pub companion: bool,
