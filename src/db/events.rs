@@ -43,6 +43,9 @@ pub async fn write(
         .execute(conn)
         .await?;
     // Disabled subscriptions get their deliveries too: held, not lost, until re-enabled.
+    // KEY SHARE holds each subscription until this commits: one being deleted at the same
+    // moment is either skipped (deleted first) or waits, instead of failing our deliveries'
+    // foreign key and with it the whole change that caused the events.
     let subscriptions: Vec<(Uuid, Vec<String>)> = webhook_subscriptions::table
         .filter(webhook_subscriptions::org_id.eq(org_id))
         .filter(webhook_subscriptions::event_types.overlaps_with(types))
@@ -50,6 +53,7 @@ pub async fn write(
             webhook_subscriptions::id,
             webhook_subscriptions::event_types,
         ))
+        .for_key_share()
         .load(conn)
         .await?;
     let deliveries: Vec<_> = new

@@ -686,3 +686,57 @@ async fn the_feed_never_pages_past_an_event_whose_transaction_is_still_open() {
         "the cursor must not have passed either event"
     );
 }
+
+/// A subscription deleted while an event fans out to it: the change that caused the event
+/// still commits (found by schemathesis: a patient's erasure failed with a 500 while another
+/// request deleted a webhook subscription).
+#[tokio::test]
+async fn a_subscription_deleted_during_an_emit_never_fails_the_change() {
+    use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+    let hook = receiver().await;
+    let app = spawn_app().await;
+    let (subscription, _) = subscribe(&app, &hook.url, &["task.created"]).await;
+    let mut deleter = AsyncPgConnection::establish(&app.db_url)
+        .await
+        .expect("connect");
+    diesel::sql_query("BEGIN")
+        .execute(&mut deleter)
+        .await
+        .expect("begin");
+    diesel::sql_query(format!(
+        "DELETE FROM webhook_subscriptions WHERE id = '{subscription}'"
+    ))
+    .execute(&mut deleter)
+    .await
+    .expect("delete");
+    let (db_url, org) = (app.db_url.clone(), app.org_id);
+    let emit = tokio::spawn(async move {
+        let mut conn = AsyncPgConnection::establish(&db_url)
+            .await
+            .expect("connect");
+        diesel::sql_query("BEGIN").execute(&mut conn).await?;
+        let event = concord::db::events::NewEvent {
+            id: Uuid::now_v7(),
+            event_type: "task.created",
+            data: json!({"task_id": Uuid::now_v7()}),
+        };
+        concord::db::events::write(&mut conn, org, &[event]).await?;
+        diesel::sql_query("COMMIT").execute(&mut conn).await
+    });
+    // The emit reaches the subscription while the delete is still open.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    diesel::sql_query("COMMIT")
+        .execute(&mut deleter)
+        .await
+        .expect("commit");
+    emit.await
+        .expect("join")
+        .expect("the event and its deliveries commit");
+    let events = app
+        .scalar("SELECT count(*) AS n FROM events WHERE type = 'task.created'")
+        .await;
+    let deliveries = app
+        .scalar("SELECT count(*) AS n FROM webhook_deliveries")
+        .await;
+    assert_eq!((events, deliveries), (1, 0));
+}
