@@ -15,7 +15,9 @@ use super::caller::Caller;
 use super::problem::{ApiError, ApiResult, ProblemKind};
 use crate::app::analytics::{self, Concordance, ConcordanceFilter, ConcordanceRequest, Turnaround};
 use crate::auth::policy::{Op, Permission, Resource};
-use crate::domain::analytics::{Count, GroupBy, GroupFigures, OUTCOMES, stacked_bars};
+use crate::domain::analytics::{
+    Count, GroupBy, GroupFigures, OUTCOMES, ReferenceStudy, reference_studies, stacked_bars,
+};
 use crate::domain::validation::FieldErrors;
 
 pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
@@ -107,6 +109,10 @@ pub struct ConcordanceReport {
     pub total: GroupFigures,
     pub groups: Vec<LabelledGroup>,
     pub partners: Vec<PartnerTurnaround>,
+    /// Published second-opinion series, as context only: each measured its own thing (a
+    /// treatment plan, a diagnosis, a stage) under its own definition of agreement, so none is
+    /// comparable with these figures or with another measure. Never mixed into the figures.
+    pub reference_rates: &'static [ReferenceStudy],
 }
 
 /// Concordance of the organisation's second opinions with the plans they reviewed
@@ -293,6 +299,7 @@ fn report(
         total: figures.total,
         groups,
         partners: figures.partners.into_iter().map(turnaround).collect(),
+        reference_rates: reference_studies(),
     }
 }
 

@@ -2,6 +2,8 @@
 //! reassessment, every figure checked against a hand computation; small groups hidden; other
 //! organisations and the wrong roles see nothing.
 
+use std::collections::BTreeSet;
+
 use concord::auth::Role;
 use reqwest::Method;
 use serde_json::{Value, json};
@@ -243,6 +245,23 @@ async fn each_answered_referral_counts_once_by_its_effective_result() {
         .await
         .ok(200);
     assert_eq!(theirs["total"]["referrals"], 0);
+    // Published series come beside the figures as context, each under its own measure and
+    // definition, and never into the totals (this organisation has none).
+    let reference = theirs["reference_rates"]
+        .as_array()
+        .expect("reference rates");
+    let measures: BTreeSet<&str> = reference
+        .iter()
+        .filter_map(|s| s["measure"].as_str())
+        .collect();
+    assert!(measures.contains("treatment_plan") && measures.contains("diagnosis"));
+    assert!(
+        reference
+            .iter()
+            .all(|s| s["agreement_definition"].is_string()
+                && s["source_seen"].is_string()
+                && s["n"].as_i64() > Some(0))
+    );
 }
 
 #[tokio::test]

@@ -6,7 +6,9 @@
 use std::collections::BTreeMap;
 
 mod chart;
+mod reference;
 pub use chart::stacked_bars;
+pub use reference::{ReferenceStudy, ReviewMeasure, reference_studies};
 
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
