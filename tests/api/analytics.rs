@@ -300,3 +300,89 @@ async fn bad_parameters_are_named_and_the_wrong_roles_refused() {
             .ok(200);
     }
 }
+
+/// Seeds `n` answered referrals of navigator `org` (two partners of its own) with the same
+/// script the benchmark runs (`scripts/sql/seed-answered-referrals.sql`).
+async fn seed_answered(conn: &mut diesel_async::AsyncPgConnection, org: Uuid, n: usize, tag: &str) {
+    use diesel_async::SimpleAsyncConnection;
+    conn.batch_execute(&format!(
+        "INSERT INTO organizations (id, org_id, kind, name) VALUES \
+         ('{}', '{org}', 'partner', 'First {tag}'), ('{}', '{org}', 'partner', 'Second {tag}')",
+        Uuid::now_v7(),
+        Uuid::now_v7()
+    ))
+    .await
+    .expect("partners");
+    let script = std::fs::read_to_string("scripts/sql/seed-answered-referrals.sql")
+        .expect("seed script")
+        .lines()
+        .filter(|line| !line.starts_with('\\'))
+        .collect::<Vec<_>>()
+        .join("\n")
+        .replace(":'org'", &format!("'{org}'"))
+        .replace(":'tag'", &format!("'{tag}'"))
+        .replace(":n", &n.to_string());
+    conn.batch_execute(&script).await.expect("seed");
+}
+
+/// Every relation a plan node reads with a sequential scan.
+fn sequential_scans(plan: &Value, found: &mut Vec<String>) {
+    if plan["Node Type"] == "Seq Scan" {
+        found.push(plan["Relation Name"].as_str().unwrap_or("?").to_string());
+    }
+    for child in plan["Plans"].as_array().into_iter().flatten() {
+        sequential_scans(child, found);
+    }
+}
+
+#[tokio::test]
+async fn the_figures_are_read_through_an_index_never_by_scanning_every_tenant() {
+    use diesel::sql_types::{Date, Nullable, Text, Uuid as SqlUuid};
+    use diesel_async::RunQueryDsl;
+    #[derive(diesel::QueryableByName)]
+    struct Plan {
+        #[diesel(sql_type = Text, column_name = "QUERY PLAN")]
+        plan: String,
+    }
+    let app = spawn_app().await;
+    let other = app.other_navigator().await;
+    let mut conn = app.sql().await;
+    seed_answered(&mut conn, app.org_id, 600, "ours").await;
+    seed_answered(&mut conn, other, 12_000, "theirs").await;
+
+    // The seeded referrals count once each, amended and reassessed ones included.
+    let ours = figures(&app, "").await;
+    assert_eq!(ours["total"]["referrals"], 600);
+    assert_eq!(ours["total"]["outcomes"]["contradicts"]["count"], 100);
+
+    let explained: Plan = diesel::sql_query(format!(
+        "EXPLAIN (FORMAT JSON, COSTS OFF) {}",
+        concord::db::analytics::CONCORDANCE
+    ))
+    .bind::<SqlUuid, _>(app.org_id)
+    .bind::<Nullable<Date>, _>(None::<chrono::NaiveDate>)
+    .bind::<Nullable<Date>, _>(None::<chrono::NaiveDate>)
+    .bind::<Text, _>("Europe/Madrid")
+    .bind::<Text, _>("month")
+    .bind::<Nullable<SqlUuid>, _>(None::<Uuid>)
+    .bind::<Nullable<Text>, _>(None::<String>)
+    .get_result(&mut conn)
+    .await
+    .expect("explain");
+    let plan: Value = serde_json::from_str(&explained.plan).expect("json plan");
+    let mut scanned = Vec::new();
+    sequential_scans(&plan[0]["Plan"], &mut scanned);
+    // Only the tenant's handful of organisations may be scanned whole.
+    scanned.retain(|relation| relation != "organizations");
+    assert!(
+        scanned.is_empty(),
+        "sequential scans of {scanned:?}: {plan:#}"
+    );
+    // ... and the tenant's units are found through one of their indexes.
+    assert!(
+        explained
+            .plan
+            .contains("\"Index Name\": \"concordance_units_"),
+        "{plan:#}"
+    );
+}
