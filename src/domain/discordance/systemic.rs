@@ -137,6 +137,18 @@ impl Systemic {
         if !self.left_out.is_empty() {
             value["left_out"] = json!(self.left_out);
         }
+        // Ruleset 3: how long, when one line says it, so a summary can name the real cycles.
+        if let [(_, line)] = self.lines.as_slice() {
+            if let Some(cycles) = line.cycles {
+                value["cycles"] = json!(cycles);
+            }
+            if let Some(days) = line.cycle_length_days {
+                value["cycle_length_days"] = json!(days);
+            }
+            if let Some(months) = line.duration_months {
+                value["duration_months"] = json!(months);
+            }
+        }
         value
     }
 }

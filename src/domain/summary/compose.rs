@@ -60,7 +60,7 @@ pub(super) fn compose(req: &SummaryRequest, t: &Templates) -> Parts {
         findings: case.findings(),
         agreements: case.agreements(),
         what_to_say: case.what_to_say(),
-        what_to_expect: t.text(&format!("what_to_expect.{}", case.scenario().code())),
+        what_to_expect: case.what_to_expect(),
         questions: case.questions(),
         next_steps: case.next_steps(),
         timing: case.timing(),
@@ -221,6 +221,28 @@ impl<'a> Case<'a> {
         fill(pattern, &self.vars_with(worded))
     }
 
+    /// `{part}.{scenario}_{dimension}_{change}` and `{part}.{scenario}_{dimension}`: a scenario
+    /// that covers several dimensions names the one it is about ("how much you can do day to
+    /// day", not "a different diagnosis").
+    fn dimension_keys(&self, part: &str) -> Vec<String> {
+        let scenario = self.scenario().code();
+        self.key()
+            .map(|w| {
+                let dim = w.dimension.code();
+                vec![
+                    format!("{part}.{scenario}_{dim}_{}", change_code(w.change)),
+                    format!("{part}.{scenario}_{dim}"),
+                ]
+            })
+            .unwrap_or_default()
+    }
+
+    fn what_to_expect(&self) -> String {
+        let mut keys = self.dimension_keys("what_to_expect");
+        keys.push(format!("what_to_expect.{}", self.scenario().code()));
+        self.fill(&self.t.first(&keys), self.key())
+    }
+
     fn headline(&self) -> String {
         let scenario = self.scenario().code();
         let key = self.key();
@@ -239,6 +261,7 @@ impl<'a> Case<'a> {
         if let Some(variant) = key.and_then(|w| w.variant) {
             keys.push(format!("headline.{scenario}_{variant}"));
         }
+        keys.extend(self.dimension_keys("headline"));
         keys.push(format!("headline.{scenario}"));
         let headline = self.fill(&self.t.first(&keys), key);
         match self.patient_name() {
@@ -351,9 +374,17 @@ impl<'a> Case<'a> {
             _ => key.and_then(|w| w.variant).map(str::to_string),
         };
         let mut keys = Vec::new();
+        // The same medicines for another length, or one medicine swapped: the finding's own
+        // words, before the scenario's.
+        if let (Scenario::DifferentTreatment, Some(own @ ("length" | "swap"))) =
+            (self.scenario(), key.and_then(|w| w.variant))
+        {
+            keys.push(format!("what_to_say.{scenario}_{own}"));
+        }
         if let Some(variant) = variant {
             keys.push(format!("what_to_say.{scenario}_{variant}"));
         }
+        keys.extend(self.dimension_keys("what_to_say"));
         keys.push(format!("what_to_say.{scenario}"));
         let script = self.fill(&t.first(&keys), key);
         format!(
@@ -369,7 +400,13 @@ impl<'a> Case<'a> {
         const MOST: usize = 5;
         let t = self.t;
         let scenario_pool = |s: Scenario| t.list(&format!("questions.{}", s.code()));
-        let primary = scenario_pool(self.scenario());
+        // The primary scenario's questions, or its own set for the dimension it is about.
+        let primary = self
+            .dimension_keys("questions")
+            .iter()
+            .find(|k| t.has_list(k))
+            .map(|k| t.list(k))
+            .unwrap_or_else(|| scenario_pool(self.scenario()));
         let mut picked: Vec<String> = Vec::new();
         let add = |q: String, picked: &mut Vec<String>| {
             if picked.len() < MOST && !picked.contains(&q) {

@@ -157,6 +157,59 @@ impl Worded {
                 let result = |v: Option<&Value>| v.map(|v| result_words(v, t)).unwrap_or_default();
                 self.extra.push(("current_result", result(cur)));
                 self.extra.push(("opinion_result", result(op)));
+                // Ruleset 3: a scored test (PD-L1) reads as its score on its scale.
+                let score = |v: Option<&Value>| score_words(v?, t);
+                if let (Some(current), Some(opinion)) = (score(cur), score(op)) {
+                    let band = |v: Option<&Value>| v.and_then(|v| v.get("band")).cloned();
+                    self.variant = Some(if band(cur) != band(op) {
+                        "score_across"
+                    } else {
+                        "score"
+                    });
+                    self.extra.push(("current_score", current));
+                    self.extra.push(("opinion_score", opinion));
+                }
+            }
+            Dimension::PerformanceStatus => {
+                let fit = |v: Option<&Value>| v.and_then(|v| v.get("fit")).and_then(Value::as_bool);
+                self.variant = match (fit(cur), fit(op)) {
+                    (Some(true), Some(false)) => Some("to_unfit"),
+                    (Some(false), Some(true)) => Some("to_fit"),
+                    _ => None,
+                };
+            }
+            Dimension::SystemicTherapy => {
+                // Ruleset 3: the same medicines for another length.
+                let length = |v: Option<&Value>| length_words(v?, t);
+                let drugs = |v: Option<&Value>| v.and_then(|v| v.get("drugs")).cloned();
+                if let (Some(current), Some(opinion)) = (length(cur), length(op))
+                    && drugs(cur) == drugs(op)
+                    && current != opinion
+                {
+                    self.variant = Some("length");
+                    self.extra.push(("current_length", current));
+                    self.extra.push(("opinion_length", opinion));
+                    return;
+                }
+                // One medicine swapped for another, the rest alike: name the two, then the rest.
+                let names = |v: Option<&Value>| strings(v.and_then(|v| v.get("drugs")));
+                let (before, after) = (names(cur), names(op));
+                let gone: Vec<&String> = before.iter().filter(|d| !after.contains(d)).collect();
+                let new: Vec<&String> = after.iter().filter(|d| !before.contains(d)).collect();
+                let regimens = |v: Option<&Value>| v.and_then(|v| v.get("regimens")).cloned();
+                // Only inside one regimen: across regimens their names say it better.
+                if let ([gone], [new]) = (gone.as_slice(), new.as_slice())
+                    && before.len() > 1
+                    && regimens(cur) == regimens(op)
+                {
+                    let mut rest: Vec<String> =
+                        after.iter().filter(|d| d != new).cloned().collect();
+                    rest.extend(strings(op.and_then(|v| v.get("left_out"))));
+                    self.variant = Some("swap");
+                    self.extra.push(("swap_out", (*gone).clone()));
+                    self.extra.push(("swap_in", (*new).clone()));
+                    self.extra.push(("swap_rest", t.join(&rest)));
+                }
             }
             Dimension::Intent => {
                 self.variant = match field(op, "intent").as_deref() {
@@ -194,6 +247,20 @@ impl Worded {
         self.extra.push(("current_type", kind_words(&ck)));
         self.extra.push(("opinion_type", kind_words(&ok)));
         if self.change != Change::Different {
+            return;
+        }
+        // Ruleset 3: what the radiation covers (the whole organ, part of it, a spot).
+        let target = |v: Option<&Value>| {
+            v.and_then(|v| v.get("target_extent"))
+                .and_then(Value::as_str)
+                .map(|extent| t.text(&format!("value.target_extent.{extent}")))
+        };
+        if let (Some(current), Some(opinion)) = (target(cur), target(op))
+            && current != opinion
+        {
+            self.variant = Some("target");
+            self.extra.push(("current_target", current));
+            self.extra.push(("opinion_target", opinion));
             return;
         }
         let type_differs = ck.is_some() && ok.is_some() && ck != ok;
@@ -239,6 +306,13 @@ pub(super) fn value_words(dimension: Dimension, value: &Value, t: &Templates) ->
         Dimension::Stage => stage_words(value, false, t),
         Dimension::Biomarkers => {
             let gene = text("gene").or(text("name")).unwrap_or_default();
+            // Ruleset 3: a scored test reads as its score on its scale ("PD-L1: 8 on the CPS scale").
+            if let Some(score) = score_words(value, t) {
+                return t.fill(
+                    "value.biomarker_score",
+                    &[("gene", gene), ("score", &score)],
+                );
+            }
             let result = result_words(value, t);
             match text("value") {
                 Some(v) => t.fill(
@@ -250,15 +324,32 @@ pub(super) fn value_words(dimension: Dimension, value: &Value, t: &Templates) ->
         }
         Dimension::Germline => {
             let gene = text("gene").or(text("name")).unwrap_or_default();
-            let result = result_words(value, t);
-            t.fill("value.biomarker", &[("gene", gene), ("result", &result)])
+            let result = text("result").unwrap_or_default().trim();
+            let result = t.text_or(
+                &format!("value.germline_result.{}", result.to_lowercase()),
+                result,
+            );
+            match text("variant") {
+                Some(variant) => t.fill(
+                    "value.germline_variant",
+                    &[("gene", gene), ("result", &result), ("variant", variant)],
+                ),
+                None => t.fill("value.germline", &[("gene", gene), ("result", &result)]),
+            }
         }
-        Dimension::PerformanceStatus => format!(
-            "{} {}",
-            text("scale").unwrap_or_default(),
-            value.get("value").map(|v| scalar(v, t)).unwrap_or_default()
+        Dimension::PerformanceStatus => t.fill(
+            "value.performance_status",
+            &[
+                ("scale", text("scale").unwrap_or_default()),
+                (
+                    "value",
+                    &value.get("value").map(|v| scalar(v, t)).unwrap_or_default(),
+                ),
+            ],
         ),
-        Dimension::Line => text("line").unwrap_or_default().replace('_', " "),
+        Dimension::Line => text("line")
+            .map(|line| t.text(&format!("value.line.{line}")))
+            .unwrap_or_default(),
         Dimension::ObservationAfterTreatment => text("replaces")
             .map(|m| t.text(&format!("value.modality.{m}")))
             .unwrap_or_default(),
@@ -449,6 +540,36 @@ fn result_words(value: &Value, t: &Templates) -> String {
     match text("variant") {
         Some(variant) => format!("{variant} {result}"),
         None => result,
+    }
+}
+
+/// Ruleset 3: a biomarker's score on its scale ("60 on the TPS scale").
+fn score_words(value: &Value, t: &Templates) -> Option<String> {
+    let score = value.get("score")?;
+    Some(t.fill(
+        "value.score",
+        &[
+            ("value", &scalar(score.get("value")?, t)),
+            ("system", score.get("system")?.as_str()?),
+        ],
+    ))
+}
+
+/// Ruleset 3: how long the medicines are given ("6 rounds, one every 14 days", "3 months").
+fn length_words(value: &Value, t: &Templates) -> Option<String> {
+    let number = |key: &str| value.get(key).map(|n| scalar(n, t));
+    match (
+        number("cycles"),
+        number("cycle_length_days"),
+        number("duration_months"),
+    ) {
+        (Some(cycles), Some(days), _) => Some(t.fill(
+            "value.length_cycles",
+            &[("cycles", &cycles), ("days", &days)],
+        )),
+        (Some(cycles), None, _) => Some(t.fill("value.length_cycles_only", &[("cycles", &cycles)])),
+        (None, _, Some(months)) => Some(t.fill("value.length_months", &[("months", &months)])),
+        _ => None,
     }
 }
 

@@ -125,7 +125,7 @@ fn cell(dimension: Dimension, v: &Value, t: &Templates) -> String {
             .map(|m| t.text(&format!("table.dimension_name.{m}")))
             .collect::<Vec<_>>()
             .join(" → "),
-        Dimension::SystemicTherapy => systemic_cell(v),
+        Dimension::SystemicTherapy => systemic_cell(v, t),
         Dimension::Radiotherapy => radiotherapy_cell(v, t),
         Dimension::Surgery => surgery_cell(v),
         Dimension::Transplant => text("type").unwrap_or_default().to_string(),
@@ -175,6 +175,10 @@ fn biomarker_cell(v: &Value) -> String {
             .filter_map(text)
             .map(str::to_string),
     );
+    // Ruleset 3: the assay a score was read with (PD-L1 22C3, SP263 ...).
+    if let Some(assay) = v.pointer("/score/assay").and_then(Value::as_str) {
+        parts.push(assay.to_string());
+    }
     parts.join(" ")
 }
 
@@ -206,8 +210,8 @@ fn approach_cell(v: &Value, t: &Templates) -> String {
         .join("; ")
 }
 
-/// "FOLFOX: fluorouracil, oxaliplatin (+ leucovorin)".
-fn systemic_cell(v: &Value) -> String {
+/// "FOLFOX: fluorouracil, oxaliplatin (+ leucovorin), 6 cycles of 14 days".
+fn systemic_cell(v: &Value, t: &Templates) -> String {
     let drugs = strings(v.get("drugs")).join(", ");
     let regimens = strings(v.get("regimens")).join(", ");
     let left_out = strings(v.get("left_out")).join(", ");
@@ -218,6 +222,23 @@ fn systemic_cell(v: &Value) -> String {
     };
     if !left_out.is_empty() {
         cell.push_str(&format!(" (+ {left_out})"));
+    }
+    let number = |key: &str| v.get(key).map(|n| scalar(n, t));
+    let length = match (
+        number("cycles"),
+        number("cycle_length_days"),
+        number("duration_months"),
+    ) {
+        (Some(cycles), Some(days), _) => Some(t.fill(
+            "table.words.cycles",
+            &[("cycles", &cycles), ("days", &days)],
+        )),
+        (Some(cycles), None, _) => Some(t.fill("table.words.cycles_only", &[("cycles", &cycles)])),
+        (None, _, Some(months)) => Some(t.fill("table.words.months", &[("months", &months)])),
+        _ => None,
+    };
+    if let Some(length) = length {
+        cell.push_str(&format!(", {length}"));
     }
     cell
 }
@@ -241,9 +262,9 @@ fn radiotherapy_cell(v: &Value, t: &Templates) -> String {
     } else if let Some(dose) = number("total_dose_gy") {
         parts.push(format!("{dose} Gy"));
     }
-    for key in ["radiation_type", "technique", "site"] {
+    for key in ["radiation_type", "technique", "site", "target_extent"] {
         if let Some(text) = v.get(key).and_then(Value::as_str) {
-            parts.push(text.to_string());
+            parts.push(text.replace('_', " "));
         }
     }
     if let (Some(eqd2), Some(alpha_beta)) = (number("eqd2_gy"), number("alpha_beta_gy")) {

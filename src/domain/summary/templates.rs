@@ -97,6 +97,10 @@ impl Templates {
             .collect()
     }
 
+    pub(super) fn has_list(&self, key: &str) -> bool {
+        matches!(self.entries.get(key), Some(Entry::List(_)))
+    }
+
     pub(super) fn list(&self, key: &str) -> Vec<String> {
         match self.entries.get(key) {
             Some(Entry::List(items)) => items.clone(),

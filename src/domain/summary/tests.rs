@@ -24,8 +24,7 @@ fn today() -> NaiveDate {
 }
 
 fn examples() -> Vec<Example> {
-    let dir =
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/cases-ruleset2");
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/cases");
     let mut paths: Vec<_> = std::fs::read_dir(&dir)
         .expect("fixtures dir")
         .map(|e| e.expect("entry").path())
@@ -407,7 +406,12 @@ fn spanish_reads_as_easy_by_fernandez_huerta() {
             .readability
             .fernandez_huerta
             .expect("Spanish has its score");
-        assert!(ease >= 80.0, "{} scores {ease} (Fernández-Huerta)", e.name);
+        assert!(
+            ease >= 80.0,
+            "{} scores {ease} (Fernández-Huerta):\n{}",
+            e.name,
+            patient_text(&s)
+        );
         let perspicuity = s.readability.szigriszt_pazos.expect("and INFLESZ");
         // INFLESZ: 65 and above is "bastante fácil" or easier.
         assert!(
@@ -852,6 +856,103 @@ fn synthetic_findings() -> Vec<Finding> {
             Some(json!({"type": "autologous"})),
             Some(json!({"type": "autologous"})),
         ),
+        // Ruleset 3.
+        finding(
+            Dimension::Germline,
+            Added,
+            None,
+            Some(
+                json!({"gene": "BRCA2", "name": "BRCA2", "origin": "germline", "result": "pathogenic", "variant": "c.5946del", "new_pathogenic": true}),
+            ),
+        ),
+        finding(
+            Dimension::Germline,
+            Different,
+            Some(
+                json!({"gene": "BRCA1", "name": "BRCA1", "origin": "germline", "result": "pathogenic", "variant": "c.68_69delAG"}),
+            ),
+            Some(
+                json!({"gene": "BRCA1", "name": "BRCA1", "origin": "germline", "result": "pathogenic", "variant": "185delAG"}),
+            ),
+        ),
+        finding(
+            Dimension::Germline,
+            Removed,
+            Some(
+                json!({"gene": "MLH1", "name": "MLH1", "origin": "germline", "result": "likely pathogenic"}),
+            ),
+            None,
+        ),
+        finding(
+            Dimension::PerformanceStatus,
+            Different,
+            Some(json!({"fit": true, "scale": "ECOG", "value": 1})),
+            Some(json!({"fit": false, "scale": "Karnofsky", "value": 40})),
+        ),
+        finding(
+            Dimension::PerformanceStatus,
+            Added,
+            None,
+            Some(json!({"fit": true, "scale": "ECOG", "value": 0})),
+        ),
+        finding(
+            Dimension::Line,
+            Different,
+            Some(json!({"line": "maintenance"})),
+            Some(json!({"line": "second"})),
+        ),
+        finding(
+            Dimension::ObservationAfterTreatment,
+            Added,
+            None,
+            Some(json!({"condition": "clinical_complete_response", "replaces": "surgery"})),
+        ),
+        finding(
+            Dimension::ObservationAfterTreatment,
+            Removed,
+            Some(json!({"condition": "clinical_complete_response", "replaces": "surgery"})),
+            None,
+        ),
+        finding(
+            Dimension::Biomarkers,
+            Different,
+            Some(
+                json!({"band": 1, "gene": "PD-L1", "name": "PD-L1", "result": "positive (TPS 30)", "score": {"assay": "22C3", "system": "TPS", "value": 30.0}}),
+            ),
+            Some(
+                json!({"band": 2, "gene": "PD-L1", "name": "PD-L1", "result": "positive (TPS 60)", "score": {"assay": "22C3", "system": "TPS", "value": 60.0}}),
+            ),
+        ),
+        finding(
+            Dimension::SystemicTherapy,
+            Different,
+            Some(
+                json!({"drugs": ["fluorouracil", "oxaliplatin"], "regimens": ["FOLFOX"], "cycles": 12, "cycle_length_days": 14}),
+            ),
+            Some(
+                json!({"drugs": ["fluorouracil", "oxaliplatin"], "regimens": ["FOLFOX"], "cycles": 6, "cycle_length_days": 14}),
+            ),
+        ),
+        finding(
+            Dimension::SystemicTherapy,
+            EquivalentAlternative,
+            Some(
+                json!({"drugs": ["capecitabine", "oxaliplatin"], "regimens": ["CAPOX"], "duration_months": 6}),
+            ),
+            Some(
+                json!({"drugs": ["capecitabine", "oxaliplatin"], "regimens": ["CAPOX"], "duration_months": 3}),
+            ),
+        ),
+        finding(
+            Dimension::Radiotherapy,
+            Different,
+            Some(
+                json!({"total_dose_gy": 30.0, "fractions": 10, "dose_per_fraction_gy": 3.0, "site": "brain", "target_extent": "whole_organ"}),
+            ),
+            Some(
+                json!({"total_dose_gy": 20.0, "fractions": 1, "dose_per_fraction_gy": 20.0, "site": "brain", "target_extent": "focal"}),
+            ),
+        ),
     ]
 }
 
@@ -1169,10 +1270,16 @@ fn spanish_words(e: &Example) -> std::collections::HashSet<String> {
     }
     for f in &e.classification.findings {
         for side in [&f.current, &f.opinion].into_iter().flatten() {
+            // Scales and scores are named as their authors named them (ECOG, Karnofsky, TPS).
             for key in [
-                "gene", "name", "variant", "result", "value", "group", "t", "n", "m",
+                "gene", "name", "variant", "result", "value", "group", "t", "n", "m", "scale",
             ] {
                 if let Some(text) = side.get(key).and_then(Value::as_str) {
+                    add(text);
+                }
+            }
+            for pointer in ["/score/system", "/score/assay"] {
+                if let Some(text) = side.pointer(pointer).and_then(Value::as_str) {
                     add(text);
                 }
             }
@@ -1348,4 +1455,110 @@ fn named_sites_and_cell_types_reach_the_patient() {
         "{es}"
     );
     assert!(!es.contains("lobectomy"), "{es}");
+}
+
+/// Ruleset 3's findings in plain words with their real values, in both languages, and the
+/// technical form in the oncologist's table (issue 16, point 4).
+#[test]
+fn ruleset_3_findings_reach_the_patient_in_plain_words_with_their_values() {
+    let examples = examples();
+    let find = |name: &str| {
+        examples
+            .iter()
+            .find(|e| e.name == name)
+            .unwrap_or_else(|| panic!("no worked example {name}"))
+    };
+    // (worked example, English phrases, Spanish phrases, oncologist's table)
+    type Expected<'a> = (&'a str, &'a [&'a str], &'a [&'a str], &'a [&'a str]);
+    let cases: [Expected; 7] = [
+        (
+            "r3-lung-kps-40-supportive-care",
+            &[
+                "how much you can do day to day",
+                "40 on the Karnofsky scale",
+                "1 on the ECOG scale",
+                "too hard on your body",
+            ],
+            &[
+                "cuánto puede hacer usted en el día a día",
+                "40 en la escala Karnofsky",
+                "1 en la escala ECOG",
+            ],
+            &["Karnofsky 40", "ECOG 1"],
+        ),
+        (
+            "r3-tnbc-germline-brca2-new",
+            &[
+                "a change you were born with that can run in families",
+                "a harmful change in the BRCA2 gene (c.5946del)",
+            ],
+            &[
+                "un cambio con el que usted nació y que puede pasar en la familia",
+                "un cambio dañino en el gen BRCA2",
+            ],
+            &["BRCA2 c.5946del pathogenic"],
+        ),
+        (
+            "r3-colon-folfox-12-vs-6-cycles",
+            &[
+                "for 6 rounds, one every 14 days",
+                "12 rounds, one every 14 days",
+            ],
+            &["6 ciclos, uno cada 14 días", "12 ciclos, uno cada 14 días"],
+            &["6 cycles of 14 days", "12 cycles of 14 days"],
+        ),
+        (
+            "r3-nsclc-maintenance-vs-second-line",
+            &["(second line)", "(maintenance)"],
+            &["(segunda línea)", "(mantenimiento)"],
+            &["second", "maintenance"],
+        ),
+        (
+            "r3-nsclc-pdl1-tps-crosses-50",
+            &[
+                "60 on the TPS scale",
+                "30 on the TPS scale",
+                "different sides of a level",
+            ],
+            &["60 en la escala TPS", "30 en la escala TPS"],
+            &["positive (TPS 60) 22C3"],
+        ),
+        (
+            "r3-rectal-tnt-then-watch-and-wait",
+            &["close checkups in place of surgery"],
+            &["controles de cerca en lugar de"],
+            &["Observation after treatment"],
+        ),
+        (
+            "r3-brain-mets-wbrt-vs-srs",
+            &[
+                "only the spots where the cancer is",
+                "the whole organ",
+                "20 Gy in 1 session",
+            ],
+            &["solo los puntos donde está el cáncer", "todo el órgano"],
+            &["whole organ", "focal"],
+        ),
+    ];
+    for (name, english, spanish, table) in cases {
+        let e = find(name);
+        for (language, phrases) in [("en", english), ("es", spanish)] {
+            let s = summary(e, language);
+            let text = patient_text(&s);
+            for phrase in phrases {
+                assert!(
+                    text.contains(phrase),
+                    "{name} ({language}): no '{phrase}' in\n{text}"
+                );
+            }
+        }
+        let s = summary(e, "en");
+        let rows = serde_json::to_string(&s.oncologist_table).expect("json");
+        for cell in table {
+            assert!(
+                rows.contains(cell),
+                "{name}: no '{cell}' in the table {rows}"
+            );
+        }
+    }
 }
