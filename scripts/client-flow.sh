@@ -75,3 +75,8 @@ say "navigator organisation $ORG_ID; admin, coordinator and clinician tokens min
 say "running clients/python/flow.py"
 PYTHONPATH="$TMP/gen" "$VENV/bin/python" "$ROOT/clients/python/flow.py" \
     || die "clients/python/flow.py failed (see above)"
+
+# ---- 7. every ruleset-3 answer, read through the generated models ---------------------------
+say "running clients/python/ruleset3.py"
+PYTHONPATH="$TMP/gen" "$VENV/bin/python" "$ROOT/clients/python/ruleset3.py" \
+    || die "clients/python/ruleset3.py failed (see above)"

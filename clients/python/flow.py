@@ -274,6 +274,11 @@ def main() -> None:
     )
     check(assessment.plan_version == 1, f"assessed against plan version {assessment.plan_version}")
     check(assessment.current, "the opinion's assessment is not current")
+    # Ruleset 3's release gate: a refining opinion with nothing to review is released at once.
+    check(
+        assessment.needs_clinician_review is False and assessment.released is True,
+        f"gate: needs_clinician_review {assessment.needs_clinician_review}, released {assessment.released}",
+    )
     log(
         "coordinator read the assessment",
         f"{assessment.outcome} / {assessment.primary_scenario}, urgency {assessment.urgency}, "
