@@ -180,7 +180,7 @@ impl Worded {
             }
             Dimension::SystemicTherapy => {
                 // Ruleset 3: the same medicines for another length.
-                let length = |v: Option<&Value>| length_words(v?, t);
+                let length = |v: Option<&Value>| length_words(v?, t, "value.length");
                 let drugs = |v: Option<&Value>| v.and_then(|v| v.get("drugs")).cloned();
                 if let (Some(current), Some(opinion)) = (length(cur), length(op))
                     && drugs(cur) == drugs(op)
@@ -555,22 +555,22 @@ fn score_words(value: &Value, t: &Templates) -> Option<String> {
     ))
 }
 
-/// Ruleset 3: how long the medicines are given ("6 rounds, one every 14 days", "3 months").
-fn length_words(value: &Value, t: &Templates) -> Option<String> {
+/// Ruleset 3: how long the medicines are given, in the words under `prefix`: "value.length"
+/// for the patient ("6 rounds, one every 14 days"), "table.words.length" for the oncologist.
+pub(super) fn length_words(value: &Value, t: &Templates, prefix: &str) -> Option<String> {
     let number = |key: &str| value.get(key).map(|n| scalar(n, t));
-    match (
+    let (key, vars) = match (
         number("cycles"),
         number("cycle_length_days"),
         number("duration_months"),
     ) {
-        (Some(cycles), Some(days), _) => Some(t.fill(
-            "value.length_cycles",
-            &[("cycles", &cycles), ("days", &days)],
-        )),
-        (Some(cycles), None, _) => Some(t.fill("value.length_cycles_only", &[("cycles", &cycles)])),
-        (None, _, Some(months)) => Some(t.fill("value.length_months", &[("months", &months)])),
-        _ => None,
-    }
+        (Some(cycles), Some(days), _) => ("cycles", vec![("cycles", cycles), ("days", days)]),
+        (Some(cycles), None, _) => ("cycles_only", vec![("cycles", cycles)]),
+        (None, _, Some(months)) => ("months", vec![("months", months)]),
+        _ => return None,
+    };
+    let vars: Vec<(&str, &str)> = vars.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    Some(t.fill(&format!("{prefix}_{key}"), &vars))
 }
 
 /// "ChiCTR2400081234 (for CLDN18.2, in China)".

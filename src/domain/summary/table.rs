@@ -6,7 +6,7 @@ use serde_json::Value;
 use super::OncologistRow;
 use super::compose::{change_code, severity_code};
 use super::names::names;
-use super::phrases::{scalar, strings};
+use super::phrases::{length_words, scalar, strings};
 use super::templates::Templates;
 use crate::domain::discordance::{Classification, Dimension, Finding};
 
@@ -223,20 +223,7 @@ fn systemic_cell(v: &Value, t: &Templates) -> String {
     if !left_out.is_empty() {
         cell.push_str(&format!(" (+ {left_out})"));
     }
-    let number = |key: &str| v.get(key).map(|n| scalar(n, t));
-    let length = match (
-        number("cycles"),
-        number("cycle_length_days"),
-        number("duration_months"),
-    ) {
-        (Some(cycles), Some(days), _) => Some(t.fill(
-            "table.words.cycles",
-            &[("cycles", &cycles), ("days", &days)],
-        )),
-        (Some(cycles), None, _) => Some(t.fill("table.words.cycles_only", &[("cycles", &cycles)])),
-        (None, _, Some(months)) => Some(t.fill("table.words.months", &[("months", &months)])),
-        _ => None,
-    };
+    let length = length_words(v, t, "table.words.length");
     if let Some(length) = length {
         cell.push_str(&format!(", {length}"));
     }
