@@ -149,9 +149,6 @@ pub async fn find_by_login(
         .optional()
 }
 
-/// Erases a patient's health data: their cases go (and with them plans, documents, raw
-/// submissions, assessments, summaries and share links, by cascade); the patient row stays
-/// as an id-only tombstone. Returns the erased case ids.
 /// The patient's erasure key; none before the first sealed document, and none after erasure.
 pub async fn erasure_key(
     conn: &mut AsyncPgConnection,
@@ -183,14 +180,14 @@ pub async fn ensure_erasure_key(
         .on_conflict_do_nothing()
         .execute(conn)
         .await?;
-    patient_keys::table
-        .filter(patient_keys::org_id.eq(org_id))
-        .filter(patient_keys::patient_id.eq(patient_id))
-        .select(patient_keys::key)
-        .first(conn)
-        .await
+    erasure_key(conn, org_id, patient_id)
+        .await?
+        .ok_or(diesel::result::Error::NotFound)
 }
 
+/// Erases a patient's health data: their cases go (and with them plans, documents, raw
+/// submissions, assessments, summaries and share links, by cascade); the patient row stays
+/// as an id-only tombstone. Returns the erased case ids.
 pub async fn erase(conn: &mut AsyncPgConnection, org_id: Uuid, id: Uuid) -> QueryResult<Vec<Uuid>> {
     // What is sealed under the patient's key can never be read again.
     diesel::delete(

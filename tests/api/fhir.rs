@@ -57,15 +57,13 @@ fn entries(report: &Value) -> Vec<(String, Value, Value)> {
 async fn the_stateless_route_answers_the_picture_and_its_report_and_stores_nothing() {
     let app = spawn_app().await;
     let before = app.scalar("SELECT count(*) AS n FROM audit_events").await;
-    let reply = app
-        .raw(
-            Method::POST,
-            "/v1/fhir/picture",
-            &app.coordinator(),
-            FHIR,
-            fixture("hand/odd-codes.json"),
-        )
-        .await;
+    let reply = picture(
+        &app,
+        &app.coordinator(),
+        FHIR,
+        fixture("hand/odd-codes.json"),
+    )
+    .await;
     let body = reply.ok(200);
     let case = expected("odd-codes.json", "picture");
     assert_eq!(
@@ -83,16 +81,14 @@ async fn the_stateless_route_answers_the_picture_and_its_report_and_stores_nothi
         before
     );
     // One resource is accepted as well as a Bundle, and plain JSON too.
-    let single = app
-        .raw(
-            Method::POST,
-            "/v1/fhir/picture",
-            &app.clinician(),
-            "application/json",
-            fixture("mcode/Condition-primary-cancer-condition-breast.json"),
-        )
-        .await
-        .ok(200);
+    let single = picture(
+        &app,
+        &app.clinician(),
+        "application/json",
+        fixture("mcode/Condition-primary-cancer-condition-breast.json"),
+    )
+    .await
+    .ok(200);
     assert!(single["picture"]["diagnosis"].is_object(), "{single}");
 }
 
@@ -100,15 +96,7 @@ async fn the_stateless_route_answers_the_picture_and_its_report_and_stores_nothi
 async fn fhir_errors_are_an_operation_outcome_for_fhir_clients_and_problems_for_others() {
     let app = spawn_app().await;
     let two = fixture("hand/two-patients.json");
-    let outcome = app
-        .raw(
-            Method::POST,
-            "/v1/fhir/picture",
-            &app.coordinator(),
-            FHIR,
-            two.clone(),
-        )
-        .await;
+    let outcome = picture(&app, &app.coordinator(), FHIR, two.clone()).await;
     assert_eq!(outcome.status.as_u16(), 422, "{}", outcome.text());
     assert!(outcome.content_type().starts_with(FHIR));
     let body = outcome.json();
@@ -129,52 +117,40 @@ async fn fhir_errors_are_an_operation_outcome_for_fhir_clients_and_problems_for_
         "{body}"
     );
     // The same body as plain JSON: problem+json.
-    app.raw(
-        Method::POST,
-        "/v1/fhir/picture",
-        &app.coordinator(),
-        "application/json",
-        two,
-    )
-    .await
-    .problem(422, "fhir-patient-mismatch");
+    picture(&app, &app.coordinator(), "application/json", two)
+        .await
+        .problem(422, "fhir-patient-mismatch");
     // Not JSON at all: 400; not R4: 415; not staff: 403, as an OperationOutcome.
-    let not_json = app
-        .raw(
-            Method::POST,
-            "/v1/fhir/picture",
-            &app.coordinator(),
-            FHIR,
-            b"<Bundle/>".to_vec(),
-        )
-        .await;
+    let not_json = picture(&app, &app.coordinator(), FHIR, b"<Bundle/>".to_vec()).await;
     assert_eq!(not_json.status.as_u16(), 400);
     assert_eq!(
         not_json.json()["issue"][0]["details"]["coding"][0]["code"],
         "fhir-not-json"
     );
-    let r5 = app
-        .raw(
-            Method::POST,
-            "/v1/fhir/picture",
-            &app.coordinator(),
-            "application/fhir+json; fhirVersion=5.0",
-            fixture("hand/odd-codes.json"),
-        )
-        .await;
+    let r5 = picture(
+        &app,
+        &app.coordinator(),
+        "application/fhir+json; fhirVersion=5.0",
+        fixture("hand/odd-codes.json"),
+    )
+    .await;
     assert_eq!(r5.status.as_u16(), 415, "{}", r5.text());
     assert_eq!(r5.json()["resourceType"], "OperationOutcome");
-    let patient = app
-        .raw(
-            Method::POST,
-            "/v1/fhir/picture",
-            &app.token(concord::auth::Role::Patient, "patient-x"),
-            FHIR,
-            fixture("hand/odd-codes.json"),
-        )
-        .await;
+    let patient = picture(
+        &app,
+        &app.token(concord::auth::Role::Patient, "patient-x"),
+        FHIR,
+        fixture("hand/odd-codes.json"),
+    )
+    .await;
     assert_eq!(patient.status.as_u16(), 403, "{}", patient.text());
     assert_eq!(patient.json()["issue"][0]["code"], "forbidden");
+}
+
+/// `POST /v1/fhir/picture` with `body` as `content_type`.
+async fn picture(app: &TestApp, auth: &Auth, content_type: &str, body: Vec<u8>) -> Reply {
+    app.raw(Method::POST, "/v1/fhir/picture", auth, content_type, body)
+        .await
 }
 
 fn plan_path(case_id: uuid::Uuid) -> String {
@@ -682,16 +658,14 @@ async fn a_plan_is_exported_as_a_stable_fhir_bundle_and_json_stays_the_default()
         .ok(200);
     assert_eq!(again, bundle);
     // Read back through the importer: the plan survives.
-    let back = app
-        .raw(
-            Method::POST,
-            "/v1/fhir/picture",
-            &app.coordinator(),
-            FHIR,
-            serde_json::to_vec(&bundle).unwrap(),
-        )
-        .await
-        .ok(200);
+    let back = picture(
+        &app,
+        &app.coordinator(),
+        FHIR,
+        serde_json::to_vec(&bundle).unwrap(),
+    )
+    .await
+    .ok(200);
     assert_eq!(
         back["picture"]["diagnosis"]["primary_site"],
         example_picture()["diagnosis"]["primary_site"]
@@ -725,9 +699,8 @@ async fn fhir_bodies_are_read_up_to_five_mebibytes_and_two_thousand_entries() {
     let mut bundle: Value = serde_json::from_slice(&fixture("hand/odd-codes.json")).expect("json");
     // Above the 1 MiB JSON limit, below the FHIR one: read.
     bundle["meta"] = serde_json::json!({"tag": [{"display": "x".repeat(2 << 20)}]});
-    app.raw(
-        Method::POST,
-        "/v1/fhir/picture",
+    picture(
+        &app,
         &app.coordinator(),
         FHIR,
         serde_json::to_vec(&bundle).unwrap(),
@@ -736,15 +709,13 @@ async fn fhir_bodies_are_read_up_to_five_mebibytes_and_two_thousand_entries() {
     .ok(200);
     // Above 5 MiB: 413.
     bundle["meta"] = serde_json::json!({"tag": [{"display": "x".repeat(6 << 20)}]});
-    let large = app
-        .raw(
-            Method::POST,
-            "/v1/fhir/picture",
-            &app.coordinator(),
-            FHIR,
-            serde_json::to_vec(&bundle).unwrap(),
-        )
-        .await;
+    let large = picture(
+        &app,
+        &app.coordinator(),
+        FHIR,
+        serde_json::to_vec(&bundle).unwrap(),
+    )
+    .await;
     assert_eq!(large.status.as_u16(), 413);
     assert_eq!(large.json()["resourceType"], "OperationOutcome");
     // 2,001 entries: 413 naming the cap.
@@ -753,9 +724,8 @@ async fn fhir_bodies_are_read_up_to_five_mebibytes_and_two_thousand_entries() {
         .collect();
     let many =
         serde_json::json!({"resourceType": "Bundle", "type": "collection", "entry": entries});
-    app.raw(
-        Method::POST,
-        "/v1/fhir/picture",
+    picture(
+        &app,
         &app.coordinator(),
         "application/json",
         serde_json::to_vec(&many).unwrap(),

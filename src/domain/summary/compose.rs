@@ -363,6 +363,13 @@ impl<'a> Case<'a> {
             Scenario::DifferentTreatment if actions.contains(&Action::ForInformationNoAction) => {
                 Some("completed".into())
             }
+            // The same medicines for another length, or one medicine swapped: the finding's
+            // own words, equivalent or not.
+            Scenario::DifferentTreatment
+                if key.is_some_and(|w| matches!(w.variant, Some("length" | "swap"))) =>
+            {
+                key.and_then(|w| w.variant).map(str::to_string)
+            }
             Scenario::DifferentTreatment
                 if key.is_some_and(|w| w.change == Change::EquivalentAlternative) =>
             {
@@ -374,13 +381,6 @@ impl<'a> Case<'a> {
             _ => key.and_then(|w| w.variant).map(str::to_string),
         };
         let mut keys = Vec::new();
-        // The same medicines for another length, or one medicine swapped: the finding's own
-        // words, before the scenario's.
-        if let (Scenario::DifferentTreatment, Some(own @ ("length" | "swap"))) =
-            (self.scenario(), key.and_then(|w| w.variant))
-        {
-            keys.push(format!("what_to_say.{scenario}_{own}"));
-        }
         if let Some(variant) = variant {
             keys.push(format!("what_to_say.{scenario}_{variant}"));
         }
