@@ -3,6 +3,7 @@
 //! route table that tells 404 from 405.
 
 mod links;
+mod media;
 mod rules;
 
 use std::sync::LazyLock;

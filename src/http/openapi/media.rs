@@ -1,0 +1,128 @@
+//! What the document says of media types and headers: FHIR bodies and their
+//! OperationOutcome errors, header shapes as the extractors check them, binary bodies and
+//! OpenAPI's integer formats.
+
+use serde_json::{Value, json};
+
+use super::rules::walk;
+
+/// Header parameters' shapes, as the extractors check them.
+pub(super) fn header_rules(doc: &mut Value) {
+    let shapes = [
+        (
+            "Idempotency-Key",
+            json!({"type": "string", "pattern": "^[!-~]{1,255}$"}),
+        ),
+        (
+            "If-Match",
+            json!({"type": "string", "pattern": "^[ \t]*((\\*|(W/)?\"[^\"]*\"([ \t]*,[ \t]*(W/)?\"[^\"]*\")*)[ \t]*)?$"}),
+        ),
+        (
+            "Content-Digest",
+            json!({"type": "string", "pattern": "^([ \t]*|sha-256=:[A-Za-z0-9+/]{43}=:)$"}),
+        ),
+    ];
+    walk(doc, &mut |node| {
+        let name = node.get("name").and_then(Value::as_str).map(str::to_owned);
+        if node.get("in") == Some(&json!("header"))
+            && let Some((_, schema)) = shapes.iter().find(|(n, _)| Some(*n) == name.as_deref())
+        {
+            node.insert("schema".into(), schema.clone());
+        }
+    });
+}
+
+/// Binary bodies as `string`/`binary` (utoipa writes `Vec<u8>` as an array of integers), and
+/// only OpenAPI's integer formats.
+pub(super) fn binary_and_formats(doc: &mut Value) {
+    walk(doc, &mut |schema| {
+        let bytes = schema.get("type") == Some(&json!("array"))
+            && schema.get("items").and_then(|i| i.get("format")) == Some(&json!("u-int8"));
+        if bytes {
+            schema.clear();
+            schema.insert("type".into(), json!("string"));
+            schema.insert("format".into(), json!("binary"));
+            return;
+        }
+        if let Some(format) = schema.get("format").and_then(Value::as_str)
+            && ["u-int8", "u-int16", "int8", "int16"].contains(&format)
+        {
+            schema.insert("format".into(), json!("int32"));
+        } else if schema.get("format") == Some(&json!("u-int32"))
+            || schema.get("format") == Some(&json!("u-int64"))
+        {
+            schema.insert("format".into(), json!("int64"));
+        }
+    });
+}
+
+/// Where a request may be FHIR, its errors may come back as an OperationOutcome (fhir.md 9.9);
+/// a FHIR body is any resource (an object with `resourceType`), named so generated clients can
+/// tell it from the JSON body beside it.
+pub(super) fn fhir_errors(doc: &mut Value) {
+    doc["components"]["schemas"]["FhirResource"] = json!({
+        "type": "object",
+        "description": "A FHIR R4 resource or Bundle (JSON), as `fhir.md` reads and writes it.",
+        "required": ["resourceType"],
+        "properties": {"resourceType": {"type": "string"}},
+        "additionalProperties": true
+    });
+    let Some(paths) = doc["paths"].as_object_mut() else {
+        return;
+    };
+    for item in paths.values_mut() {
+        let Some(operations) = item.as_object_mut() else {
+            continue;
+        };
+        for operation in operations.values_mut() {
+            let takes_fhir = operation["requestBody"]["content"]
+                .get("application/fhir+json")
+                .is_some()
+                || operation["responses"]["200"]["content"]
+                    .get("application/fhir+json")
+                    .is_some();
+            if !takes_fhir {
+                continue;
+            }
+            // A FHIR answer beside a JSON one is said in words: generated clients take the
+            // first media type of a response, and `application/fhir+json` sorts first.
+            if let Some(responses) = operation["responses"].as_object_mut() {
+                for (status, response) in responses.iter_mut() {
+                    let has_json = response["content"].get("application/json").is_some();
+                    if status.starts_with('2')
+                        && has_json
+                        && let Some(content) = response["content"].as_object_mut()
+                        && content.remove("application/fhir+json").is_some()
+                    {
+                        let said = response["description"].as_str().unwrap_or_default();
+                        response["description"] = json!(format!(
+                            "{said}. With `Accept: application/fhir+json`, the same answer in FHIR (`application/fhir+json`: a Bundle, or the import report as an OperationOutcome)."
+                        ));
+                    }
+                }
+            }
+            for at in ["/requestBody/content", "/responses/200/content"] {
+                if let Some(body) = operation
+                    .pointer_mut(at)
+                    .and_then(|c| c.get_mut("application/fhir+json"))
+                    && body.get("schema") == Some(&json!({}))
+                {
+                    body["schema"] = json!({"$ref": "#/components/schemas/FhirResource"});
+                }
+            }
+            let Some(responses) = operation["responses"].as_object_mut() else {
+                continue;
+            };
+            for (status, response) in responses.iter_mut() {
+                if !(status.starts_with('4') || status.starts_with('5')) {
+                    continue;
+                }
+                if let Some(content) = response["content"].as_object_mut() {
+                    content.entry("application/fhir+json").or_insert_with(
+                        || json!({"schema": {"$ref": "#/components/schemas/OperationOutcome"}}),
+                    );
+                }
+            }
+        }
+    }
+}
