@@ -305,7 +305,7 @@ fn a_preliminary_document_is_refused_and_a_document_must_be_a_consult_note_with_
 // ---- the export and the profiles it claims ---------------------------------------------------
 
 fn worked_examples() -> Vec<(String, Picture)> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/cases-ruleset2");
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/cases");
     let mut out = Vec::new();
     for entry in std::fs::read_dir(dir).unwrap() {
         let path = entry.unwrap().path();

@@ -15,7 +15,7 @@ use crate::domain::vocabulary::{RegimenMeaning, Vocabulary};
 use crate::domain::vocabulary_r3::Tables;
 
 /// Fit: ECOG 0-2 or Karnofsky >= 60.
-pub(super) fn fit(ps: PerformanceStatus) -> bool {
+pub fn fit(ps: PerformanceStatus) -> bool {
     match ps.scale {
         PerformanceScale::Ecog => ps.value <= 2,
         PerformanceScale::Karnofsky => ps.value >= 60,

@@ -29,6 +29,7 @@ use super::codes::{Morphology, Site, parse_site};
 use super::picture::{Modality, Picture, ScopeItem};
 use super::vocabulary::Vocabulary;
 
+pub use fitness::fit;
 pub use gate::{ClinicianReviewReason, clinician_review_reasons};
 pub use overrides::{Override, apply_overrides};
 pub use review::{ReviewCode, ReviewItem};

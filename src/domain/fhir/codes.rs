@@ -6,7 +6,7 @@ use serde::Deserialize;
 use std::collections::HashMap;
 use std::sync::LazyLock;
 
-use crate::domain::picture::{Intent, Laterality, RadiationType};
+use crate::domain::picture::{Intent, Laterality, PerformanceScale, RadiationType};
 
 pub const SNOMED: &str = "http://snomed.info/sct";
 pub const LOINC: &str = "http://loinc.org";
@@ -305,10 +305,11 @@ pub struct PhaseRow {
 }
 
 #[derive(Debug, Deserialize)]
-pub struct NotInPictureRow {
+pub struct PerformanceScaleRow {
     pub system: String,
     pub code: String,
-    pub what: String,
+    pub scale: PerformanceScale,
+    pub display: String,
     pub source: String,
 }
 
@@ -332,7 +333,7 @@ pub struct SmallTables {
     pub grade_value: Vec<GradeValueRow>,
     pub service_category: Vec<ServiceCategoryRow>,
     pub phase: Vec<PhaseRow>,
-    pub not_in_picture: Vec<NotInPictureRow>,
+    pub performance_scale: Vec<PerformanceScaleRow>,
     pub concord_code: Vec<ConcordCodeRow>,
 }
 
@@ -712,12 +713,21 @@ impl Tables {
             .map(|r| r.code.as_str())
     }
 
-    pub fn not_in_picture(&self, system: &str, code: &str) -> Option<&str> {
+    /// The performance scale a code names (ECOG 89247-1, Karnofsky 89243-0).
+    pub fn performance_scale(&self, system: &str, code: &str) -> Option<PerformanceScale> {
         self.small
-            .not_in_picture
+            .performance_scale
             .iter()
             .find(|r| r.system == system && r.code == code)
-            .map(|r| r.what.as_str())
+            .map(|r| r.scale)
+    }
+
+    /// The code written for a performance scale.
+    pub fn performance_code(&self, scale: PerformanceScale) -> Option<&PerformanceScaleRow> {
+        self.small
+            .performance_scale
+            .iter()
+            .find(|r| r.scale == scale)
     }
 
     pub fn concord_code(&self, code: &str) -> Option<&ConcordCodeRow> {

@@ -28,8 +28,9 @@ mod subset;
 
 pub use export::{Author, PlanExport, PlanKind, export_plan, stable_id};
 pub use import::{
-    DocumentStatus, ImportContext, Imported, MAX_BODY_BYTES, MAX_ENTRIES, OpinionDocument,
-    OpinionImport, Reviewer, STALE_AFTER_DAYS, import_opinion, import_picture, import_plan,
+    CURRENT_FOR_DAYS, DocumentStatus, ImportContext, Imported, MAX_BODY_BYTES, MAX_ENTRIES,
+    OpinionDocument, OpinionImport, Reviewer, STALE_AFTER_DAYS, import_opinion, import_picture,
+    import_plan,
 };
 pub use outcome::{
     FhirError, IssueSeverity, OperationOutcome, OutcomeCoding, OutcomeDetails, OutcomeIssue,

@@ -22,7 +22,8 @@ pub enum EntryKind {
     Normalised,
     /// Two sources disagree; the message says which value was used, if any.
     Conflict,
-    /// Treatment history (given, delivered, completed, stopped or stale): not put in the plan.
+    /// History: treatment given, delivered, completed, stopped or stale (not put in the plan),
+    /// or a performance status older than the latest or than 90 days (not the patient now).
     HistoryNotPlan,
     /// In a partner's document, an order that is not a proposal: not the recommendation.
     NotRecommendation,

@@ -7,7 +7,7 @@ use crate::domain::vocabulary::{Vocabulary, fold};
 
 /// Picture fields the export does not carry, with the reason (`docs/fhir.md` lists them too;
 /// a test keeps the two in step).
-pub const NOT_EXPORTED: [(&str, &str); 10] = [
+pub const NOT_EXPORTED: [(&str, &str); 19] = [
     (
         "scope",
         "what the author reviewed is a property of the opinion, not of a FHIR plan; an import leaves it to its default (the parts stated)",
@@ -48,6 +48,42 @@ pub const NOT_EXPORTED: [(&str, &str); 10] = [
         "diagnosis.laterality without a site or histology",
         "laterality qualifies the Condition's body site; without a site or cell type no Condition is written",
     ),
+    (
+        "diagnosis.biomarkers[].score",
+        "a PD-L1 score by scoring system (TPS, CPS, TC, IC, TAP) and assay has no LOINC code in these tables, and no published mCODE example carries one; the marker's result is exported, and a marker stated by its score alone is not",
+    ),
+    (
+        "plan.line",
+        "mCODE STU4 has no element for the line of therapy",
+    ),
+    (
+        "plan.observation_after_treatment",
+        "watch and wait after a response, and the treatment it replaces, have no mCODE element",
+    ),
+    (
+        "plan.systemic_therapy[].cycles",
+        "a regimen's number of cycles (and `cycle_length_days`) has no mCODE element; MedicationRequest timing describes one drug's doses, not a regimen's cycles",
+    ),
+    (
+        "plan.systemic_therapy[].cycle_length_days",
+        "written only with `cycles`, which has no mCODE element",
+    ),
+    (
+        "plan.systemic_therapy[].duration_months",
+        "a planned length of treatment has no MedicationRequest element (dispenseRequest is about supply)",
+    ),
+    (
+        "plan.systemic_therapy[].dose_percent",
+        "a planned dose as a share of the regimen's standard dose has no FHIR element",
+    ),
+    (
+        "plan.radiotherapy.target_extent",
+        "whole organ, part of it or only the spots has no code in the radiotherapy value sets these tables hold",
+    ),
+    (
+        "plan.clinical_trials[].required_biomarker",
+        "a study's biomarker requirement has no ResearchStudy element a sender would fill the same way (eligibility lives in a Group's characteristics)",
+    ),
 ];
 
 /// The picture restricted to what the export carries.
@@ -71,6 +107,13 @@ pub fn restrict(picture: &Picture) -> Picture {
             d.grade_system = None;
         }
         if let Some(markers) = d.biomarkers.as_mut() {
+            // A PD-L1 entry stated by its score alone has nothing left to write.
+            markers.retain(|b| b.score.is_none() || !b.result.trim().is_empty());
+            for marker in markers.iter_mut() {
+                marker.score = None;
+            }
+        }
+        if let Some(markers) = d.biomarkers.as_mut() {
             let vocab = Vocabulary::standard();
             let key = |b: &Biomarker| {
                 let gene = vocab
@@ -91,9 +134,21 @@ pub fn restrict(picture: &Picture) -> Picture {
     if let Some(plan) = p.plan.as_mut() {
         plan.sequence = None;
         plan.location = None;
+        plan.line = None;
+        plan.observation_after_treatment = None;
+        for line in plan.systemic_therapy.iter_mut().flatten() {
+            line.cycles = None;
+            line.cycle_length_days = None;
+            line.duration_months = None;
+            line.dose_percent = None;
+        }
+        if let Some(rt) = plan.radiotherapy.as_mut() {
+            rt.target_extent = None;
+        }
         for trial in plan.clinical_trials.iter_mut().flatten() {
             trial.target = None;
             trial.centre = None;
+            trial.required_biomarker = None;
         }
     }
     normalise(&p)

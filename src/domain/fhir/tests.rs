@@ -13,8 +13,8 @@ use crate::domain::picture::Picture;
 use crate::domain::vocabulary::Vocabulary;
 
 fn worked_examples() -> Vec<(String, Picture)> {
-    let dir =
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/cases-ruleset2");
+    // Both rulesets' worked examples: ruleset 3's fields are exported or listed in NOT_EXPORTED.
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/cases");
     let mut out = Vec::new();
     let mut files: Vec<_> = std::fs::read_dir(dir)
         .expect("cases")
@@ -214,6 +214,10 @@ fn every_table_row_names_a_known_source_and_a_known_target() {
     for row in &t.small.other_stage {
         assert!(SOURCES.contains(&row.source.as_str()));
     }
+    for row in &t.small.performance_scale {
+        assert!(SOURCES.contains(&row.source.as_str()));
+        assert_eq!(t.performance_scale(&row.system, &row.code), Some(row.scale));
+    }
     assert_eq!(t.stage_code(StageKind::Group, "IIIC"), Some("1222806003"));
     assert_eq!(t.stage_value("1228938002"), Some((StageKind::T, "cT3")));
     assert_eq!(t.rxnorm("309311"), Some("cisplatin"));
@@ -408,6 +412,19 @@ mod generated {
             )
     }
 
+    fn performance_status() -> impl Strategy<Value = PerformanceStatus> {
+        prop_oneof![
+            (0i64..=4).prop_map(|value| PerformanceStatus {
+                scale: PerformanceScale::Ecog,
+                value
+            }),
+            (1i64..=10).prop_map(|tens| PerformanceStatus {
+                scale: PerformanceScale::Karnofsky,
+                value: tens * 10
+            }),
+        ]
+    }
+
     fn plan() -> impl Strategy<Value = Plan> {
         let treat = (
             maybe(prop::sample::select(vec![
@@ -498,9 +515,10 @@ mod generated {
         fn any_valid_picture_survives_export_and_import_over_the_declared_subset(
             diagnosis in maybe(diagnosis()),
             plan in maybe(plan()),
+            performance_status in maybe(performance_status()),
             opinion in any::<bool>(),
         ) {
-            let picture = Picture { scope: None, diagnosis, plan, performance_status: None };
+            let picture = Picture { scope: None, diagnosis, plan, performance_status };
             let mut errors = crate::domain::validation::FieldErrors::new();
             picture.check("", &mut errors);
             prop_assume!(errors.is_empty());

@@ -123,7 +123,8 @@ fn check_score_value(value: f64, at: &str, errors: &mut FieldErrors) {
 }
 
 impl PerformanceStatus {
-    fn check(&self, prefix: &str, errors: &mut FieldErrors) {
+    /// ECOG 0-4 or Karnofsky 10-100 in steps of 10 (the FHIR import reads scores through it).
+    pub fn check(&self, prefix: &str, errors: &mut FieldErrors) {
         let ok = match self.scale {
             PerformanceScale::Ecog => (0..=4).contains(&self.value),
             PerformanceScale::Karnofsky => (10..=100).contains(&self.value) && self.value % 10 == 0,

@@ -1,6 +1,7 @@
 //! The diagnosis as FHIR: the primary Condition (ICD-O-3 site with laterality, morphology in
-//! the mCODE histology extension), stage group with T/N/M members, grade, and one Observation
-//! per biomarker (tumour marker test, or genomic variant when a variant is named).
+//! the mCODE histology extension), stage group with T/N/M members, grade, one Observation
+//! per biomarker (tumour marker test, or genomic variant when a variant is named), and the
+//! performance status.
 
 use serde_json::{Value, json};
 
@@ -12,10 +13,13 @@ use crate::domain::fhir::codes::{
     VARIANT_CODE,
 };
 use crate::domain::fhir::import::topography;
-use crate::domain::picture::{Biomarker, BiomarkerOrigin, Diagnosis, Stage};
+use crate::domain::picture::{Biomarker, BiomarkerOrigin, Diagnosis, PerformanceStatus, Stage};
 use crate::domain::vocabulary::{ResultClass, Vocabulary};
 
 pub fn write(w: &mut Writer) {
+    if let Some(status) = w.picture.performance_status {
+        performance_status(w, status);
+    }
     let Some(diagnosis) = w.picture.diagnosis.clone() else {
         return;
     };
@@ -190,6 +194,26 @@ fn stage_observations(w: &mut Writer, stage: &Stage) {
         stage.system.as_deref().unwrap_or("system not stated")
     );
     w.add("stage-group", resource, &words);
+}
+
+/// The ECOG or Karnofsky score as the mCODE profiles shape it (LOINC code, survey category,
+/// `valueInteger`), dated when the picture was recorded. No `meta.profile`: their
+/// StructureDefinitions are not among those the tests assert (tests/fixtures/fhir/mcode).
+fn performance_status(w: &mut Writer, status: PerformanceStatus) {
+    let Some(row) = Tables::standard().performance_code(status.scale) else {
+        return;
+    };
+    let resource = json!({
+        "resourceType": "Observation",
+        "status": "final",
+        "category": category("survey"),
+        "code": concept(vec![coding(&row.system, &row.code, Some(&row.display))], None),
+        "subject": Writer::reference(&w.patient),
+        "effectiveDateTime": w.time,
+        "valueInteger": status.value,
+    });
+    let words = format!("{}: {}.", row.display, status.value);
+    w.add("performance-status", resource, &words);
 }
 
 fn grade_observation(w: &mut Writer, grade: i64, system: Option<&str>) {

@@ -313,27 +313,6 @@ pub fn read(cx: &mut Ctx, primary: Option<usize>) -> Vec<Biomarker> {
             continue;
         };
         let code = obs.code.clone().unwrap_or_default();
-        if let Some(what) = code
-            .coding
-            .iter()
-            .find_map(|c| {
-                cx.tables
-                    .not_in_picture(c.system.as_deref()?, c.code.as_deref()?)
-            })
-            .map(str::to_string)
-        {
-            cx.mark(i);
-            cx.note_at(
-                i,
-                "code",
-                Note::new(
-                    EntryKind::NotInPicture,
-                    false,
-                    format!("{what}: the picture has no field for it yet (ruleset 3 adds one)."),
-                ),
-            );
-            continue;
-        }
         let marker = code
             .coding
             .iter()

@@ -12,6 +12,7 @@ mod envelope;
 mod grade;
 mod lines;
 mod narrative;
+mod performance;
 mod plan;
 mod repair;
 mod site;
@@ -33,6 +34,7 @@ use crate::domain::vocabulary::Vocabulary;
 use doc::{Doc, Item};
 
 pub use document::{DocumentStatus, OpinionDocument, Reviewer};
+pub use performance::CURRENT_FOR_DAYS;
 pub(crate) use site::topography;
 
 /// Entries read from one Bundle at most (`fhir.md` 9.9); more is a 413.
@@ -251,10 +253,11 @@ fn run(
         Use::Opinion => Some(document::read(&mut cx, root)?),
         _ => None,
     };
+    let performance_status = performance::read(&mut cx);
     let diagnosis = diagnosis::read(&mut cx);
     let plan = plan::read(&mut cx);
     let mut picture = Picture {
-        performance_status: None,
+        performance_status,
         scope: None,
         diagnosis,
         plan,
