@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use uuid::Uuid;
 
 use super::{AppError, AppResult, Reader};
-use crate::db::analytics as stored;
+use crate::db::analytics::{self as stored, Dimensions};
 use crate::db::error::unknown_time_zone;
 use crate::domain::analytics::{self, Cell, Count, GroupBy, GroupFigures, suppressed};
 use crate::domain::summary::site_name;
@@ -46,15 +46,23 @@ pub async fn concordance(
     q: &mut Reader<'_>,
     request: ConcordanceRequest,
 ) -> AppResult<Concordance> {
-    let rows = stored::concordance(q.conn, &request.filter)
-        .await
-        .map_err(|e| {
-            if unknown_time_zone(&e) {
-                AppError::field("tz", "not a time zone name the database knows (UTC, Europe/Madrid, Asia/Kolkata ...)")
-            } else {
-                e.into()
-            }
-        })?;
+    let mut filter = request.filter;
+    filter.by = Dimensions {
+        partner: request.group_by.contains(&GroupBy::Partner),
+        site: request.group_by.contains(&GroupBy::Site),
+        scenario: request.group_by.contains(&GroupBy::Scenario),
+        period: request.group_by.contains(&GroupBy::Period),
+    };
+    let rows = stored::concordance(q.conn, &filter).await.map_err(|e| {
+        if unknown_time_zone(&e) {
+            AppError::field(
+                "tz",
+                "not a time zone name the database knows (UTC, Europe/Madrid, Asia/Kolkata ...)",
+            )
+        } else {
+            e.into()
+        }
+    })?;
     q.audit("analytics.concordance", "organization", vec![q.org], None);
     let mut cells = Vec::new();
     let mut partner_rows = Vec::new();
@@ -68,7 +76,7 @@ pub async fn concordance(
             _ => {}
         }
         cells.push(Cell {
-            partner: row.partner_id.to_string(),
+            partner: row.partner_id.map(|p| p.to_string()).unwrap_or_default(),
             site: row.site,
             scenario: row.scenario.unwrap_or_default(),
             period: row.period.unwrap_or_default(),
@@ -85,7 +93,7 @@ pub async fn concordance(
         .iter()
         .zip(hidden)
         .map(|(r, hide)| Turnaround {
-            partner_id: r.partner_id,
+            partner_id: r.partner_id.unwrap_or_default(),
             name: r.partner_name.clone().unwrap_or_default(),
             referrals: if hide {
                 Count::hidden()
@@ -100,7 +108,7 @@ pub async fn concordance(
         .iter()
         .map(|r| {
             (
-                r.partner_id.to_string(),
+                r.partner_id.unwrap_or_default().to_string(),
                 r.partner_name.clone().unwrap_or_default(),
             )
         })

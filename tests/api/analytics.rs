@@ -366,6 +366,10 @@ async fn the_figures_are_read_through_an_index_never_by_scanning_every_tenant() 
     .bind::<Text, _>("month")
     .bind::<Nullable<SqlUuid>, _>(None::<Uuid>)
     .bind::<Nullable<Text>, _>(None::<String>)
+    .bind::<diesel::sql_types::Bool, _>(true)
+    .bind::<diesel::sql_types::Bool, _>(true)
+    .bind::<diesel::sql_types::Bool, _>(true)
+    .bind::<diesel::sql_types::Bool, _>(true)
     .get_result(&mut conn)
     .await
     .expect("explain");

@@ -254,6 +254,7 @@ fn parse(params: &ConcordanceParams, org_id: Uuid) -> ApiResult<ConcordanceReque
             },
             partner_id: params.partner_id,
             ruleset: params.ruleset_version.clone(),
+            by: Default::default(),
         },
     })
 }

@@ -1,0 +1,1 @@
+DROP INDEX concordance_units_turnaround;
