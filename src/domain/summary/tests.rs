@@ -386,26 +386,42 @@ fn the_actual_values_reach_the_patient() {
     });
 }
 
+/// "n examples: min to max, mean m", for the README's figures (`cargo test -- --nocapture`).
+fn spread(name: &str, scores: &[f64]) {
+    let min = scores.iter().copied().fold(f64::INFINITY, f64::min);
+    let max = scores.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    let mean = scores.iter().sum::<f64>() / scores.len() as f64;
+    eprintln!(
+        "{name}, {} worked examples: {min:.1} to {max:.1}, mean {mean:.1}",
+        scores.len()
+    );
+}
+
 #[test]
 fn english_reads_at_or_below_grade_6() {
+    let mut grades = Vec::new();
     for e in examples() {
         let s = summary(&e, "en");
         let grade = s.readability.flesch_kincaid_grade;
+        grades.push(grade);
         assert!(grade <= 6.0, "{} reads at grade {grade}", e.name);
         assert!(s.readability.words > 100, "{}", e.name);
         assert_eq!(s.readability.fernandez_huerta, None, "{}", e.name);
         assert_eq!(s.readability.szigriszt_pazos, None, "{}", e.name);
     }
+    spread("Flesch-Kincaid grade (en)", &grades);
 }
 
 #[test]
 fn spanish_reads_as_easy_by_fernandez_huerta() {
+    let (mut eases, mut perspicuities) = (Vec::new(), Vec::new());
     for e in examples() {
         let s = summary(&e, "es");
         let ease = s
             .readability
             .fernandez_huerta
             .expect("Spanish has its score");
+        eases.push(ease);
         assert!(
             ease >= 80.0,
             "{} scores {ease} (Fernández-Huerta):\n{}",
@@ -413,6 +429,7 @@ fn spanish_reads_as_easy_by_fernandez_huerta() {
             patient_text(&s)
         );
         let perspicuity = s.readability.szigriszt_pazos.expect("and INFLESZ");
+        perspicuities.push(perspicuity);
         // INFLESZ: 65 and above is "bastante fácil" or easier.
         assert!(
             perspicuity >= 65.0,
@@ -420,6 +437,8 @@ fn spanish_reads_as_easy_by_fernandez_huerta() {
             e.name
         );
     }
+    spread("Fernández-Huerta (es)", &eases);
+    spread("Szigriszt-Pazos (es)", &perspicuities);
 }
 
 #[test]
