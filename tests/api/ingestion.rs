@@ -533,3 +533,68 @@ async fn a_partner_inbox_page_carries_each_referrals_own_packet() {
         assert_eq!(packet["patient"]["birth_year"], 1968, "{packet}");
     }
 }
+
+#[tokio::test]
+async fn a_retried_override_or_reassessment_replays_instead_of_doing_it_twice() {
+    let app = spawn_app().await;
+    let s = app.setup().await;
+    app.record_plan(s.case_id, &example_picture()).await.ok(201);
+    let referral = app.refer(s.case_id, s.partner_id).await;
+    let receipt = app
+        .submit_opinion(referral, &s.partner_key, &opinion_body(&capox()))
+        .await
+        .ok(201);
+    let opinion = receipt["id"].as_str().expect("id").to_string();
+    let assessment = app.newest_assessment(s.case_id).await;
+
+    // An override sent twice with one key (a lost answer, retried): one override, one answer.
+    let path = format!("/v1/assessments/{assessment}/overrides");
+    let body = json!({"outcome": "confirms", "primary_scenario": "confirms_plan", "reason": "CAPOX and FOLFOX are equivalent here."});
+    let key = [("idempotency-key", "override-1")];
+    let send = |body: Value| {
+        let (app, path) = (&app, &path);
+        async move {
+            app.send(Method::POST, path, &app.clinician(), Some(&body), &key)
+                .await
+        }
+    };
+    let first = send(body.clone()).await;
+    let (etag, location) = (first.header("etag"), first.header("location"));
+    let first = first.ok(201);
+    assert!(etag.is_some() && location.is_some());
+    let again = send(body.clone()).await;
+    assert_eq!(again.header("idempotent-replayed").as_deref(), Some("true"));
+    assert_eq!(
+        (again.header("etag"), again.header("location")),
+        (etag, location)
+    );
+    assert_eq!(again.ok(201), first);
+    let stored = app
+        .get(&format!("/v1/assessments/{assessment}"), &app.clinician())
+        .await
+        .ok(200);
+    assert_eq!(stored["overrides"].as_array().map(Vec::len), Some(1));
+    // The same key with another body is refused, not applied.
+    let mut other = body.clone();
+    other["reason"] = json!("Another reason.");
+    send(other).await.problem(422, "idempotency-key-reused");
+
+    // A reassessment retried with its key: one new assessment, the same answer twice.
+    let path = format!("/v1/second-opinions/{opinion}/assessments");
+    let key = [("idempotency-key", "reassess-1")];
+    let first = app
+        .send(Method::POST, &path, &app.coordinator(), None, &key)
+        .await
+        .ok(201);
+    let again = app
+        .send(Method::POST, &path, &app.coordinator(), None, &key)
+        .await;
+    assert_eq!(again.header("idempotent-replayed").as_deref(), Some("true"));
+    assert_eq!(again.ok(201)["id"], first["id"]);
+    let all = app.get(&path, &app.coordinator()).await.ok(200);
+    assert_eq!(
+        all["items"].as_array().map(Vec::len),
+        Some(2),
+        "the first assessment and one reassessment: {all}"
+    );
+}

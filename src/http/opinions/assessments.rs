@@ -1,14 +1,14 @@
 //! Assessments of an opinion: list, read, assess again, and a clinician's override.
 
-use actix_web::{HttpResponse, get, post, web};
+use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use crate::app::AppError;
 use crate::app::assessing::{self, Annotations, AssessmentRecord, NewOverride as Override, parse};
 use crate::app::sign_offs::{SignOffRecord, assessment_tag};
+use crate::app::{AppError, Creation};
 use crate::auth::policy::{Op, Permission, Resource};
 use crate::domain::discordance::{
     Action, Classification, ClinicianReviewReason, Context, Finding, Outcome, Scenario, Urgency,
@@ -16,6 +16,7 @@ use crate::domain::discordance::{
 use crate::domain::validation::FieldErrors;
 use crate::http::State;
 use crate::http::caller::Caller;
+use crate::http::idempotency::{IdempotencyKey, respond};
 use crate::http::json::{RequestBody, ValidJson};
 use crate::http::pagination::{PageQuery, PageRequest};
 use crate::http::problem::ApiResult;
@@ -210,10 +211,11 @@ pub async fn list_assessments(
 /// treatment status changed); the new assessment is current.
 #[utoipa::path(
     tag = "assessments",
-    params(("id" = Uuid, Path, description = "The second opinion")),
+    params(("id" = Uuid, Path, description = "The second opinion"), ("Idempotency-Key" = Option<String>, Header, description = "Replays the first response for a retry")),
     responses(
-        (status = 201, description = "The new current assessment", body = Assessment, headers(("Location" = String))),
-        (status = 409, description = "The case has no plan yet, or the opinion was superseded", body = crate::http::problem::Problem, content_type = "application/problem+json"),
+        (status = 201, description = "The new current assessment", body = Assessment, headers(("Location" = String), ("ETag" = String))),
+        (status = 409, description = "The case has no plan yet, the opinion was superseded, or the Idempotency-Key is in flight", body = crate::http::problem::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "The Idempotency-Key was used for another request", body = crate::http::problem::Problem, content_type = "application/problem+json"),
     ),
     security(("jwt" = [])),
 )]
@@ -221,18 +223,30 @@ pub async fn list_assessments(
 pub async fn reassess(
     state: State,
     caller: Caller,
+    req: HttpRequest,
+    key: IdempotencyKey,
     id: web::Path<Uuid>,
 ) -> ApiResult<HttpResponse> {
     let permit = caller.permit(Permission::Role(Resource::Assessment, Op::Reassess))?;
-    let row = state
+    // No body: the key stands for "this reassessment", and a retry replays it.
+    let once = key.once(&caller, &req, b"");
+    let creation = state
         .app
-        .write(permit, async |tx| assessing::reassess(tx, *id).await)
+        .create_once(permit, once.as_ref(), async |tx| {
+            let (row, annotations) = assessing::reassess(tx, *id).await?;
+            created(&row, &annotations)
+        })
         .await?;
-    let (row, annotations) = row;
-    let view = assessment_view(&row, &annotations)?;
-    Ok(HttpResponse::Created()
-        .insert_header(("Location", format!("/v1/assessments/{}", view.id)))
-        .json(view))
+    Ok(respond(creation))
+}
+
+/// A new assessment's 201: its view, `Location` and `ETag` (kept for a replay).
+fn created(row: &AssessmentRecord, annotations: &Annotations) -> Result<Creation, AppError> {
+    let view = assessment_view(row, annotations)?;
+    let location = format!("/v1/assessments/{}", view.id);
+    Ok(Creation::created(view)
+        .at(location)
+        .with_etag(assessment_etag(row, annotations)))
 }
 
 /// An assessment, with its ETag (a sign-off's `If-Match`).
@@ -281,11 +295,12 @@ impl RequestBody for NewOverride {
 /// the computed result stays visible.
 #[utoipa::path(
     tag = "assessments",
-    params(("id" = Uuid, Path)),
+    params(("id" = Uuid, Path), ("Idempotency-Key" = Option<String>, Header, description = "Replays the first response for a retry with the same body")),
     request_body = NewOverride,
     responses(
-        (status = 201, description = "The assessment with the override applied", body = Assessment),
-        (status = 409, description = "The assessment is no longer current", body = crate::http::problem::Problem, content_type = "application/problem+json"),
+        (status = 201, description = "The assessment with the override applied", body = Assessment, headers(("Location" = String), ("ETag" = String))),
+        (status = 409, description = "The assessment is no longer current, or the Idempotency-Key is in flight", body = crate::http::problem::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "The Idempotency-Key was used with another body", body = crate::http::problem::Problem, content_type = "application/problem+json"),
     ),
     security(("jwt" = [])),
 )]
@@ -293,23 +308,25 @@ impl RequestBody for NewOverride {
 pub async fn override_assessment(
     state: State,
     caller: Caller,
+    req: HttpRequest,
+    key: IdempotencyKey,
     id: web::Path<Uuid>,
     body: ValidJson<NewOverride>,
 ) -> ApiResult<HttpResponse> {
     let permit = caller.permit(Permission::Role(Resource::Assessment, Op::Override))?;
+    let once = key.once(&caller, &req, &body.raw);
     let o = body.into_inner();
     let new = Override {
         outcome: o.outcome,
         primary_scenario: o.primary_scenario,
         reason: o.reason.trim().to_string(),
     };
-    let (row, annotations) = state
+    let creation = state
         .app
-        .write(permit, async |tx| {
-            assessing::override_assessment(tx, *id, new).await
+        .create_once(permit, once.as_ref(), async |tx| {
+            let (row, annotations) = assessing::override_assessment(tx, *id, new).await?;
+            created(&row, &annotations)
         })
         .await?;
-    Ok(HttpResponse::Created()
-        .insert_header(("ETag", assessment_etag(&row, &annotations)))
-        .json(assessment_view(&row, &annotations)?))
+    Ok(respond(creation))
 }
