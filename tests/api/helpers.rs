@@ -883,6 +883,23 @@ impl TestApp {
         .await
     }
 
+    /// A case with a plan (FOLFOX), a partner's opinion (CAPOX) and its assessment: the setup,
+    /// the opinion's id and the assessment's id.
+    pub async fn answered_case(&self) -> (Setup, String, String) {
+        let s = self.setup().await;
+        self.record_plan(s.case_id, &example_picture())
+            .await
+            .ok(201);
+        let referral = self.refer(s.case_id, s.partner_id).await;
+        let receipt = self
+            .submit_opinion(referral, &s.partner_key, &opinion_body(&capox()))
+            .await
+            .ok(201);
+        let opinion = receipt["id"].as_str().expect("id").to_string();
+        let assessment = self.newest_assessment(s.case_id).await;
+        (s, opinion, assessment)
+    }
+
     /// The patient's summary of an assessment, generated and stored.
     pub async fn generate_summary(&self, assessment: &str, body: &Value) -> Reply {
         self.post(

@@ -464,14 +464,7 @@ async fn every_worked_example_ingested_the_partner_way_gives_its_expected_assess
 #[tokio::test]
 async fn the_effective_result_is_stored_only_once_a_clinician_overrides_it() {
     let app = spawn_app().await;
-    let s = app.setup().await;
-    app.record_plan(s.case_id, &example_picture()).await.ok(201);
-    let referral = app.refer(s.case_id, s.partner_id).await;
-    let receipt = app
-        .submit_opinion(referral, &s.partner_key, &opinion_body(&capox()))
-        .await
-        .ok(201);
-    let opinion = receipt["id"].as_str().expect("id");
+    let (_, opinion, _) = app.answered_case().await;
     let assessment = app
         .get(
             &format!("/v1/second-opinions/{opinion}/assessments"),
@@ -537,15 +530,7 @@ async fn a_partner_inbox_page_carries_each_referrals_own_packet() {
 #[tokio::test]
 async fn a_retried_override_or_reassessment_replays_instead_of_doing_it_twice() {
     let app = spawn_app().await;
-    let s = app.setup().await;
-    app.record_plan(s.case_id, &example_picture()).await.ok(201);
-    let referral = app.refer(s.case_id, s.partner_id).await;
-    let receipt = app
-        .submit_opinion(referral, &s.partner_key, &opinion_body(&capox()))
-        .await
-        .ok(201);
-    let opinion = receipt["id"].as_str().expect("id").to_string();
-    let assessment = app.newest_assessment(s.case_id).await;
+    let (_, opinion, assessment) = app.answered_case().await;
 
     // An override sent twice with one key (a lost answer, retried): one override, one answer.
     let path = format!("/v1/assessments/{assessment}/overrides");

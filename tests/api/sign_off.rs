@@ -334,13 +334,7 @@ async fn an_override_after_a_sign_off_holds_the_result_again_until_it_is_signed_
 #[tokio::test]
 async fn a_result_that_needs_no_review_goes_straight_to_the_patient() {
     let app = spawn_app().await;
-    let s = app.setup().await;
-    app.record_plan(s.case_id, &example_picture()).await.ok(201);
-    let referral = app.refer(s.case_id, s.partner_id).await;
-    app.submit_opinion(referral, &s.partner_key, &opinion_body(&capox()))
-        .await
-        .ok(201);
-    let id = app.newest_assessment(s.case_id).await;
+    let (s, _, id) = app.answered_case().await;
     let a = assessment(&app, &id).await.ok(200);
     assert_eq!(a["needs_clinician_review"], false);
     assert_eq!(a["clinician_review_reasons"], json!([]));

@@ -137,22 +137,10 @@ async fn unsupported_types_are_406_and_languages_422() {
     .problem(403, "forbidden");
 }
 
-/// A case with a plan, a partner's opinion (CAPOX against FOLFOX) and its assessment.
-async fn assessed(app: &TestApp) -> (Setup, String) {
-    let s = app.setup().await;
-    app.record_plan(s.case_id, &example_picture()).await.ok(201);
-    let referral = app.refer(s.case_id, s.partner_id).await;
-    app.submit_opinion(referral, &s.partner_key, &opinion_body(&capox()))
-        .await
-        .ok(201);
-    let assessment = app.newest_assessment(s.case_id).await;
-    (s, assessment)
-}
-
 #[tokio::test]
 async fn stored_summaries_name_their_assessment_and_regenerate_alike() {
     let app = spawn_app().await;
-    let (s, assessment) = assessed(&app).await;
+    let (s, _, assessment) = app.answered_case().await;
     let first = app
         .generate_summary(&assessment, &json!({"language": "en"}))
         .await
@@ -256,7 +244,7 @@ fn token_of(url: &str) -> String {
 #[tokio::test]
 async fn a_share_link_opens_without_credentials_until_revoked_or_expired() {
     let app = spawn_app().await;
-    let (s, assessment) = assessed(&app).await;
+    let (s, _, assessment) = app.answered_case().await;
     let summary = app
         .generate_summary(&assessment, &json!({"language": "en"}))
         .await
@@ -398,7 +386,7 @@ async fn share_link_tokens_never_reach_the_logs() {
         .id;
     let mut app = app;
     app.org_id = org;
-    let (_, assessment) = assessed(&app).await;
+    let (_, _, assessment) = app.answered_case().await;
     let summary = app
         .generate_summary(&assessment, &json!({"language": "en"}))
         .await
