@@ -7,12 +7,12 @@ use std::collections::BTreeMap;
 use uuid::Uuid;
 
 use super::{AppError, AppResult, Reader};
-use crate::db::analytics::{self as stored, Dimensions};
+use crate::db::analytics as stored;
 use crate::db::error::unknown_time_zone;
 use crate::domain::analytics::{self, Cell, Count, GroupBy, GroupFigures, suppressed};
 use crate::domain::summary::site_name;
 
-pub use crate::db::analytics::ConcordanceQuery as ConcordanceFilter;
+pub use crate::db::analytics::{ConcordanceQuery as ConcordanceFilter, Dimensions};
 
 /// What the caller asked for, parsed.
 #[derive(Debug, Clone)]
@@ -46,14 +46,7 @@ pub async fn concordance(
     q: &mut Reader<'_>,
     request: ConcordanceRequest,
 ) -> AppResult<Concordance> {
-    let mut filter = request.filter;
-    filter.by = Dimensions {
-        partner: request.group_by.contains(&GroupBy::Partner),
-        site: request.group_by.contains(&GroupBy::Site),
-        scenario: request.group_by.contains(&GroupBy::Scenario),
-        period: request.group_by.contains(&GroupBy::Period),
-    };
-    let rows = stored::concordance(q.conn, &filter).await.map_err(|e| {
+    let rows = stored::concordance(q.conn, &request.filter).await.map_err(|e| {
         if unknown_time_zone(&e) {
             AppError::field(
                 "tz",
@@ -69,7 +62,10 @@ pub async fn concordance(
     for row in rows {
         match row.kind.as_str() {
             "partner" => {
-                partner_rows.push(row);
+                // Every partner row names its partner (the statement joins on it).
+                if let Some(id) = row.partner_id {
+                    partner_rows.push((id, row));
+                }
                 continue;
             }
             "zone" => continue,
@@ -86,14 +82,14 @@ pub async fn concordance(
             referrals: row.referrals,
         });
     }
-    partner_rows.sort_by(|a, b| a.partner_name.cmp(&b.partner_name));
-    let totals: Vec<i64> = partner_rows.iter().map(|r| r.referrals).collect();
+    partner_rows.sort_by(|(_, a), (_, b)| a.partner_name.cmp(&b.partner_name));
+    let totals: Vec<i64> = partner_rows.iter().map(|(_, r)| r.referrals).collect();
     let hidden = suppressed(&totals);
     let partners = partner_rows
         .iter()
         .zip(hidden)
-        .map(|(r, hide)| Turnaround {
-            partner_id: r.partner_id.unwrap_or_default(),
+        .map(|((id, r), hide)| Turnaround {
+            partner_id: *id,
             name: r.partner_name.clone().unwrap_or_default(),
             referrals: if hide {
                 Count::hidden()
@@ -106,12 +102,7 @@ pub async fn concordance(
         .collect();
     let partner_names = partner_rows
         .iter()
-        .map(|r| {
-            (
-                r.partner_id.unwrap_or_default().to_string(),
-                r.partner_name.clone().unwrap_or_default(),
-            )
-        })
+        .map(|(id, r)| (id.to_string(), r.partner_name.clone().unwrap_or_default()))
         .collect();
     let site_names = cells
         .iter()

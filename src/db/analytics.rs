@@ -9,6 +9,8 @@ use diesel::sql_types::{BigInt, Bool, Date, Double, Nullable, Text, Uuid as SqlU
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
+use crate::domain::analytics::GroupBy;
+
 /// What to count.
 #[derive(Debug, Clone)]
 pub struct ConcordanceQuery {
@@ -36,6 +38,18 @@ pub struct Dimensions {
     pub site: bool,
     pub scenario: bool,
     pub period: bool,
+}
+
+impl Dimensions {
+    /// The dimensions a report grouped by `group_by` needs apart.
+    pub fn of(group_by: &[GroupBy]) -> Dimensions {
+        Dimensions {
+            partner: group_by.contains(&GroupBy::Partner),
+            site: group_by.contains(&GroupBy::Site),
+            scenario: group_by.contains(&GroupBy::Scenario),
+            period: group_by.contains(&GroupBy::Period),
+        }
+    }
 }
 
 /// A row of the answer: `kind` `cell` (a count of alike referrals), `partner` (one

@@ -13,7 +13,9 @@ use uuid::Uuid;
 use super::State;
 use super::caller::Caller;
 use super::problem::{ApiError, ApiResult, ProblemKind};
-use crate::app::analytics::{self, Concordance, ConcordanceFilter, ConcordanceRequest, Turnaround};
+use crate::app::analytics::{
+    self, Concordance, ConcordanceFilter, ConcordanceRequest, Dimensions, Turnaround,
+};
 use crate::auth::policy::{Op, Permission, Resource};
 use crate::domain::analytics::{Count, GroupBy, GroupFigures, ReferenceStudy, reference_studies};
 use crate::domain::validation::FieldErrors;
@@ -241,6 +243,7 @@ fn parse(params: &ConcordanceParams, org_id: Uuid) -> ApiResult<ConcordanceReque
         );
     }
     errors.finish(()).map_err(ApiError::validation)?;
+    let by = Dimensions::of(&group_by);
     Ok(ConcordanceRequest {
         group_by,
         filter: ConcordanceFilter {
@@ -254,7 +257,7 @@ fn parse(params: &ConcordanceParams, org_id: Uuid) -> ApiResult<ConcordanceReque
             },
             partner_id: params.partner_id,
             ruleset: params.ruleset_version.clone(),
-            by: Default::default(),
+            by,
         },
     })
 }
