@@ -71,6 +71,10 @@ pub struct AuditQuery {
 }
 
 /// The organisation's audit events, newest first (administrators).
+///
+/// Filter by `case_id`, `actor_id`, `action`, `object_type`, `object_id`, `since` or `until`. Paged
+/// with `limit` and `cursor`: pass back `next_cursor` until it is null. Reading the trail is itself
+/// audited.
 #[utoipa::path(tag = "audit", params(AuditQuery), responses((status = 200, description = "A page of audit events", body = Page<AuditEvent>)), security(("jwt" = [])))]
 #[get("/audit-events")]
 pub async fn list_audit_events(

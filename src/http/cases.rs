@@ -202,6 +202,11 @@ fn case_response(row: CaseRecord) -> HttpResponse {
 }
 
 /// Open a case for a patient.
+///
+/// Coordinators and clinicians open a case in `intake` for a patient of their organisation (an
+/// unknown or erased `patient_id` is a 422). It is audited, announced as `case.created` and
+/// answered with its ETag and Location. A retry with the same `Idempotency-Key` and body replays
+/// the first answer.
 #[utoipa::path(
     tag = "cases",
     request_body = NewCase,
@@ -263,6 +268,10 @@ pub struct CaseQuery {
 }
 
 /// Cases the caller can see, newest first: staff see their organisation's, a patient their own, an advocate the granted ones.
+///
+/// Any signed-in person may call it (partner keys get a 403). Filter by `status`, `coordinator`,
+/// `patient_id`, `next_step_before` or `updated_since`; paged with `limit` (1 to 200, default 50)
+/// and `cursor`: pass back `next_cursor` until it is null. The read is audited.
 #[utoipa::path(tag = "cases", params(CaseQuery), responses((status = 200, description = "A page of cases", body = Page<Case>)), security(("jwt" = [])))]
 #[get("/cases")]
 pub async fn list_cases(
@@ -293,6 +302,10 @@ pub async fn list_cases(
 }
 
 /// A case, with its ETag.
+///
+/// Staff read any case of their organisation, a patient their own, an advocate one their grant
+/// covers; any other case is a 404. Send the ETag as `If-Match` when changing the case or its
+/// status. The read is audited.
 #[utoipa::path(tag = "cases", params(("id" = Uuid, Path)), responses((status = 200, description = "The case", body = Case, headers(("ETag" = String)))), security(("jwt" = [])))]
 #[get("/cases/{id}")]
 pub async fn get_case(
@@ -309,6 +322,11 @@ pub async fn get_case(
 }
 
 /// Change a case (merge patch); `If-Match` with the case's ETag guards against lost updates.
+///
+/// Coordinators and clinicians; absent fields stay as they are, `null` clears an optional one, and
+/// the status moves only through `POST /v1/cases/{id}/status`. Without `If-Match` the change
+/// applies as sent; a stale ETag is a 412. A change is audited, sends `case.updated` and answers
+/// the new ETag.
 #[utoipa::path(
     tag = "cases",
     params(("id" = Uuid, Path), ("If-Match" = Option<String>, Header, description = "The ETag last read")),
@@ -346,6 +364,11 @@ pub async fn update_case(
 }
 
 /// Move a case's status: one step forward, or to closed (a closed case reopens to intake).
+///
+/// Coordinators and clinicians. Any other move is a 409 whose `allowed` lists where the case can
+/// go, and a stale `If-Match` is a 412. A move is audited, sends `case.updated` and answers the new
+/// ETag. Referrals, opinions, summaries, conversations and opened share links also move a case
+/// forward by themselves.
 #[utoipa::path(
     tag = "cases",
     params(("id" = Uuid, Path), ("If-Match" = Option<String>, Header, description = "The ETag last read")),
@@ -377,6 +400,10 @@ pub async fn change_status(
 }
 
 /// Which records a structured case review needs, and which are on file.
+///
+/// Staff, the case's patient, and an advocate whose grant covers documents; any other case is
+/// a 404. Worked out from the current plan, the treatment status and the kinds of document on file;
+/// nothing is stored, and the read is audited.
 #[utoipa::path(tag = "cases", params(("id" = Uuid, Path)), responses((status = 200, description = "The checklist", body = RecordsChecklist)), security(("jwt" = [])))]
 #[get("/cases/{id}/records-checklist")]
 pub async fn records_checklist(

@@ -116,6 +116,11 @@ fn view(row: ConversationRecord, follow_ups: Vec<Uuid>) -> Conversation {
 }
 
 /// Record the appointment where the opinion was shared and how the oncologist answered.
+///
+/// Coordinators and clinicians, on a case of their organisation; a `summary_id`, when given, must
+/// name a summary of this case (422). An answer that calls for follow-up opens those tasks, due in
+/// 7 days, unless a task of that kind is open. Sends `conversation.recorded`, moves the case on to
+/// `shared_with_oncologist`, audited; Idempotency-Key retries replay.
 #[utoipa::path(
     tag = "conversations",
     params(("id" = Uuid, Path, description = "The case"), ("Idempotency-Key" = Option<String>, Header, description = "Replays the first response for a retry with the same body")),
@@ -159,6 +164,9 @@ pub async fn record_conversation(
 }
 
 /// A case's conversations, newest first.
+///
+/// For coordinators, clinicians and admins, on a case of their organisation (else a 404). Paged
+/// with `limit` and `cursor`: pass back `next_cursor` until it is null. The read is audited.
 #[utoipa::path(tag = "conversations", params(("id" = Uuid, Path), PageQuery), responses((status = 200, description = "Conversations", body = ConversationList)), security(("jwt" = [])))]
 #[get("/cases/{id}/conversations")]
 pub async fn list_conversations(

@@ -72,6 +72,10 @@ pub fn delivery_view(d: DeliveryRecord, attempts: &[AttemptRecord]) -> Delivery 
 }
 
 /// A subscription's deliveries with every attempt, newest first.
+///
+/// Admins only. Each delivery's status (pending, delivered, failed), attempts and next attempt,
+/// with every attempt's status code, latency and error. Paged with `limit` and `cursor`: pass back
+/// `next_cursor` until it is null.
 #[utoipa::path(tag = "webhooks", params(("id" = Uuid, Path), super::pagination::PageQuery), responses((status = 200, description = "A page of deliveries", body = Page<Delivery>)), security(("jwt" = [])))]
 #[get("/webhooks/{id}/deliveries")]
 pub async fn list_deliveries(
@@ -96,6 +100,9 @@ pub async fn list_deliveries(
 }
 
 /// Deliver again (a failed delivery, or one the receiver lost).
+///
+/// Admins only. Puts the delivery back to `pending` whatever its status, due at once, and answers
+/// 202; the delivery worker sends it. Audited.
 #[utoipa::path(tag = "webhooks", params(("id" = Uuid, Path)), responses((status = 202, description = "Queued", body = Delivery)), security(("jwt" = [])))]
 #[post("/webhook-deliveries/{id}/redeliver")]
 pub async fn redeliver(

@@ -14,6 +14,9 @@ pub struct Health {
 }
 
 /// Liveness: the process serves requests.
+///
+/// Public: no credential needed. Answers 200 with `status` `ok` whenever the process can serve a
+/// request; it does not touch the database (that is `/readyz`).
 #[utoipa::path(tag = "operations", responses((status = 200, description = "The process is alive", body = Health)))]
 #[get("/healthz")]
 pub async fn healthz() -> web::Json<Health> {
@@ -23,6 +26,10 @@ pub async fn healthz() -> web::Json<Health> {
 }
 
 /// Readiness: the database answers.
+///
+/// Public: no credential needed. Takes a pooled connection and pings the database: 200 with
+/// `status` `ok`, or a 503 problem with `Retry-After: 5` when the database does not answer within 3
+/// seconds.
 #[utoipa::path(tag = "operations", responses(
     (status = 200, description = "Ready to serve", body = Health),
     (status = 503, description = "The database does not answer", body = super::problem::Problem, content_type = "application/problem+json"),
@@ -38,6 +45,10 @@ pub async fn readyz(state: State) -> ApiResult<web::Json<Health>> {
 }
 
 /// Prometheus text format: request counts and latency histograms by route and status, pool stats.
+///
+/// Public: no credential needed. Answers `http_requests_total` and `http_request_duration_seconds`
+/// by method, route and status, and the database pool's maximum, open and idle connections and
+/// waiting requests, in the Prometheus text format 0.0.4.
 #[utoipa::path(tag = "operations", responses((status = 200, description = "Metrics in the Prometheus text format", body = String, content_type = "text/plain")))]
 #[get("/metrics")]
 pub async fn metrics(state: State) -> HttpResponse {

@@ -96,6 +96,11 @@ pub struct MemberList {
 }
 
 /// Grant an advocate (a family member) access to the case.
+///
+/// The case's patient, or a coordinator or clinician of its organisation; advocates and admins get
+/// a 403. The grant covers `case`, `documents` and `summaries` unless `scope` narrows it, until
+/// `expires_at` (which must be in the future) or revocation. Audited; a retry with the same
+/// `Idempotency-Key` and body replays the first answer.
 #[utoipa::path(
     tag = "cases",
     params(("id" = Uuid, Path), ("Idempotency-Key" = Option<String>, Header, description = "Replays the first response for a retry with the same body")),
@@ -151,6 +156,10 @@ pub async fn add_member(
 }
 
 /// The case's grants, newest first.
+///
+/// The case's patient, and its organisation's coordinators, clinicians and admins; advocates get
+/// a 403. Revoked and expired grants are listed too. Paged with `limit` and `cursor`: pass back
+/// `next_cursor` until it is null. The read is audited.
 #[utoipa::path(tag = "cases", params(("id" = Uuid, Path), PageQuery), responses((status = 200, description = "Grants", body = MemberList)), security(("jwt" = [])))]
 #[get("/cases/{id}/members")]
 pub async fn list_members(
@@ -172,6 +181,10 @@ pub async fn list_members(
 }
 
 /// Revoke a grant at once.
+///
+/// The case's patient, or a coordinator or clinician of its organisation; advocates and admins get
+/// a 403. The advocate's next request no longer reaches the case; revoking again keeps the first
+/// `revoked_at`. Audited; no event is sent.
 #[utoipa::path(tag = "cases", params(("id" = Uuid, Path), ("member_id" = Uuid, Path)), responses((status = 200, description = "Revoked", body = Member)), security(("jwt" = [])))]
 #[delete("/cases/{id}/members/{member_id}")]
 pub async fn revoke_member(

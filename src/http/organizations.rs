@@ -98,6 +98,10 @@ pub struct OrganizationList {
 }
 
 /// Create a partner hospital of the caller's navigator.
+///
+/// Admins only. A `kind` of `navigator` is a 403: the operator creates those. The partner can then
+/// be sent referrals and given API keys. Audited; a retry with the same `Idempotency-Key` and body
+/// replays the first answer.
 #[utoipa::path(
     tag = "organizations",
     request_body = NewOrganization,
@@ -137,6 +141,9 @@ pub async fn create_organization(
 }
 
 /// The caller's navigator and its partner hospitals.
+///
+/// For coordinators, clinicians and admins. Paged with `limit` and `cursor`: pass back
+/// `next_cursor` until it is null.
 #[utoipa::path(tag = "organizations", params(PageQuery), responses((status = 200, description = "Organisations", body = OrganizationList)), security(("jwt" = [])))]
 #[get("/organizations")]
 pub async fn list_organizations(
@@ -157,6 +164,8 @@ pub async fn list_organizations(
 }
 
 /// One organisation of the caller's tenant.
+///
+/// For coordinators, clinicians and admins; an organisation outside the caller's tenant is a 404.
 #[utoipa::path(tag = "organizations", params(("id" = Uuid, Path)), responses((status = 200, description = "The organisation", body = Organization)), security(("jwt" = [])))]
 #[get("/organizations/{id}")]
 pub async fn get_organization(
@@ -173,6 +182,9 @@ pub async fn get_organization(
 }
 
 /// Rename an organisation of the caller's tenant.
+///
+/// Admins only; only `name` changes, and an organisation outside the caller's tenant is a 404.
+/// Audited.
 #[utoipa::path(tag = "organizations", params(("id" = Uuid, Path)), request_body = OrganizationChanges, responses((status = 200, description = "Renamed", body = Organization)), security(("jwt" = [])))]
 #[patch("/organizations/{id}")]
 pub async fn rename_organization(
@@ -265,6 +277,10 @@ pub struct ApiKeyList {
 }
 
 /// Create an API key for a partner hospital (shown once).
+///
+/// Admins only, for a partner of their navigator (anything else is a 404). The key works until
+/// `expires_at` or revocation. Only its hash is stored, so a replay with the same `Idempotency-Key`
+/// answers `key` as null. Audited.
 #[utoipa::path(
     tag = "organizations",
     params(("id" = Uuid, Path, description = "The partner"), ("Idempotency-Key" = Option<String>, Header, description = "Replays the first response for a retry with the same body")),
@@ -312,6 +328,10 @@ pub async fn create_api_key(
 }
 
 /// A partner's keys (metadata only).
+///
+/// Admins only, for a partner of their navigator (anything else is a 404): each key's prefix, name,
+/// expiry, revocation and last use. Paged with `limit` and `cursor`: pass back `next_cursor` until
+/// it is null. The read is audited.
 #[utoipa::path(tag = "organizations", params(("id" = Uuid, Path, description = "The partner"), PageQuery), responses((status = 200, description = "Keys", body = ApiKeyList)), security(("jwt" = [])))]
 #[get("/organizations/{id}/api-keys")]
 pub async fn list_api_keys(
@@ -333,6 +353,9 @@ pub async fn list_api_keys(
 }
 
 /// Revoke a key at once.
+///
+/// Admins only. Every later request with the key is a 401; revoking again keeps the first
+/// revocation time. A key that is not this partner's is a 404. Audited.
 #[utoipa::path(tag = "organizations", params(("id" = Uuid, Path, description = "The partner"), ("key_id" = Uuid, Path)), responses((status = 204, description = "Revoked")), security(("jwt" = [])))]
 #[delete("/organizations/{id}/api-keys/{key_id}")]
 pub async fn revoke_api_key(

@@ -169,6 +169,10 @@ impl From<PatientRecord> for Patient {
 }
 
 /// Register a patient.
+///
+/// Coordinators and clinicians register a patient in their organisation. `login_sub` links the
+/// patient's own login, and one login names one patient (a second is a 409). Audited; no event is
+/// sent. A retry with the same `Idempotency-Key` and body replays the first answer.
 #[utoipa::path(
     tag = "patients",
     request_body = NewPatient,
@@ -223,6 +227,11 @@ pub struct PatientQuery {
 }
 
 /// The organisation's patients, newest first.
+///
+/// For coordinators, clinicians and admins (patients and advocates get a 403 and read a record by
+/// id). `login_sub` finds the patient with that login; erased patients appear as tombstones with
+/// `erased` true. Paged with `limit` and `cursor`: pass back `next_cursor` until it is null. The
+/// read is audited.
 #[utoipa::path(tag = "patients", params(PatientQuery), responses((status = 200, description = "A page of patients", body = Page<Patient>)), security(("jwt" = [])))]
 #[get("/patients")]
 pub async fn list_patients(
@@ -251,6 +260,9 @@ pub async fn list_patients(
 }
 
 /// A patient record.
+///
+/// Staff read any patient of their organisation, a patient their own record, an advocate the
+/// patient of a case they hold a live grant on; anyone else gets a 404. The read is audited.
 #[utoipa::path(tag = "patients", params(("id" = Uuid, Path)), responses((status = 200, description = "The patient", body = Patient)), security(("jwt" = [])))]
 #[get("/patients/{id}")]
 pub async fn get_patient(
@@ -267,6 +279,10 @@ pub async fn get_patient(
 }
 
 /// Change a patient record (merge patch).
+///
+/// Coordinators and clinicians; absent fields stay as they are, `null` clears an optional one. A
+/// `login_sub` already linked to another patient is a 409, and an erased patient is a 404. The
+/// change is audited and sends no event.
 #[utoipa::path(tag = "patients", params(("id" = Uuid, Path)), request_body = PatientPatch, responses((status = 200, description = "Updated", body = Patient), (status = 409, description = "login_sub is already linked to another patient", body = super::problem::Problem, content_type = "application/problem+json")), security(("jwt" = [])))]
 #[patch("/patients/{id}")]
 pub async fn update_patient(

@@ -161,6 +161,10 @@ pub async fn put_plan(
 
 /// The current plan, with its ETag; with `Accept: application/fhir+json`, as a FHIR R4
 /// collection Bundle an EHR can file (`fhir.md` 9.8).
+///
+/// Anyone who can see the case: staff, its patient, an advocate whose grant covers the case;
+/// otherwise a 404, as for a case without a plan yet. Send the ETag as `If-Match` on `PUT`.
+/// `Vary: Accept`; when FHIR is asked for, errors are an OperationOutcome. The read is audited.
 #[utoipa::path(tag = "plans", params(("id" = Uuid, Path)), responses((status = 200, description = "The current plan version (JSON), or its FHIR Bundle", headers(("ETag" = String), ("Vary" = String)), content((PlanVersion = "application/json"), (serde_json::Value = "application/fhir+json")))), security(("jwt" = [])))]
 #[get("/cases/{id}/plan")]
 pub async fn get_plan(
@@ -214,6 +218,10 @@ async fn read_plan(
 }
 
 /// Every version of the plan, newest first.
+///
+/// Anyone who can see the case: staff, its patient, an advocate whose grant covers the case;
+/// otherwise a 404. Paged with `limit` and `cursor`: pass back `next_cursor` until it is null. The
+/// read is audited.
 #[utoipa::path(tag = "plans", params(("id" = Uuid, Path), super::pagination::PageQuery), responses((status = 200, description = "A page of versions", body = Page<PlanVersion>)), security(("jwt" = [])))]
 #[get("/cases/{id}/plan/versions")]
 pub async fn list_plan_versions(
@@ -241,6 +249,10 @@ pub async fn list_plan_versions(
 
 /// One version of the plan; versions never change. With `Accept: application/fhir+json`, as
 /// a FHIR R4 collection Bundle (the same Bundle, ids included, every time).
+///
+/// Anyone who can see the case: staff, its patient, an advocate whose grant covers the case;
+/// otherwise a 404, as for a version the plan never reached. Answers that version's ETag and
+/// `Vary: Accept`; when FHIR is asked for, errors are an OperationOutcome. The read is audited.
 #[utoipa::path(tag = "plans", params(("id" = Uuid, Path), ("n" = i32, Path, description = "The version number")), responses((status = 200, description = "The version (JSON), or its FHIR Bundle", headers(("ETag" = String), ("Vary" = String)), content((PlanVersion = "application/json"), (serde_json::Value = "application/fhir+json")))), security(("jwt" = [])))]
 #[get("/cases/{id}/plan/versions/{n}")]
 pub async fn get_plan_version(

@@ -86,6 +86,11 @@ pub struct ShareLinkList {
 }
 
 /// Share a summary with the treating oncologist: a link that works without an account.
+///
+/// The patient, or a coordinator or clinician, for a summary they can read; advocates and admins
+/// get a 403, and a summary held for a clinician's sign-off is a 409. The link expires after
+/// `expires_in_days` (1 to 30, default 14). Its token is only in `url`, which a replay with the
+/// same `Idempotency-Key` answers as null. Audited.
 #[utoipa::path(
     tag = "share-links",
     params(("id" = Uuid, Path, description = "The summary"), ("Idempotency-Key" = Option<String>, Header, description = "Replays the first response for a retry with the same body")),
@@ -126,6 +131,10 @@ pub async fn create_share_link(
 }
 
 /// A summary's share links (never their tokens).
+///
+/// The patient, coordinators, clinicians and admins who can read the summary (advocates get a 403,
+/// others a 404). Shows each link's expiry, revocation, openings and last opening. Paged with
+/// `limit` and `cursor`: pass back `next_cursor` until it is null. The read is audited.
 #[utoipa::path(tag = "share-links", params(("id" = Uuid, Path, description = "The summary"), PageQuery), responses((status = 200, description = "Links", body = ShareLinkList)), security(("jwt" = [])))]
 #[get("/summaries/{id}/share-links")]
 pub async fn list_share_links(
@@ -147,6 +156,10 @@ pub async fn list_share_links(
 }
 
 /// Revoke a share link at once.
+///
+/// Coordinators and clinicians, on a case of their organisation; patients, advocates and admins get
+/// a 403. The link answers 410 from then on; revoking again keeps the first revocation time.
+/// Audited.
 #[utoipa::path(tag = "share-links", params(("id" = Uuid, Path)), responses((status = 204, description = "Revoked")), security(("jwt" = [])))]
 #[delete("/share-links/{id}")]
 pub async fn revoke_share_link(
@@ -204,6 +217,11 @@ pub struct SharedQuery {
 
 /// Open a shared summary (no credentials): the snapshot as it was when shared, as an HTML
 /// page or `?format=pdf`. An expired or revoked link answers 410.
+///
+/// Public: the token in the path is the credential. Opening attempts are rate-limited per client
+/// address (429). Each opening is counted, audited, announced as `share_link.opened` and moves the
+/// case on to `shared_with_oncologist`; an ended link's refusal is audited too. An unknown token is
+/// a 404 page. Nothing is cached, indexed or sent as Referer.
 #[utoipa::path(
     tag = "share-links",
     params(("token" = String, Path, description = "The token from the link"), SharedQuery),

@@ -75,6 +75,11 @@ pub struct NewSummary {
 impl RequestBody for NewSummary {}
 
 /// Write the patient summary of an assessment (its effective result) and store it.
+///
+/// Coordinators and clinicians. Written in `language`, else the patient's preferred one, else
+/// English (no templates: 422). A summary of a result held for a clinician's sign-off is held too:
+/// only staff read it until the sign-off. Sends `summary.generated`; a released one moves the case
+/// on to `summary_ready`. Audited; Idempotency-Key retries replay.
 #[utoipa::path(
     tag = "summaries",
     params(("id" = Uuid, Path, description = "The assessment"), ("Idempotency-Key" = Option<String>, Header, description = "Replays the first response for a retry with the same body")),
@@ -124,6 +129,11 @@ pub struct FormatQuery {
 }
 
 /// A stored summary in the format `Accept` (or `?format=`) asks for.
+///
+/// Staff read any summary of their organisation; the patient and an advocate granted summaries read
+/// it once released (a held one is a 404 to them). JSON by default, or Markdown, HTML or PDF by
+/// `?format=` or `Accept` (406 when none fits; 503 when the PDF renderer is busy). `Vary: Accept`;
+/// the read is audited.
 #[utoipa::path(
     tag = "summaries",
     params(("id" = Uuid, Path), FormatQuery),
@@ -153,6 +163,10 @@ pub async fn get_summary(
 
 /// A stored summary as its one-page PDF (the same as `GET /v1/summaries/{id}` with
 /// `Accept: application/pdf`, for clients that want one response type per operation).
+///
+/// Readable by the same callers as `GET /v1/summaries/{id}`: staff, and once released the patient
+/// and an advocate granted summaries; anyone else gets a 404. A busy PDF renderer answers 503 with
+/// `Retry-After`. The read is audited.
 #[utoipa::path(
     tag = "summaries",
     params(("id" = Uuid, Path)),
@@ -187,6 +201,10 @@ async fn read_summary(
 }
 
 /// A case's summaries, newest first.
+///
+/// Staff see all of the case's summaries; the patient and an advocate granted summaries see only
+/// released ones; any other case is a 404. Paged with `limit` and `cursor`: pass back `next_cursor`
+/// until it is null. The read is audited.
 #[utoipa::path(tag = "summaries", params(("id" = Uuid, Path), super::pagination::PageQuery), responses((status = 200, description = "A page of summaries", body = Page<StoredSummary>)), security(("jwt" = [])))]
 #[get("/cases/{id}/summaries")]
 pub async fn list_case_summaries(
@@ -274,6 +292,11 @@ impl RequestBody for SummaryPreview {
 }
 
 /// A summary of a classification that nothing stores, in the format `Accept` asks for.
+///
+/// Coordinators, clinicians and admins. Classifies the two pictures as
+/// `POST /v1/discordance/classify` does and writes the summary in `patient.language` (default `en`;
+/// no templates: 422). JSON by default, or Markdown, HTML or PDF by `?format=` or `Accept` (406
+/// when none fits; 503 when the PDF renderer is busy). Nothing is stored.
 #[utoipa::path(
     tag = "summaries",
     params(FormatQuery),

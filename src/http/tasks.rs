@@ -91,6 +91,10 @@ pub struct TaskQuery {
 }
 
 /// The organisation's tasks, newest first.
+///
+/// For coordinators, clinicians and admins. Filter by `case_id`, `assignee`, `status` or `kind`; an
+/// open task past its due date has `overdue` true. Paged with `limit` (1 to 200, default 50) and
+/// `cursor`: pass back `next_cursor` until it is null. The read is audited.
 #[utoipa::path(tag = "tasks", params(TaskQuery), responses((status = 200, description = "A page of tasks", body = Page<Task>)), security(("jwt" = [])))]
 #[get("/tasks")]
 pub async fn list_tasks(
@@ -158,6 +162,10 @@ impl RequestBody for NewTask {
 }
 
 /// Open a task by hand.
+///
+/// Coordinators and clinicians open a task on a case of their organisation (any other `case_id` is
+/// a 422). It starts `open`, is audited and announced as a `task.created` event. A retry with the
+/// same `Idempotency-Key` and body replays the first answer.
 #[utoipa::path(
     tag = "tasks",
     params(("Idempotency-Key" = Option<String>, Header, description = "Replays the first response for a retry with the same body")),
@@ -199,6 +207,9 @@ pub async fn create_task(
 }
 
 /// A task.
+///
+/// For coordinators, clinicians and admins; a task of another organisation is a 404. The read is
+/// audited.
 #[utoipa::path(tag = "tasks", params(("id" = Uuid, Path)), responses((status = 200, description = "The task", body = Task)), security(("jwt" = [])))]
 #[get("/tasks/{id}")]
 pub async fn get_task(
@@ -239,6 +250,10 @@ impl RequestBody for TaskPatch {
 }
 
 /// Assign a task, move its due date or retitle it.
+///
+/// Coordinators and clinicians send a merge patch: absent fields stay as they are, `null` clears
+/// `assignee` or `due_date`. The status never changes here (see `POST /v1/tasks/{id}/complete`);
+/// the change is audited and sends no event.
 #[utoipa::path(tag = "tasks", params(("id" = Uuid, Path)), request_body = TaskPatch, responses((status = 200, description = "Updated", body = Task)), security(("jwt" = [])))]
 #[patch("/tasks/{id}")]
 pub async fn update_task(
@@ -262,6 +277,10 @@ pub async fn update_task(
 }
 
 /// Mark a task done.
+///
+/// Coordinators and clinicians. Records who completed it and when, is audited and sends
+/// `task.completed`; a task already done is answered unchanged. A cancelled task is a 409, and so
+/// is a clinician review task: it is done when a clinician signs off its assessment.
 #[utoipa::path(tag = "tasks", params(("id" = Uuid, Path)), responses((status = 200, description = "Done", body = Task), (status = 409, description = "The task was cancelled", body = super::problem::Problem, content_type = "application/problem+json")), security(("jwt" = [])))]
 #[post("/tasks/{id}/complete")]
 pub async fn complete_task(

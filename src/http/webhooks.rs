@@ -179,6 +179,10 @@ pub struct WebhookList {
 }
 
 /// Subscribe a URL to events (admin). The signing secret is shown once.
+///
+/// Admins only. The URL must be https (plain http only where `WEBHOOK_ALLOWED_CIDRS` allows), carry
+/// no credentials, and an IP host must be an allowed destination; otherwise a 422. `enabled`
+/// defaults to true. A replay with the same `Idempotency-Key` answers `secret` as null. Audited.
 #[utoipa::path(
     tag = "webhooks",
     params(("Idempotency-Key" = Option<String>, Header, description = "Replays the first response for a retry with the same body")),
@@ -221,6 +225,9 @@ pub async fn create_webhook(
 }
 
 /// The organisation's subscriptions.
+///
+/// Admins only; never the secrets. Paged with `limit` and `cursor`: pass back `next_cursor` until
+/// it is null. The read is audited.
 #[utoipa::path(tag = "webhooks", params(PageQuery), responses((status = 200, description = "Subscriptions", body = WebhookList)), security(("jwt" = [])))]
 #[get("/webhooks")]
 pub async fn list_webhooks(
@@ -241,6 +248,8 @@ pub async fn list_webhooks(
 }
 
 /// A subscription.
+///
+/// Admins only; never the secret. A subscription of another organisation is a 404.
 #[utoipa::path(tag = "webhooks", params(("id" = Uuid, Path)), responses((status = 200, description = "The subscription", body = Webhook)), security(("jwt" = [])))]
 #[get("/webhooks/{id}")]
 pub async fn get_webhook(
@@ -257,6 +266,9 @@ pub async fn get_webhook(
 }
 
 /// Change a subscription's URL, events, or enabled flag (disabling stops delivery).
+///
+/// Admins only. Absent fields stay as they are; a new `url` is checked as at creation (422).
+/// Audited.
 #[utoipa::path(tag = "webhooks", params(("id" = Uuid, Path)), request_body = WebhookPatch, responses((status = 200, description = "Updated", body = Webhook)), security(("jwt" = [])))]
 #[patch("/webhooks/{id}")]
 pub async fn update_webhook(
@@ -281,6 +293,8 @@ pub async fn update_webhook(
 }
 
 /// Delete a subscription and its delivery history.
+///
+/// Admins only; nothing more is delivered to it. Audited.
 #[utoipa::path(tag = "webhooks", params(("id" = Uuid, Path)), responses((status = 204, description = "Deleted")), security(("jwt" = [])))]
 #[delete("/webhooks/{id}")]
 pub async fn delete_webhook(
@@ -309,6 +323,9 @@ pub struct Rotation {
 impl RequestBody for Rotation {}
 
 /// Rotate the signing secret: the new one is shown once; the old one keeps signing beside it for the overlap.
+///
+/// Admins only. `overlap_hours` (0 to 168, default 24) is how long deliveries are also signed with
+/// the old secret. Every call makes a new secret. Audited.
 #[utoipa::path(tag = "webhooks", params(("id" = Uuid, Path)), request_body = Rotation, responses((status = 200, description = "Rotated", body = WebhookWithSecret)), security(("jwt" = [])))]
 #[post("/webhooks/{id}/rotate-secret")]
 pub async fn rotate_secret(

@@ -120,6 +120,11 @@ pub struct ConcordanceReport {
 
 /// Concordance of the organisation's second opinions with the plans they reviewed
 /// (coordinators, clinicians, administrators; own organisation only).
+///
+/// Each answered referral counts once, through its latest opinion's current assessment and result
+/// in force; `group_by` splits the figures by partner, site, scenario or period, and a group under
+/// 5 shows `< 5`. JSON by default, CSV or SVG by `?format=` or `Accept` (406 otherwise). Nothing is
+/// stored; the read is audited.
 #[utoipa::path(
     tag = "analytics",
     params(ConcordanceParams),

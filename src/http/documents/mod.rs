@@ -111,6 +111,10 @@ pub struct UploadForm {
 /// Upload a document to a case: the file as the raw body (its Content-Type, metadata in the
 /// query), or multipart/form-data with a `file` part. The same bytes twice return the
 /// first document (200).
+///
+/// Coordinators and clinicians, on a case of their organisation. A body over the upload limit is a
+/// 413, an empty one a 400, and a `Content-Digest` that does not match the bytes received a 422.
+/// Audited; no event is sent and the case's status does not change.
 #[utoipa::path(
     tag = "documents",
     params(("id" = Uuid, Path), DocumentMeta, ("Content-Digest" = Option<String>, Header, description = "sha-256=:<base64>: of the bytes, checked when sent")),
@@ -211,6 +215,10 @@ pub async fn upload(
 }
 
 /// The case's documents, newest first.
+///
+/// Staff, the case's patient, and an advocate whose grant covers documents; any other case is
+/// a 404. Metadata only (the bytes are at `/v1/documents/{id}/content`). Paged with `limit` and
+/// `cursor`: pass back `next_cursor` until it is null. The read is audited.
 #[utoipa::path(tag = "documents", params(("id" = Uuid, Path), super::pagination::PageQuery), responses((status = 200, description = "A page of documents", body = Page<Document>)), security(("jwt" = [])))]
 #[get("/cases/{id}/documents")]
 pub async fn list_documents(
@@ -235,6 +243,9 @@ pub async fn list_documents(
 }
 
 /// A document's metadata.
+///
+/// Staff, the case's patient, and an advocate whose grant covers documents; any other document is
+/// a 404. The read is audited.
 #[utoipa::path(tag = "documents", params(("id" = Uuid, Path)), responses((status = 200, description = "The document", body = Document)), security(("jwt" = [])))]
 #[get("/documents/{id}")]
 pub async fn get_document(
@@ -251,6 +262,11 @@ pub async fn get_document(
 }
 
 /// Download a document's bytes.
+///
+/// Readable by the same callers as the document's metadata; anyone else gets a 404. Answers the
+/// exact bytes uploaded, with their media type, a `Content-Digest` (sha-256),
+/// `X-Content-Type-Options: nosniff` and `Cache-Control: private, no-store`. The download is
+/// audited.
 #[utoipa::path(tag = "documents", params(("id" = Uuid, Path)), responses((status = 200, description = "The bytes, as an attachment, with the media type they were uploaded with", content_type = "*/*", body = Vec<u8>)), security(("jwt" = [])))]
 #[get("/documents/{id}/content")]
 pub async fn download(

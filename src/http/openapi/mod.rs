@@ -205,6 +205,9 @@ pub fn document_pretty() -> String {
 }
 
 /// The OpenAPI 3.1 document of this API.
+///
+/// Public: no credential needed. Answers this document as pretty-printed JSON, generated from the
+/// routes the server registers; it is the same text as `openapi/openapi.json` in the repository.
 #[utoipa::path(tag = "operations", responses((status = 200, description = "The OpenAPI document", content_type = "application/json", body = Object)))]
 #[get("/openapi.json")]
 pub async fn openapi_json() -> HttpResponse {
@@ -214,6 +217,10 @@ pub async fn openapi_json() -> HttpResponse {
 }
 
 /// What a problem type means.
+///
+/// Public: no credential needed. The `type` URI of every problem+json error resolves here: an HTML
+/// page with the problem type's title, its HTTP status and when it happens. An unknown slug is
+/// a 404.
 #[utoipa::path(
     tag = "operations",
     params(("slug" = String, Path, description = "The problem type's slug, e.g. validation-error")),

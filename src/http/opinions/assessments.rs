@@ -179,6 +179,10 @@ pub struct AssessmentList {
 }
 
 /// An opinion's assessments, the current one first.
+///
+/// For coordinators, clinicians and admins; an opinion of another organisation is a 404. Each
+/// assessment comes with its overrides and valid sign-off. Paged with `limit` and `cursor`: pass
+/// back `next_cursor` until it is null. The read is audited.
 #[utoipa::path(tag = "assessments", params(("id" = Uuid, Path, description = "The second opinion"), PageQuery), responses((status = 200, description = "Assessments", body = AssessmentList)), security(("jwt" = [])))]
 #[get("/second-opinions/{id}/assessments")]
 pub async fn list_assessments(
@@ -209,6 +213,12 @@ pub async fn list_assessments(
 
 /// Assess the opinion again against the case's current plan and context (e.g. after the
 /// treatment status changed); the new assessment is current.
+///
+/// Coordinators and clinicians. Supersedes the old assessment; the case's open tasks follow the new
+/// actions, the release gate may hold the result for a clinician's sign-off, and
+/// `assessment.created` is sent; audited. A 409 when the case has no plan, the opinion was amended,
+/// or it is being reassessed already. A retry with the same `Idempotency-Key` replays the first
+/// answer.
 #[utoipa::path(
     tag = "assessments",
     params(("id" = Uuid, Path, description = "The second opinion"), ("Idempotency-Key" = Option<String>, Header, description = "Replays the first response for a retry")),
@@ -250,6 +260,11 @@ fn created(row: &AssessmentRecord, annotations: &Annotations) -> Result<Creation
 }
 
 /// An assessment, with its ETag (a sign-off's `If-Match`).
+///
+/// For coordinators, clinicians and admins; one of another organisation is a 404. Shows the
+/// computed result, overrides, the result in force and any sign-off. The ETag changes with every
+/// override and sign-off and when the assessment is superseded; send it as `If-Match` when signing
+/// off. The read is audited.
 #[utoipa::path(tag = "assessments", params(("id" = Uuid, Path)), responses((status = 200, description = "The assessment", body = Assessment, headers(("ETag" = String)))), security(("jwt" = [])))]
 #[get("/assessments/{id}")]
 pub async fn get_assessment(
@@ -291,8 +306,14 @@ impl RequestBody for NewOverride {
 }
 
 /// Override an assessment's outcome and/or primary scenario, with a reason (clinician).
+///
 /// Overrides are append-only; the effective result drives actions, tasks and summaries, and
 /// the computed result stays visible.
+///
+/// Clinicians only; only the current assessment can be overridden (409). An override voids an
+/// earlier sign-off, and what that sign-off released is held back until a new one; the open tasks
+/// follow the new result. Sends `assessment.overridden`, audited; a retry with the same
+/// `Idempotency-Key` and body replays the first answer.
 #[utoipa::path(
     tag = "assessments",
     params(("id" = Uuid, Path), ("Idempotency-Key" = Option<String>, Header, description = "Replays the first response for a retry with the same body")),

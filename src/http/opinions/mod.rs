@@ -125,6 +125,11 @@ pub async fn submit_to_referral(
 }
 
 /// Enter a second opinion received another way (coordinator).
+///
+/// Coordinators and clinicians, on a case of their organisation. Stored verbatim beside its parsed
+/// form (attachments become case documents), assessed at once against the current plan, or when the
+/// first plan arrives; sends `second_opinion.received` and moves the case on to `opinion_received`.
+/// `supersedes` must name a current opinion of the case (422). Idempotency-Key retries replay.
 #[utoipa::path(
     tag = "second-opinions",
     params(("id" = Uuid, Path, description = "The case"), ("Idempotency-Key" = Option<String>, Header, description = "Replays the first response for a retry with the same body")),
@@ -191,6 +196,10 @@ fn opinion_view(
 }
 
 /// A case's second opinions with their current assessments, newest first.
+///
+/// For coordinators, clinicians and admins, on a case of their organisation (else a 404).
+/// `current_assessment` is null while the case has no plan. Paged with `limit` and `cursor`: pass
+/// back `next_cursor` until it is null. The read is audited.
 #[utoipa::path(tag = "second-opinions", params(("id" = Uuid, Path), super::pagination::PageQuery), responses((status = 200, description = "A page of opinions", body = Page<SecondOpinion>)), security(("jwt" = [])))]
 #[get("/cases/{id}/second-opinions")]
 pub async fn list_case_opinions(
@@ -226,6 +235,11 @@ pub async fn list_case_opinions(
 /// A second opinion: staff see its current assessment; a partner sees what it submitted. With
 /// `Accept: application/fhir+json`, its recommendation as a FHIR R4 collection Bundle (CarePlan
 /// intent `proposal`, the reviewer as author).
+///
+/// Coordinators, clinicians and admins of the organisation, or the partner key whose referral it
+/// answers (without any assessment; its FHIR Bundle names the patient by a pseudonym); patients and
+/// advocates get a 403, anyone else a 404. `Vary: Accept`; when FHIR is asked for, errors are an
+/// OperationOutcome. The read is audited.
 #[utoipa::path(tag = "second-opinions", params(("id" = Uuid, Path)), responses((status = 200, description = "The opinion, or its FHIR Bundle", headers(("Vary" = String)), content((SecondOpinion = "application/json"), (Object = "application/fhir+json")))), security(("jwt" = []), ("api_key" = [])))]
 #[get("/second-opinions/{id}")]
 pub async fn get_opinion(
@@ -268,6 +282,11 @@ pub async fn get_opinion(
 
 /// The submission exactly as received (the verbatim bytes): JSON, or the FHIR document as
 /// `application/fhir+json`.
+///
+/// Coordinators, clinicians and admins, or the partner whose referral it answers; answered with a
+/// `Content-Digest` (sha-256). A partner's FHIR document is kept sealed under the patient's key:
+/// only admins and clinicians read it (403 otherwise), and after the patient's erasure it is a 410.
+/// The read is audited.
 #[utoipa::path(tag = "second-opinions", params(("id" = Uuid, Path)), responses((status = 200, description = "The bytes received", content((Object = "application/json"), (Object = "application/fhir+json")))), security(("jwt" = []), ("api_key" = [])))]
 #[get("/second-opinions/{id}/submission")]
 pub async fn get_submission(

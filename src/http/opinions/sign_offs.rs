@@ -42,6 +42,11 @@ impl RequestBody for NewSignOff {
 
 /// Sign off a held assessment's result in force (clinicians): it is released to the patient,
 /// with the summaries written from that result; the review task is completed.
+///
+/// Clinicians only. A stale `If-Match` is a 412; signed off already, needing no sign-off, or
+/// superseded is a 409. Records the approved outcome and scenario with the reason and sends
+/// `assessment.signed_off`; each summary released sends `summary.released` and moves the case on to
+/// `summary_ready`. Audited; Idempotency-Key retries replay.
 #[utoipa::path(
     tag = "assessments",
     params(
@@ -114,6 +119,10 @@ pub struct ReviewQueue {
 
 /// The review queue: current assessments held for a clinician's sign-off (clinicians and
 /// coordinators).
+///
+/// `awaiting_sign_off=true` is required (a 400 otherwise); admins get a 403. Each item says how
+/// long it has waited, when it is due and whether it is `overdue`. Paged with `limit` and `cursor`:
+/// pass back `next_cursor` until it is null. The read is audited.
 #[utoipa::path(tag = "assessments", params(ReviewQueueQuery), responses((status = 200, description = "Held assessments, urgent first, then oldest first", body = ReviewQueue)), security(("jwt" = [])))]
 #[get("/assessments")]
 pub async fn review_queue(

@@ -102,6 +102,11 @@ pub enum ReferralView {
 }
 
 /// Refer a case to a partner hospital for a second opinion.
+///
+/// Coordinators and clinicians, on a case of their organisation, to one of its partner hospitals
+/// (another `partner_id` is a 422). The referral starts `sent` and the case moves on to `referred`;
+/// sends `referral.created` (and `case.updated` when the case moved), audited. A retry with the
+/// same `Idempotency-Key` and body replays the first answer.
 #[utoipa::path(
     tag = "referrals",
     params(("id" = Uuid, Path, description = "The case"), ("Idempotency-Key" = Option<String>, Header, description = "Replays the first response for a retry with the same body")),
@@ -204,6 +209,10 @@ fn reader_permit(caller: &Caller) -> Result<Permit<'_>, crate::auth::AuthError> 
 }
 
 /// A case's referrals, newest first.
+///
+/// For coordinators, clinicians and admins, on a case of their organisation (else a 404); partner
+/// keys use `GET /v1/referrals`. Filter by `status` or `partner_id`; paged with `limit` and
+/// `cursor`: pass back `next_cursor` until it is null. The read is audited.
 #[utoipa::path(tag = "referrals", params(("id" = Uuid, Path, description = "The case"), ReferralQuery), responses((status = 200, description = "A page of referrals", body = Page<ReferralView>)), security(("jwt" = [])))]
 #[get("/cases/{id}/referrals")]
 pub async fn list_case_referrals(
@@ -217,6 +226,11 @@ pub async fn list_case_referrals(
 }
 
 /// Referrals: a partner's inbox (its packets), or staff's list of their organisation's referrals.
+///
+/// A partner key gets the referrals sent to its hospital, as packets (its `case_id` and
+/// `partner_id` filters are ignored); coordinators, clinicians and admins get their organisation's,
+/// filtered by `status`, `case_id` or `partner_id`. Patients and advocates get a 403. Paged with
+/// `limit` and `cursor` from `next_cursor`; audited.
 #[utoipa::path(tag = "referrals", params(ReferralQuery), responses((status = 200, description = "A page of referrals", body = Page<ReferralView>)), security(("jwt" = []), ("api_key" = [])))]
 #[get("/referrals")]
 pub async fn list_referrals(
@@ -229,6 +243,11 @@ pub async fn list_referrals(
 }
 
 /// A referral: the partner's packet for its partner, the referral itself for staff.
+///
+/// Coordinators, clinicians and admins of the organisation, or the partner key it was sent to,
+/// which sees it only while it is sent, accepted or answered (else a 404). The packet shows the
+/// diagnosis, current plan and documents to download, and of the patient only birth year and
+/// country. The read is audited.
 #[utoipa::path(tag = "referrals", params(("id" = Uuid, Path)), responses((status = 200, description = "The referral", body = ReferralView)), security(("jwt" = []), ("api_key" = [])))]
 #[get("/referrals/{id}")]
 pub async fn get_referral(
@@ -281,6 +300,10 @@ async fn move_to(
 }
 
 /// Accept a referral (partner).
+///
+/// Partner API keys only, for a referral sent to that partner (others are a 404). Moves a `sent`
+/// referral to `accepted`; accepting again changes nothing, and a declined, withdrawn or answered
+/// referral is a 409 `referral-closed`. Sends `referral.updated`; audited.
 #[utoipa::path(tag = "referrals", params(("id" = Uuid, Path)), responses((status = 200, description = "Accepted", body = Referral), (status = 409, description = "The referral is closed", body = super::problem::Problem, content_type = "application/problem+json")), security(("api_key" = [])))]
 #[post("/referrals/{id}/accept")]
 pub async fn accept_referral(
@@ -293,6 +316,11 @@ pub async fn accept_referral(
 }
 
 /// Decline a referral with a reason (partner).
+///
+/// Partner API keys only, for a referral sent to that partner (others are a 404). Moves a sent or
+/// accepted referral to `declined`, keeping the reason as `decline_reason`; declining again changes
+/// nothing, and a withdrawn or answered referral is a 409 `referral-closed`. Sends
+/// `referral.updated`; audited.
 #[utoipa::path(tag = "referrals", params(("id" = Uuid, Path)), request_body = Decline, responses((status = 200, description = "Declined", body = Referral), (status = 409, description = "The referral is closed", body = super::problem::Problem, content_type = "application/problem+json")), security(("api_key" = [])))]
 #[post("/referrals/{id}/decline")]
 pub async fn decline_referral(
@@ -307,6 +335,10 @@ pub async fn decline_referral(
 }
 
 /// Withdraw a referral (staff).
+///
+/// Coordinators and clinicians. Moves a sent or accepted referral to `withdrawn`: its partner no
+/// longer sees it or its documents and can submit no opinion. Withdrawing again changes nothing; a
+/// declined or answered referral is a 409 `referral-closed`. Sends `referral.updated`; audited.
 #[utoipa::path(tag = "referrals", params(("id" = Uuid, Path)), responses((status = 200, description = "Withdrawn", body = Referral), (status = 409, description = "The referral is closed", body = super::problem::Problem, content_type = "application/problem+json")), security(("jwt" = [])))]
 #[post("/referrals/{id}/withdraw")]
 pub async fn withdraw_referral(
@@ -319,6 +351,10 @@ pub async fn withdraw_referral(
 }
 
 /// Download a document of an open referral's case (partner).
+///
+/// Partner API keys only, for a referral sent to that partner while it is sent, accepted or
+/// answered, and a document of the referred case; anything else is a 404. Answers the exact bytes
+/// with a `Content-Digest` (sha-256). The download is audited.
 #[utoipa::path(tag = "referrals", params(("id" = Uuid, Path), ("doc_id" = Uuid, Path)), responses((status = 200, description = "The bytes, as an attachment", content_type = "application/octet-stream", body = Vec<u8>)), security(("api_key" = [])))]
 #[get("/referrals/{id}/documents/{doc_id}")]
 pub async fn referral_document(
