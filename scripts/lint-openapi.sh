@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Lints openapi/openapi.json with two independent tools, both pinned below:
+# Lints openapi/openapi.json with three independent tools, all pinned below:
 #   - openapi-spec-validator (PyPI): structural validation against the OpenAPI 3.1 meta-schema,
-#   - Redocly CLI `lint` (npm): the `recommended` ruleset, configured by redocly.yaml.
-# Any error from either tool fails the script (exit 1); Redocly warnings are printed but pass.
+#   - Redocly CLI `lint` (npm): the `recommended` ruleset, configured by redocly.yaml,
+#   - Spectral (npm): the `spectral:oas` ruleset, configured by .spectral.yaml.
+# Any error or warning from any of them fails the script (exit 1).
 #
 # Usage, from anywhere in the repository:   scripts/lint-openapi.sh [document]
 #   (default document: openapi/openapi.json)
@@ -18,6 +19,7 @@ set -Eeuo pipefail
 
 OSV_VERSION="0.9.0"        # openapi-spec-validator
 REDOCLY_VERSION="2.77.0"   # @redocly/cli
+SPECTRAL_VERSION="6.16.3"  # @stoplight/spectral-cli
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
@@ -29,6 +31,7 @@ VENV="$TOOLS/venv"
 NODE_DIR="$TOOLS/node"
 DOC="${1:-openapi/openapi.json}"
 CONFIG="$ROOT/redocly.yaml"
+SPECTRAL_CONFIG="$ROOT/.spectral.yaml"
 
 # No telemetry, update checks or prompts in CI.
 export REDOCLY_TELEMETRY=off REDOCLY_SUPPRESS_UPDATE_NOTICE=true
@@ -63,25 +66,24 @@ else
 fi
 step_done "openapi-spec-validator setup"
 
-# --- install / reuse Redocly CLI ------------------------------------------------------------
-installed_redocly=""
-if [[ -f "$NODE_DIR/node_modules/@redocly/cli/package.json" ]]; then
-    installed_redocly="$(node -p 'require(process.argv[1]).version' \
-        "$NODE_DIR/node_modules/@redocly/cli/package.json" 2>/dev/null || true)"
-fi
-if [[ "$installed_redocly" != "$REDOCLY_VERSION" ]]; then
-    say "installing @redocly/cli@$REDOCLY_VERSION into ${NODE_DIR#"$ROOT"/}"
+# --- install / reuse Redocly CLI and Spectral (one node_modules, both pinned) ---------------
+installed_version() {
+    node -p 'require(process.argv[1]).version' "$NODE_DIR/node_modules/$1/package.json" 2>/dev/null || true
+}
+if [[ "$(installed_version @redocly/cli)" != "$REDOCLY_VERSION" \
+    || "$(installed_version @stoplight/spectral-cli)" != "$SPECTRAL_VERSION" ]]; then
+    say "installing @redocly/cli@$REDOCLY_VERSION and @stoplight/spectral-cli@$SPECTRAL_VERSION into ${NODE_DIR#"$ROOT"/}"
     rm -rf "$NODE_DIR"
     mkdir -p "$NODE_DIR"
     printf '{ "private": true }\n' > "$NODE_DIR/package.json"
     "$NPM" install --prefix "$NODE_DIR" --no-save --no-package-lock --loglevel=error \
-        "@redocly/cli@$REDOCLY_VERSION" >/dev/null
+        "@redocly/cli@$REDOCLY_VERSION" "@stoplight/spectral-cli@$SPECTRAL_VERSION" >/dev/null
 else
-    say "reusing @redocly/cli $installed_redocly"
+    say "reusing @redocly/cli $REDOCLY_VERSION and @stoplight/spectral-cli $SPECTRAL_VERSION"
 fi
-step_done "Redocly CLI setup"
+step_done "Redocly CLI and Spectral setup"
 
-# --- run both; report both before failing ---------------------------------------------------
+# --- run all three; report all before failing ---------------------------------------------------
 failed=()
 
 say "openapi-spec-validator $DOC"
@@ -93,13 +95,23 @@ step_done "openapi-spec-validator"
 say "redocly lint $DOC"
 redocly_args=(lint "$DOC" --format=stylish)
 [[ -f "$CONFIG" ]] && redocly_args+=(--config "$CONFIG")
-# Redocly exits non-zero only on errors (warnings pass).
-if ! "$NODE_DIR/node_modules/.bin/redocly" "${redocly_args[@]}"; then
-    failed+=("redocly lint")
+# Redocly exits non-zero only on errors; a warning fails here too.
+redocly_out="$("$NODE_DIR/node_modules/.bin/redocly" "${redocly_args[@]}" 2>&1)" || failed+=("redocly lint")
+printf '%s\n' "$redocly_out" | grep -v '[║╔╚]'
+if grep -qE 'You have [0-9]+ warning' <<<"$redocly_out"; then
+    failed+=("redocly lint (warnings)")
 fi
 step_done "redocly lint"
+
+say "spectral lint $DOC"
+# --fail-severity=hint: a warning, an info or a hint fails too.
+if ! "$NODE_DIR/node_modules/.bin/spectral" lint "$DOC" --ruleset "$SPECTRAL_CONFIG" \
+    --fail-severity=hint --format=stylish; then
+    failed+=("spectral lint")
+fi
+step_done "spectral lint"
 
 if ((${#failed[@]})); then
     die "${failed[*]} reported errors (total $(elapsed "$T0"))"
 fi
-say "OK: both linters pass (total $(elapsed "$T0"))"
+say "OK: all three linters pass (total $(elapsed "$T0"))"

@@ -38,7 +38,7 @@ pub async fn subscribe(
             url,
             event_types,
             secret: secret.clone(),
-            previous_secret: None,
+            previous_secrets: Vec::new(),
             previous_secret_until: None,
             enabled,
             created_by: tx.actor.created_by(),
@@ -109,15 +109,44 @@ pub async fn rotate_secret(
 ) -> AppResult<(Subscription, String)> {
     let current = found(webhooks::find(tx.conn, tx.org, id).await?)?;
     let secret = signing::new_secret();
+    let (previous_secrets, until) = retire(current, Utc::now(), overlap);
     let changes = SubscriptionChanges {
         secret: Some(secret.clone()),
-        previous_secret: Some(Some(current.secret)),
-        previous_secret_until: Some(Some(Utc::now() + overlap)),
+        previous_secrets: Some(previous_secrets),
+        previous_secret_until: Some(until),
         ..Default::default()
     };
     let row = found(webhooks::update(tx.conn, tx.org, id, changes).await?)?;
     tx.audit("webhook.rotate_secret", "webhook", vec![id], None);
     Ok((row, signing::display(&secret)))
+}
+
+/// How many retired secrets sign at most: enough for a rotation retried a few times after
+/// lost answers, few enough that a delivery's signature header stays short.
+pub const MAX_PREVIOUS_SECRETS: usize = 5;
+
+/// The secrets that keep signing after `current`'s secret is replaced, oldest first, and
+/// until when. A rotation inside a running overlap keeps the secrets that overlap already
+/// kept: when the answer to a rotation is lost and the admin retries, the consumer still
+/// verifies with the secret before the first attempt, and that one must not stop signing.
+/// The overlap ends at the later of the running one's end and `now + overlap`, so no secret
+/// stops earlier than a rotation promised.
+fn retire(
+    current: Subscription,
+    now: DateTime<Utc>,
+    overlap: Duration,
+) -> (Vec<Vec<u8>>, Option<DateTime<Utc>>) {
+    let running = current.previous_secret_until.filter(|until| *until > now);
+    let mut secrets = if running.is_some() {
+        current.previous_secrets
+    } else {
+        Vec::new()
+    };
+    secrets.push(current.secret);
+    let dropped = secrets.len().saturating_sub(MAX_PREVIOUS_SECRETS);
+    secrets.drain(..dropped);
+    let until = running.map_or(now + overlap, |r| r.max(now + overlap));
+    (secrets, Some(until))
 }
 
 /// A page of a subscription's deliveries, newest first, with every attempt of each.
@@ -156,4 +185,69 @@ pub async fn events_after(
     limit: i64,
 ) -> AppResult<Vec<EventRecord>> {
     Ok(webhooks::events_after(q.conn, q.org, after, types, limit).await?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn subscription(secret: u8, previous: &[u8], until: Option<DateTime<Utc>>) -> Subscription {
+        let now = Utc::now();
+        Subscription {
+            org_id: Uuid::nil(),
+            id: Uuid::nil(),
+            url: "https://crm.example/hook".into(),
+            event_types: vec!["case.created".into()],
+            secret: vec![secret; 32],
+            previous_secrets: previous.iter().map(|b| vec![*b; 32]).collect(),
+            previous_secret_until: until,
+            enabled: true,
+            created_by: "admin".into(),
+            created_at: now,
+            updated_at: now,
+        }
+    }
+
+    #[test]
+    fn a_rotation_retried_inside_the_overlap_keeps_the_first_secret_signing() {
+        let now = Utc::now();
+        let day = Duration::hours(24);
+        let (secrets, until) = retire(subscription(b'A', &[], None), now, day);
+        assert_eq!(secrets, vec![vec![b'A'; 32]]);
+        assert_eq!(until, Some(now + day));
+        // The answer was lost; the retry retires B and still keeps A.
+        let later = now + Duration::minutes(1);
+        let (secrets, until) = retire(subscription(b'B', &[b'A'], until), later, day);
+        assert_eq!(secrets, vec![vec![b'A'; 32], vec![b'B'; 32]]);
+        assert_eq!(until, Some(later + day));
+    }
+
+    #[test]
+    fn a_shorter_overlap_never_cuts_a_running_one_and_an_ended_one_is_forgotten() {
+        let now = Utc::now();
+        let running = Some(now + Duration::hours(10));
+        let (_, until) = retire(
+            subscription(b'B', &[b'A'], running),
+            now,
+            Duration::hours(1),
+        );
+        assert_eq!(until, running);
+        let ended = Some(now - Duration::seconds(1));
+        let (secrets, _) = retire(subscription(b'B', &[b'A'], ended), now, Duration::hours(1));
+        assert_eq!(secrets, vec![vec![b'B'; 32]]);
+    }
+
+    #[test]
+    fn at_most_five_retired_secrets_sign_the_newest_kept() {
+        let now = Utc::now();
+        let running = Some(now + Duration::hours(1));
+        let (secrets, _) = retire(
+            subscription(b'F', &[b'A', b'B', b'C', b'D', b'E'], running),
+            now,
+            Duration::hours(1),
+        );
+        assert_eq!(secrets.len(), MAX_PREVIOUS_SECRETS);
+        assert_eq!(secrets.first(), Some(&vec![b'B'; 32]));
+        assert_eq!(secrets.last(), Some(&vec![b'F'; 32]));
+    }
 }

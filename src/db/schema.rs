@@ -329,12 +329,12 @@ diesel::table! {
         url -> Text,
         event_types -> Array<Text>,
         secret -> Bytea,
-        previous_secret -> Nullable<Bytea>,
         previous_secret_until -> Nullable<Timestamptz>,
         enabled -> Bool,
         created_by -> Text,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        previous_secrets -> Array<Bytea>,
     }
 }
 

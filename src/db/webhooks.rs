@@ -17,7 +17,9 @@ pub struct SubscriptionRow {
     pub url: String,
     pub event_types: Vec<String>,
     pub secret: Vec<u8>,
-    pub previous_secret: Option<Vec<u8>>,
+    /// Secrets retired by a run of overlapping rotations, oldest first; they sign beside
+    /// `secret` until `previous_secret_until`.
+    pub previous_secrets: Vec<Vec<u8>>,
     pub previous_secret_until: Option<DateTime<Utc>>,
     pub enabled: bool,
     pub created_by: String,
@@ -76,7 +78,7 @@ pub struct SubscriptionChanges {
     pub event_types: Option<Vec<String>>,
     pub enabled: Option<bool>,
     pub secret: Option<Vec<u8>>,
-    pub previous_secret: Option<Option<Vec<u8>>>,
+    pub previous_secrets: Option<Vec<Vec<u8>>>,
     pub previous_secret_until: Option<Option<DateTime<Utc>>>,
 }
 

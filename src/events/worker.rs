@@ -144,13 +144,19 @@ impl Deliverer {
         .map_err(|e| e.to_string())?;
         let timestamp = Utc::now().timestamp();
         let id = event.id.to_string();
+        // The current secret first, then those of a rotation's overlap, newest first.
         let mut secrets: Vec<&[u8]> = vec![&subscription.secret];
-        if let (Some(previous), Some(until)) = (
-            &subscription.previous_secret,
-            subscription.previous_secret_until,
-        ) && until > Utc::now()
+        if subscription
+            .previous_secret_until
+            .is_some_and(|until| until > Utc::now())
         {
-            secrets.push(previous);
+            secrets.extend(
+                subscription
+                    .previous_secrets
+                    .iter()
+                    .rev()
+                    .map(Vec::as_slice),
+            );
         }
         let signature = signing::signature_header(&secrets, &id, timestamp, &body);
         Ok(Some((

@@ -1,7 +1,7 @@
 //! Liveness, readiness (the database answers) and Prometheus metrics.
 
 use actix_web::{HttpResponse, get, web};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::State;
@@ -13,13 +13,19 @@ pub struct Health {
     pub status: String,
 }
 
+/// The query of an operation that takes no parameters: anything sent is a 400 naming it, as on
+/// every other operation, so a mistyped parameter is never silently ignored.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NoParameters {}
+
 /// Liveness: the process serves requests.
 ///
 /// Public: no credential needed. Answers 200 with `status` `ok` whenever the process can serve a
 /// request; it does not touch the database (that is `/readyz`).
-#[utoipa::path(tag = "operations", responses((status = 200, description = "The process is alive", body = Health)))]
+#[utoipa::path(tag = "operations", responses((status = 200, description = "The process is alive", body = Health), (status = 400, description = "A query parameter: these operations take none", body = super::problem::Problem, content_type = "application/problem+json")))]
 #[get("/healthz")]
-pub async fn healthz() -> web::Json<Health> {
+pub async fn healthz(_: web::Query<NoParameters>) -> web::Json<Health> {
     web::Json(Health {
         status: "ok".into(),
     })
@@ -32,10 +38,11 @@ pub async fn healthz() -> web::Json<Health> {
 /// seconds.
 #[utoipa::path(tag = "operations", responses(
     (status = 200, description = "Ready to serve", body = Health),
+    (status = 400, description = "A query parameter: these operations take none", body = super::problem::Problem, content_type = "application/problem+json"),
     (status = 503, description = "The database does not answer", body = super::problem::Problem, content_type = "application/problem+json"),
 ))]
 #[get("/readyz")]
-pub async fn readyz(state: State) -> ApiResult<web::Json<Health>> {
+pub async fn readyz(state: State, _: web::Query<NoParameters>) -> ApiResult<web::Json<Health>> {
     match tokio::time::timeout(std::time::Duration::from_secs(3), state.app.ready()).await {
         Ok(Ok(_)) => Ok(web::Json(Health {
             status: "ok".into(),
@@ -49,9 +56,9 @@ pub async fn readyz(state: State) -> ApiResult<web::Json<Health>> {
 /// Public: no credential needed. Answers `http_requests_total` and `http_request_duration_seconds`
 /// by method, route and status, and the database pool's maximum, open and idle connections and
 /// waiting requests, in the Prometheus text format 0.0.4.
-#[utoipa::path(tag = "operations", responses((status = 200, description = "Metrics in the Prometheus text format", body = String, content_type = "text/plain")))]
+#[utoipa::path(tag = "operations", responses((status = 200, description = "Metrics in the Prometheus text format", body = String, content_type = "text/plain"), (status = 400, description = "A query parameter: these operations take none", body = super::problem::Problem, content_type = "application/problem+json")))]
 #[get("/metrics")]
-pub async fn metrics(state: State) -> HttpResponse {
+pub async fn metrics(state: State, _: web::Query<NoParameters>) -> HttpResponse {
     let status = state.app.pool_status();
     ::metrics::gauge!("db_pool_connections_max").set(status.max_size as f64);
     ::metrics::gauge!("db_pool_connections_open").set(status.size as f64);

@@ -325,7 +325,9 @@ impl RequestBody for Rotation {}
 /// Rotate the signing secret: the new one is shown once; the old one keeps signing beside it for the overlap.
 ///
 /// Admins only. `overlap_hours` (0 to 168, default 24) is how long deliveries are also signed with
-/// the old secret. Every call makes a new secret. Audited.
+/// the old secret. Every call makes a new secret; one inside a running overlap keeps the secrets
+/// that overlap kept (at most five, until the later end), so a rotation retried after a lost
+/// answer never stops the secret the receiver still verifies with. Audited.
 #[utoipa::path(tag = "webhooks", params(("id" = Uuid, Path)), request_body = Rotation, responses((status = 200, description = "Rotated", body = WebhookWithSecret)), security(("jwt" = [])))]
 #[post("/webhooks/{id}/rotate-secret")]
 pub async fn rotate_secret(

@@ -356,8 +356,26 @@ pub struct Reply {
 
 impl Reply {
     /// Sends `request` and reads the response whole.
+    /// Every answer is also held to the document: a header it carries that its operation
+    /// does not declare fails the test that read it.
     pub async fn read(request: RequestBuilder) -> Reply {
-        let response = request.send().await.expect("request sent");
+        let (client, request) = request.build_split();
+        let request = request.expect("request built");
+        let (method, path) = (request.method().clone(), request.url().path().to_owned());
+        let response = reqwest::Client::execute(&client, request)
+            .await
+            .expect("request sent");
+        let undeclared = super::declared::undeclared(
+            &method,
+            &path,
+            response.status().as_u16(),
+            response.headers(),
+        );
+        assert!(
+            undeclared.is_empty(),
+            "{method} {path} answered {} with headers the document does not declare: {undeclared:?}",
+            response.status()
+        );
         Reply {
             status: response.status(),
             headers: response.headers().clone(),

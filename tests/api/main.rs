@@ -1,5 +1,6 @@
 //! Integration tests over HTTP against a real PostgreSQL. One binary, one module per area.
 
+mod declared;
 mod helpers;
 
 mod access;

@@ -346,6 +346,35 @@ async fn during_rotation_both_secrets_sign() {
 }
 
 #[tokio::test]
+async fn a_rotation_retried_after_a_lost_answer_keeps_the_consumers_secret_signing() {
+    let hook = receiver().await;
+    let app = spawn_app_with(&FAST).await;
+    let (webhook, old) = subscribe(&app, &hook.url, &["case.created"]).await;
+    let rotate = || async {
+        app.post(
+            &format!("/v1/webhooks/{webhook}/rotate-secret"),
+            &app.admin(),
+            &json!({"overlap_hours": 1}),
+        )
+        .await
+        .ok(200)["secret"]
+            .as_str()
+            .expect("secret")
+            .to_string()
+    };
+    // The first answer never reached the admin; the retry's secret is the one they keep.
+    let lost = rotate().await;
+    let kept = rotate().await;
+    app.setup().await;
+    let got = hook.wait_for(1, Duration::from_secs(10)).await;
+    let m = &got[0];
+    assert_eq!(m.signature.split(' ').count(), 3, "{}", m.signature);
+    for secret in [&old, &lost, &kept] {
+        assert!(verify(secret, &m.id, &m.timestamp, &m.signature, &m.body));
+    }
+}
+
+#[tokio::test]
 async fn destinations_outside_the_allowed_ranges_are_refused() {
     let app = spawn_app_with(&FAST).await;
     let fields = app

@@ -1,6 +1,6 @@
 //! What the document says of media types and headers: FHIR bodies and their
 //! OperationOutcome errors, header shapes as the extractors check them, binary bodies and
-//! OpenAPI's integer formats.
+//! OpenAPI's integer formats; and every response header the service sends.
 
 use serde_json::{Value, json};
 
@@ -121,6 +121,83 @@ pub(super) fn fhir_errors(doc: &mut Value) {
                     content.entry("application/fhir+json").or_insert_with(
                         || json!({"schema": {"$ref": "#/components/schemas/OperationOutcome"}}),
                     );
+                }
+            }
+        }
+    }
+}
+
+/// Every header the service sends beside the representation's own, declared on each response
+/// that can carry it, so a generated client can read it and a linter can hold us to it.
+pub(super) fn response_headers(doc: &mut Value) {
+    doc["components"]["headers"] = json!({
+        "X-Request-Id": {
+            "description": "The request's id: the caller's own `X-Request-Id` when it is 1-128 letters, digits or `-_.:`, else a new UUIDv7. Quote it when reporting a problem; problem bodies carry it as `request_id`.",
+            "required": true,
+            "schema": {"type": "string", "maxLength": 128}
+        },
+        "Retry-After": {
+            "description": "Seconds to wait before trying again.",
+            "required": true,
+            "schema": {"type": "integer", "minimum": 0}
+        },
+        "RateLimit-Policy": {
+            "description": "The limit this request counts against, in the named-policy syntax of draft-ietf-httpapi-ratelimit-headers-09 and later: `\"subject\";q=600;w=60` is 600 requests a 60-second window for the JWT's subject (policies: `subject`, `key` for a partner API key, `ip` for share links).",
+            "schema": {"type": "string", "examples": ["\"subject\";q=600;w=60"]}
+        },
+        "RateLimit": {
+            "description": "Where the caller stands against that policy: `r` requests left, and `t` seconds until the whole quota is back (`\"subject\";r=12;t=30`). A 429 says `r=0` and `t` equal to `Retry-After`.",
+            "schema": {"type": "string", "examples": ["\"subject\";r=12;t=30"]}
+        },
+        "Idempotent-Replayed": {
+            "description": "`true` when this is the saved answer to an earlier request with the same `Idempotency-Key`: nothing was done again.",
+            "schema": {"type": "string", "enum": ["true"]}
+        },
+        "WWW-Authenticate": {
+            "description": "The credential the route wants: a bearer token.",
+            "required": true,
+            "schema": {"type": "string", "enum": ["Bearer"]}
+        }
+    });
+    let header = |name: &str| json!({"$ref": format!("#/components/headers/{name}")});
+    let Some(paths) = doc["paths"].as_object_mut() else {
+        return;
+    };
+    for (path, item) in paths.iter_mut() {
+        let Some(operations) = item.as_object_mut() else {
+            continue;
+        };
+        for operation in operations.values_mut() {
+            let credentialed = operation["security"].as_array().is_some_and(|s| {
+                s.iter()
+                    .any(|r| r.as_object().is_some_and(|r| !r.is_empty()))
+            });
+            // Share links are opened without a credential but limited per IP.
+            let limited = credentialed || path.starts_with("/v1/shared/");
+            let idempotent = operation["parameters"]
+                .as_array()
+                .is_some_and(|ps| ps.iter().any(|p| p["name"] == "Idempotency-Key"));
+            let Some(responses) = operation["responses"].as_object_mut() else {
+                continue;
+            };
+            for (status, response) in responses.iter_mut() {
+                let Some(response) = response.as_object_mut() else {
+                    continue;
+                };
+                let headers = response.entry("headers").or_insert_with(|| json!({}));
+                headers["X-Request-Id"] = header("X-Request-Id");
+                if status == "429" || status == "503" {
+                    headers["Retry-After"] = header("Retry-After");
+                }
+                if status == "401" {
+                    headers["WWW-Authenticate"] = header("WWW-Authenticate");
+                }
+                if limited {
+                    headers["RateLimit-Policy"] = header("RateLimit-Policy");
+                    headers["RateLimit"] = header("RateLimit");
+                }
+                if idempotent && status.starts_with('2') {
+                    headers["Idempotent-Replayed"] = header("Idempotent-Replayed");
                 }
             }
         }

@@ -2,6 +2,7 @@
 //! the Swagger UI (vendored, nothing fetched at run time); the problem type pages; and the
 //! route table that tells 404 from 405.
 
+mod conditions;
 mod links;
 mod media;
 mod rules;
@@ -25,6 +26,7 @@ use super::problem::{ApiError, ProblemKind};
 #[openapi(
     info(
         title = "Concord API",
+        contact(name = "Concord maintainers"),
         description = "Concord keeps cancer cases and the treating oncologist's current plan, takes in second opinions from partner hospitals, classifies how each opinion differs from the plan, and writes the one-page summary a patient shares with the oncologist.",
     ),
     components(schemas(super::problem::Problem, crate::domain::validation::FieldError)),
@@ -32,6 +34,21 @@ use super::problem::{ApiError, ProblemKind};
         (name = "operations", description = "Health, readiness, metrics and this document"),
         (name = "discordance", description = "Stateless classification of a second opinion against the current plan"),
         (name = "fhir", description = "FHIR R4 / mCODE: a Bundle read into a picture, with the report of what was not carried over"),
+        (name = "organizations", description = "Organisations (the navigator's partner hospitals) and their partner API keys"),
+        (name = "patients", description = "Patients, kept by coordinators, read by the patient themself and erased by admins"),
+        (name = "cases", description = "One patient's cancer question: the treating oncologist, the treatment status, the next irreversible step, the records a review needs, and advocates' grants on the case"),
+        (name = "plans", description = "The treating oncologist's current plan, versioned; every change keeps the version before it"),
+        (name = "documents", description = "Records attached to a case, kept with their SHA-256 and always downloaded as an attachment"),
+        (name = "referrals", description = "A case sent to a partner hospital for a second opinion, and the partner's inbox"),
+        (name = "second-opinions", description = "Partner hospitals' reports, kept verbatim beside their parsed form"),
+        (name = "assessments", description = "Each opinion classified against the current plan (confirms, refines or contradicts), with clinicians' overrides and sign-off"),
+        (name = "summaries", description = "The patient's one-page summary and the oncologist's table, in HTML, PDF or JSON"),
+        (name = "share-links", description = "Links that let the treating oncologist open one summary without an account; they expire and can be revoked"),
+        (name = "conversations", description = "The appointment where an opinion was shared with the oncologist, and what the oncologist said"),
+        (name = "tasks", description = "Coordinators' tasks, opened by an assessment's actions or by hand"),
+        (name = "webhooks", description = "Subscriptions that receive the organisation's events, signed, with their deliveries"),
+        (name = "audit", description = "Who read or changed what: the organisation's audit trail"),
+        (name = "analytics", description = "Concordance between second opinions and current plans, by partner, cancer type and scenario"),
     ),
 )]
 struct BaseDocument;
@@ -208,9 +225,9 @@ pub fn document_pretty() -> String {
 ///
 /// Public: no credential needed. Answers this document as pretty-printed JSON, generated from the
 /// routes the server registers; it is the same text as `openapi/openapi.json` in the repository.
-#[utoipa::path(tag = "operations", responses((status = 200, description = "The OpenAPI document", content_type = "application/json", body = Object)))]
+#[utoipa::path(tag = "operations", responses((status = 200, description = "The OpenAPI document", content_type = "application/json", body = Object), (status = 400, description = "A query parameter: this operation takes none", body = super::problem::Problem, content_type = "application/problem+json")))]
 #[get("/openapi.json")]
-pub async fn openapi_json() -> HttpResponse {
+pub async fn openapi_json(_: web::Query<super::health::NoParameters>) -> HttpResponse {
     HttpResponse::Ok()
         .content_type("application/json")
         .body(document_pretty())

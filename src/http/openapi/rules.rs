@@ -152,7 +152,7 @@ fn item_rules(doc: &mut Value) {
         "allOf".into(),
         json!([{
             "if": {"anyOf": [{"not": {"required": ["regimen"]}}, {"properties": {"regimen": {"type": "null"}}}]},
-            "then": {"required": ["drugs"], "properties": {"drugs": {"type": "array", "minItems": 1}}}
+            "then": {"required": ["drugs"], "properties": {"drugs": {"minItems": 1}}}
         }]),
     );
     property_mut(doc, "SystemicTherapy", "drugs")["items"] =
@@ -298,6 +298,8 @@ pub fn refine(doc: &mut Value) {
     override_rules(doc);
     ruleset3_rules(doc);
     media::fhir_errors(doc);
+    media::response_headers(doc);
+    super::conditions::spell_out_properties(doc);
     strings_without_nul(doc, &countries);
     links(doc);
 }
