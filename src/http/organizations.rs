@@ -286,7 +286,7 @@ pub struct ApiKeyList {
     params(("id" = Uuid, Path, description = "The partner"), ("Idempotency-Key" = Option<String>, Header, description = "Replays the first response for a retry with the same body")),
     request_body = NewApiKey,
     responses(
-        (status = 201, description = "Created; the key is in the body only this once", body = CreatedApiKey),
+        (status = 201, description = "Created; the key is in the body only this once", body = CreatedApiKey, headers(("Location" = String, description = "The new key, under its organisation"))),
         (status = 409, description = "The Idempotency-Key is in flight", body = super::problem::Problem, content_type = "application/problem+json"),
         (status = 422, description = "The Idempotency-Key was used with another body", body = super::problem::Problem, content_type = "application/problem+json"),
     ),

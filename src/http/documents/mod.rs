@@ -124,7 +124,7 @@ pub struct UploadForm {
     )),
     responses(
         (status = 201, description = "Stored", body = Document, headers(("Location" = String))),
-        (status = 200, description = "These bytes are already on the case: the existing document", body = Document),
+        (status = 200, description = "These bytes are already on the case: the existing document", body = Document, headers(("Location" = String, description = "The existing document"))),
     ),
     security(("jwt" = [])),
 )]

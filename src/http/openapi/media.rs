@@ -153,6 +153,34 @@ pub(super) fn response_headers(doc: &mut Value) {
             "description": "`true` when this is the saved answer to an earlier request with the same `Idempotency-Key`: nothing was done again.",
             "schema": {"type": "string", "enum": ["true"]}
         },
+        "Cache-Control": {
+            "description": "`no-store` on every error and on share links; `private, no-store` on a downloaded document.",
+                        "schema": {"type": "string", "examples": ["no-store"]}
+        },
+        "Content-Security-Policy": {
+            "description": "On an HTML page: no scripts, no outside requests.",
+                        "schema": {"type": "string"}
+        },
+        "X-Content-Type-Options": {
+            "description": "`nosniff`: the browser keeps to the declared Content-Type.",
+                        "schema": {"type": "string", "enum": ["nosniff"]}
+        },
+        "Content-Disposition": {
+            "description": "A document is always downloaded as an attachment, under its file name with unsafe characters replaced.",
+                        "schema": {"type": "string", "examples": ["attachment; filename=\"pathology.pdf\""]}
+        },
+        "Content-Digest": {
+            "description": "The SHA-256 of the bytes (RFC 9530), as kept since the upload.",
+                        "schema": {"type": "string", "pattern": "^sha-256=:[A-Za-z0-9+/]{43}=:$"}
+        },
+        "Referrer-Policy": {
+            "description": "`no-referrer`: the share link's token never leaves in a Referer.",
+                        "schema": {"type": "string", "enum": ["no-referrer"]}
+        },
+        "X-Robots-Tag": {
+            "description": "A shared summary is never indexed.",
+                        "schema": {"type": "string", "enum": ["noindex, nofollow"]}
+        },
         "WWW-Authenticate": {
             "description": "The credential the route wants: a bearer token.",
             "required": true,
@@ -174,6 +202,9 @@ pub(super) fn response_headers(doc: &mut Value) {
             });
             // Share links are opened without a credential but limited per IP.
             let limited = credentialed || path.starts_with("/v1/shared/");
+            // A share link's every answer, and a document's download, carry their own headers.
+            let shared = path.starts_with("/v1/shared/");
+            let download = path.ends_with("/content") || path.contains("/documents/{doc_id}");
             let idempotent = operation["parameters"]
                 .as_array()
                 .is_some_and(|ps| ps.iter().any(|p| p["name"] == "Idempotency-Key"));
@@ -184,8 +215,34 @@ pub(super) fn response_headers(doc: &mut Value) {
                 let Some(response) = response.as_object_mut() else {
                     continue;
                 };
+                let html = response
+                    .get("content")
+                    .and_then(Value::as_object)
+                    .is_some_and(|c| c.keys().any(|t| t.starts_with("text/html")));
+                let failed = status.starts_with('4') || status.starts_with('5');
                 let headers = response.entry("headers").or_insert_with(|| json!({}));
                 headers["X-Request-Id"] = header("X-Request-Id");
+                if failed || shared {
+                    headers["Cache-Control"] = header("Cache-Control");
+                }
+                if html || shared {
+                    headers["Content-Security-Policy"] = header("Content-Security-Policy");
+                }
+                if shared {
+                    for name in ["Referrer-Policy", "X-Robots-Tag", "X-Content-Type-Options"] {
+                        headers[name] = header(name);
+                    }
+                }
+                if download && status == "200" {
+                    for name in [
+                        "Cache-Control",
+                        "Content-Disposition",
+                        "X-Content-Type-Options",
+                        "Content-Digest",
+                    ] {
+                        headers[name] = header(name);
+                    }
+                }
                 if status == "429" || status == "503" {
                     headers["Retry-After"] = header("Retry-After");
                 }

@@ -93,7 +93,7 @@ async fn ingest(
     request_body(content((OpinionSubmission = "application/json"), (serde_json::Value = "application/fhir+json"))),
     responses(
         (status = 201, description = "Received", headers(("Location" = String)), content((Receipt = "application/json"), (crate::domain::fhir::OperationOutcome = "application/fhir+json"))),
-        (status = 200, description = "This external_id was received before with this body, or a FHIR document withdrew the opinion it names", body = Receipt),
+        (status = 200, description = "This external_id was received before with this body, or a FHIR document withdrew the opinion it names", body = Receipt, headers(("Location" = String, description = "The opinion"))),
         (status = 409, description = "The referral is closed, the external_id names another opinion, or the Idempotency-Key is in flight", body = super::problem::Problem, content_type = "application/problem+json"),
         (status = 422, description = "The Idempotency-Key was used with another body, or a FHIR document that cannot be this patient's opinion", content((super::problem::Problem = "application/problem+json"), (crate::domain::fhir::OperationOutcome = "application/fhir+json"))),
     ),
@@ -287,7 +287,7 @@ pub async fn get_opinion(
 /// `Content-Digest` (sha-256). A partner's FHIR document is kept sealed under the patient's key:
 /// only admins and clinicians read it (403 otherwise), and after the patient's erasure it is a 410.
 /// The read is audited.
-#[utoipa::path(tag = "second-opinions", params(("id" = Uuid, Path)), responses((status = 200, description = "The bytes received", content((Object = "application/json"), (Object = "application/fhir+json")))), security(("jwt" = []), ("api_key" = [])))]
+#[utoipa::path(tag = "second-opinions", params(("id" = Uuid, Path)), responses((status = 200, description = "The bytes received", headers(("Content-Digest" = String, description = "The SHA-256 of the bytes received (RFC 9530)")), content((Object = "application/json"), (Object = "application/fhir+json")))), security(("jwt" = []), ("api_key" = [])))]
 #[get("/second-opinions/{id}/submission")]
 pub async fn get_submission(
     state: State,
