@@ -216,6 +216,13 @@ async fn unknown_routes_are_404_and_wrong_methods_405_with_allow() {
         .await;
     reply.problem(400, "validation-error");
     assert_eq!(reply.invalid_fields(), ["colour", "limit"]);
+    // So on the operations that take none: a mistyped probe is told, not silently answered.
+    for path in ["/healthz", "/readyz", "/metrics", "/openapi.json"] {
+        let reply = app.get(&format!("{path}?verbose=1"), &Auth::None).await;
+        reply.problem(400, "validation-error");
+        assert_eq!(reply.invalid_fields(), ["verbose"], "{path}");
+        assert_eq!(app.get(path, &Auth::None).await.status, 200, "{path}");
+    }
 }
 
 #[tokio::test]
