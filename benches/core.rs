@@ -90,6 +90,10 @@ fn summaries(c: &mut Criterion) {
         language: language.into(),
         next_step: input.context.next_irreversible_step.clone(),
         treatment_status: input.context.treatment_status,
+        source: Some(summary::OpinionSource {
+            institution: Some("Tata Memorial Centre".into()),
+            specialty: Some("medical oncology".into()),
+        }),
     };
     for language in ["en", "es"] {
         let request = request(language);

@@ -8,7 +8,7 @@ use uuid::Uuid;
 use super::{Actor, AppError, AppResult, Reader, Tx, access, assessing, cases};
 use crate::db::{cases as case_rows, opinions, patients, summaries};
 use crate::domain::case_status::CaseStatus;
-use crate::domain::summary::{self, Summary, SummaryError, SummaryRequest};
+use crate::domain::summary::{self, OpinionSource, Summary, SummaryError, SummaryRequest};
 use crate::events::Event;
 
 pub use crate::db::summaries::SummaryRow as SummaryRecord;
@@ -59,6 +59,30 @@ pub fn first_name(display_name: Option<&str>) -> Option<String> {
         .filter(|n| !n.is_empty())
 }
 
+/// Who gave the opinion: the reviewer's institution, else the partner hospital it came
+/// through, and the reviewer's specialty.
+async fn opinion_source(
+    conn: &mut AsyncPgConnection,
+    org: Uuid,
+    opinion_id: Uuid,
+) -> AppResult<Option<OpinionSource>> {
+    let Some((reviewer, partner)) = opinions::source(conn, org, opinion_id).await? else {
+        return Ok(None);
+    };
+    let said = |field: &str| {
+        reviewer
+            .get(field)
+            .and_then(serde_json::Value::as_str)
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+            .map(str::to_string)
+    };
+    Ok(Some(OpinionSource {
+        institution: said("institution").or(partner),
+        specialty: said("specialty"),
+    }))
+}
+
 /// Writes the patient summary of an assessment (its result in force) and stores it. A summary
 /// of a result held for a clinician's sign-off is held with it (staff read it, the patient
 /// does not); a released one moves the case to `summary_ready`.
@@ -80,6 +104,7 @@ pub async fn write(
         .or_else(|| patient.as_ref().and_then(|p| p.preferred_language.clone()))
         .unwrap_or_else(|| "en".into());
     let effective = assessing::effective(&assessment)?;
+    let source = opinion_source(tx.conn, tx.org, assessment.second_opinion_id).await?;
     let content = build(&SummaryRequest {
         classification: &effective,
         patient_first_name: options
@@ -93,6 +118,7 @@ pub async fn write(
         language: language.clone(),
         next_step: case.next_step(),
         treatment_status: Some(case.treatment()),
+        source,
     })?;
     let row = summaries::insert(
         tx.conn,

@@ -217,7 +217,7 @@ mod tests {
         assert_eq!(until, Some(now + day));
         // The answer was lost; the retry retires B and still keeps A.
         let later = now + Duration::minutes(1);
-        let (secrets, until) = retire(subscription(b'B', &[b'A'], until), later, day);
+        let (secrets, until) = retire(subscription(b'B', b"A", until), later, day);
         assert_eq!(secrets, vec![vec![b'A'; 32], vec![b'B'; 32]]);
         assert_eq!(until, Some(later + day));
     }
@@ -226,14 +226,10 @@ mod tests {
     fn a_shorter_overlap_never_cuts_a_running_one_and_an_ended_one_is_forgotten() {
         let now = Utc::now();
         let running = Some(now + Duration::hours(10));
-        let (_, until) = retire(
-            subscription(b'B', &[b'A'], running),
-            now,
-            Duration::hours(1),
-        );
+        let (_, until) = retire(subscription(b'B', b"A", running), now, Duration::hours(1));
         assert_eq!(until, running);
         let ended = Some(now - Duration::seconds(1));
-        let (secrets, _) = retire(subscription(b'B', &[b'A'], ended), now, Duration::hours(1));
+        let (secrets, _) = retire(subscription(b'B', b"A", ended), now, Duration::hours(1));
         assert_eq!(secrets, vec![vec![b'B'; 32]]);
     }
 
@@ -242,7 +238,7 @@ mod tests {
         let now = Utc::now();
         let running = Some(now + Duration::hours(1));
         let (secrets, _) = retire(
-            subscription(b'F', &[b'A', b'B', b'C', b'D', b'E'], running),
+            subscription(b'F', b"ABCDE", running),
             now,
             Duration::hours(1),
         );

@@ -6,7 +6,10 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
 use super::newest_first;
-use super::schema::{assessment_overrides, assessments, opinion_withdrawals, second_opinions};
+use super::schema::{
+    assessment_overrides, assessments, opinion_withdrawals, organizations, referrals,
+    second_opinions,
+};
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = second_opinions)]
@@ -58,6 +61,34 @@ pub async fn find(
         .filter(second_opinions::org_id.eq(org_id))
         .filter(second_opinions::id.eq(id))
         .select(OpinionRow::as_select())
+        .first(conn)
+        .await
+        .optional()
+}
+
+/// Who gave opinion `id`: its reviewer as sent, and the name of the partner hospital it came
+/// through (none for one recorded by staff), in one statement.
+pub async fn source(
+    conn: &mut AsyncPgConnection,
+    org_id: Uuid,
+    id: Uuid,
+) -> QueryResult<Option<(serde_json::Value, Option<String>)>> {
+    second_opinions::table
+        .left_join(
+            referrals::table.on(referrals::org_id
+                .eq(second_opinions::org_id)
+                .and(referrals::id.nullable().eq(second_opinions::referral_id))),
+        )
+        .left_join(
+            organizations::table.on(organizations::org_id.eq(second_opinions::org_id).and(
+                organizations::id
+                    .nullable()
+                    .eq(referrals::partner_id.nullable()),
+            )),
+        )
+        .filter(second_opinions::org_id.eq(org_id))
+        .filter(second_opinions::id.eq(id))
+        .select((second_opinions::reviewer, organizations::name.nullable()))
         .first(conn)
         .await
         .optional()

@@ -342,6 +342,7 @@ pub async fn preview(
         language: patient.language.unwrap_or_else(|| "en".into()),
         next_step: input.context.next_irreversible_step.clone(),
         treatment_status: input.context.treatment_status,
+        source: None,
     })?;
     render(&state.pdf_slots, format, &content, &content).await
 }

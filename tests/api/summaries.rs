@@ -282,6 +282,21 @@ async fn a_share_link_opens_without_credentials_until_revoked_or_expired() {
                 .expect("start")
         )
     );
+    // The page says who gave the opinion: for the patient in plain words, for the oncologist
+    // as the partner sent it.
+    assert_eq!(
+        summary["source"]["sentence"],
+        "This second opinion came from doctors who treat cancer with medicines at Tata Memorial Centre."
+    );
+    for said in [
+        "This second opinion came from doctors who treat cancer with medicines at Tata Memorial Centre.",
+        "Second opinion: medical oncology, Tata Memorial Centre.",
+    ] {
+        assert!(
+            opened.text().contains(said),
+            "the shared page lacks {said:?}"
+        );
+    }
     let pdf = app
         .get(&format!("/v1/shared/{token}?format=pdf"), &Auth::None)
         .await;

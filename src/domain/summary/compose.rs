@@ -14,6 +14,7 @@ mod conversation;
 #[derive(Debug, Clone, Default)]
 pub(super) struct Parts {
     pub headline: String,
+    pub source: Option<super::Source>,
     pub findings: Vec<String>,
     pub agreements: Vec<String>,
     pub what_to_say: String,
@@ -28,6 +29,7 @@ impl Parts {
     /// The text whose readability is measured: every part in reading order, one per line.
     pub fn patient_text(&self) -> String {
         let mut lines: Vec<&str> = vec![self.headline.as_str()];
+        lines.extend(self.source.as_ref().map(|s| s.sentence.as_str()));
         lines.extend(self.findings.iter().map(String::as_str));
         lines.extend(self.agreements.iter().map(String::as_str));
         lines.push(&self.what_to_say);
@@ -55,6 +57,7 @@ pub(super) fn compose(req: &SummaryRequest, t: &Templates) -> Parts {
     let case = Case::new(req, t);
     Parts {
         headline: case.headline(),
+        source: source(req.source.as_ref(), t),
         findings: case.findings(),
         agreements: case.agreements(),
         what_to_say: case.what_to_say(),
@@ -64,6 +67,37 @@ pub(super) fn compose(req: &SummaryRequest, t: &Templates) -> Parts {
         timing: case.timing(),
         sharing_tips: t.list("sharing_tips.items"),
     }
+}
+
+/// Who gave the opinion, in a sentence: the specialty only when the name tables have plain
+/// words for it, the institution as sent. `None` when neither is known.
+fn source(source: Option<&super::OpinionSource>, t: &Templates) -> Option<super::Source> {
+    let given = |value: &Option<String>| {
+        value
+            .as_deref()
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+            .map(str::to_string)
+    };
+    let source = source?;
+    let (institution, specialty) = (given(&source.institution), given(&source.specialty));
+    let plain = specialty
+        .as_deref()
+        .and_then(|s| super::names::names().specialty(s, t.code));
+    let sentence = match (plain, &institution) {
+        (Some(plain), Some(institution)) => t.fill(
+            "source.specialty_at",
+            &[("specialty", plain), ("institution", institution)],
+        ),
+        (None, Some(institution)) => t.fill("source.doctors_at", &[("institution", institution)]),
+        (Some(plain), None) => t.fill("source.specialty", &[("specialty", plain)]),
+        (None, None) => return None,
+    };
+    Some(super::Source {
+        sentence,
+        institution,
+        specialty,
+    })
 }
 
 /// Placeholders that name a finding of the primary scenario, with a generic default.

@@ -36,6 +36,9 @@ pub fn to_html(summary: &Summary) -> String {
         "<p class=\"headline\">{}</p>",
         escape(&summary.headline)
     );
+    if let Some(source) = &summary.source {
+        let _ = writeln!(out, "<p>{}</p>", escape(&source.sentence));
+    }
     section(&mut out, &labels.findings);
     list(&mut out, "ul", &summary.findings);
     if !summary.agreements.is_empty() {
@@ -61,6 +64,9 @@ pub fn to_html(summary: &Summary) -> String {
     section(&mut out, &labels.sharing_tips);
     list(&mut out, "ul", &summary.sharing_tips);
     section(&mut out, &labels.oncologist_table);
+    if let Some(source) = &labels.source {
+        let _ = writeln!(out, "<p class=\"small\">{}</p>", escape(source));
+    }
     table(&mut out, summary, &labels);
     let _ = writeln!(
         out,

@@ -10,6 +10,9 @@ pub fn to_markdown(summary: &Summary) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "# {}\n", escape(&labels.title));
     let _ = writeln!(out, "**{}**\n", escape(&summary.headline));
+    if let Some(source) = &summary.source {
+        let _ = writeln!(out, "{}\n", escape(&source.sentence));
+    }
     section(&mut out, &labels.findings);
     bullets(&mut out, &summary.findings);
     if !summary.agreements.is_empty() {
@@ -34,6 +37,9 @@ pub fn to_markdown(summary: &Summary) -> String {
     section(&mut out, &labels.sharing_tips);
     bullets(&mut out, &summary.sharing_tips);
     section(&mut out, &labels.oncologist_table);
+    if let Some(source) = &labels.source {
+        let _ = writeln!(out, "{}\n", escape(source));
+    }
     table(&mut out, summary, &labels);
     section(&mut out, &labels.disclaimer);
     let _ = writeln!(out, "{}\n", escape(&summary.disclaimer));

@@ -36,6 +36,35 @@ pub struct SummaryRequest<'a> {
     /// The next irreversible step, for the timing sentence.
     pub next_step: Option<NextStep>,
     pub treatment_status: Option<TreatmentStatus>,
+    /// Who gave the second opinion, as the partner sent it; `None` where no one is known
+    /// (a preview of two pictures).
+    pub source: Option<OpinionSource>,
+}
+
+/// Who gave the second opinion: the reviewer's institution (else the partner hospital's name)
+/// and specialty, as sent. Blank values count as absent.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct OpinionSource {
+    pub institution: Option<String>,
+    pub specialty: Option<String>,
+}
+
+/// Who gave the second opinion, for the patient and for the oncologist.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Source {
+    /// For the patient, in the summary's language, with the specialty in plain words
+    /// (left out when it has none yet).
+    #[schema(
+        example = "This second opinion came from doctors who treat cancer with medicines at Tata Memorial Centre."
+    )]
+    pub sentence: String,
+    /// The institution, as sent.
+    #[schema(example = "Tata Memorial Centre")]
+    pub institution: Option<String>,
+    /// The specialty, as sent; the oncologist's part shows it.
+    #[schema(example = "medical oncology")]
+    pub specialty: Option<String>,
 }
 
 /// The summary, in the order the patient reads it (`summary.md`, "JSON shape").
@@ -46,6 +75,10 @@ pub struct Summary {
     pub language: String,
     /// The bottom line, in one sentence.
     pub headline: String,
+    /// Who gave the second opinion; absent in a preview, and in summaries written before
+    /// the service said it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<Source>,
     /// One short sentence per difference the second opinion found.
     pub findings: Vec<String>,
     /// What both opinions agree on.
@@ -142,6 +175,7 @@ pub fn build_with_notes(req: &SummaryRequest) -> Result<(Summary, BuildNotes), S
     let summary = Summary {
         language: t.code.to_string(),
         headline: parts.headline,
+        source: parts.source,
         findings: parts.findings,
         agreements: parts.agreements,
         what_to_say: parts.what_to_say,
@@ -206,6 +240,8 @@ struct Labels {
     timing: String,
     sharing_tips: String,
     oncologist_table: String,
+    /// "Second opinion: medical oncology, Tata Memorial Centre", for the oncologist.
+    source: Option<String>,
     disclaimer: String,
     readability: String,
     columns: [String; 4],
@@ -231,6 +267,19 @@ impl Labels {
             timing: t.text("sections.timing"),
             sharing_tips: t.text("sections.sharing_tips"),
             oncologist_table: t.text("sections.oncologist_table"),
+            source: summary.source.as_ref().and_then(|source| {
+                let named: Vec<&str> = [&source.specialty, &source.institution]
+                    .into_iter()
+                    .flatten()
+                    .map(String::as_str)
+                    .collect();
+                (!named.is_empty()).then(|| {
+                    t.fill(
+                        "source.for_oncologist",
+                        &[("source", &named.join(&t.text("words.separator")))],
+                    )
+                })
+            }),
             disclaimer: t.text("sections.disclaimer"),
             readability: match summary.readability.fernandez_huerta {
                 Some(ease) => t.fill(

@@ -16,6 +16,7 @@ const TOPOGRAPHY: &str = include_str!("../../../data/summary/names/topography.to
 const MORPHOLOGY: &str = include_str!("../../../data/summary/names/morphology.toml");
 const PROCEDURES: &str = include_str!("../../../data/summary/names/procedures.toml");
 const INVESTIGATIONS: &str = include_str!("../../../data/summary/names/investigations.toml");
+const SPECIALTIES: &str = include_str!("../../../data/summary/names/specialties.toml");
 
 /// One entry: `formal` (codes only), a plain name per language code, and optionally
 /// `<language>_means`, one sentence on what a cell type means.
@@ -33,6 +34,8 @@ pub(super) struct Names {
     as_written: HashMap<String, Entry>,
     /// By folded name.
     investigations: HashMap<String, Entry>,
+    /// Reviewers' specialties, by every folded way of writing one.
+    specialties: HashMap<String, Entry>,
 }
 
 /// A named value: the patient's words in one language, the formal name, and what it means.
@@ -75,6 +78,17 @@ impl Names {
         struct InvestigationsFile {
             investigation: BTreeMap<String, Entry>,
         }
+        #[derive(Deserialize)]
+        #[serde(deny_unknown_fields)]
+        struct SpecialtiesFile {
+            specialty: BTreeMap<String, Specialty>,
+        }
+        #[derive(Deserialize)]
+        struct Specialty {
+            also: Vec<String>,
+            #[serde(flatten)]
+            entry: Entry,
+        }
         fn load<T: for<'de> Deserialize<'de>>(name: &str, text: &str) -> Result<T, String> {
             toml::from_str(text).map_err(|e| format!("{name}: {e}"))
         }
@@ -83,6 +97,18 @@ impl Names {
         let procedures = load::<ProceduresFile>("procedures.toml", PROCEDURES)?;
         let investigations =
             load::<InvestigationsFile>("investigations.toml", INVESTIGATIONS)?.investigation;
+        let mut specialties = HashMap::new();
+        for (name, specialty) in load::<SpecialtiesFile>("specialties.toml", SPECIALTIES)?.specialty
+        {
+            for written in specialty.also.iter().chain([&name]) {
+                if specialties
+                    .insert(unaccented(written), specialty.entry.clone())
+                    .is_some()
+                {
+                    return Err(format!("specialties.toml: '{written}' is listed twice"));
+                }
+            }
+        }
         Ok(Names {
             categories: topography.category,
             subsites: topography.subsite,
@@ -91,6 +117,7 @@ impl Names {
             procedures: procedures.procedure,
             as_written: folded(procedures.as_written),
             investigations: folded(investigations),
+            specialties,
         })
     }
 
@@ -157,6 +184,14 @@ impl Names {
             .map(String::as_str)
     }
 
+    /// A reviewer's specialty as a partner wrote it, in the patient's words.
+    pub fn specialty(&self, written: &str, language: &str) -> Option<&str> {
+        self.specialties
+            .get(&unaccented(written))
+            .and_then(|e| e.get(language))
+            .map(String::as_str)
+    }
+
     #[cfg(test)]
     pub fn all_entries(&self) -> Vec<(String, &Entry)> {
         let mut all = Vec::new();
@@ -172,6 +207,7 @@ impl Names {
         for (kind, map) in [
             ("as written", &self.as_written),
             ("investigation", &self.investigations),
+            ("specialty", &self.specialties),
         ] {
             all.extend(map.iter().map(|(k, e)| (format!("{kind} {k}"), e)));
         }
@@ -209,6 +245,24 @@ fn folded(entries: BTreeMap<String, Entry>) -> HashMap<String, Entry> {
         .into_iter()
         .map(|(name, entry)| (fold(&name), entry))
         .collect()
+}
+
+/// `fold`, with the accents of Spanish and Portuguese letters dropped: partners write
+/// "Oncología" and "Oncologia" alike.
+fn unaccented(text: &str) -> String {
+    let bare: String = text
+        .chars()
+        .map(|c| match c {
+            'á' | 'à' | 'â' | 'ã' | 'Á' | 'À' | 'Â' | 'Ã' => 'a',
+            'é' | 'ê' | 'É' | 'Ê' => 'e',
+            'í' | 'Í' => 'i',
+            'ó' | 'ô' | 'õ' | 'Ó' | 'Ô' | 'Õ' => 'o',
+            'ú' | 'ü' | 'Ú' | 'Ü' => 'u',
+            'ç' | 'Ç' => 'c',
+            other => other,
+        })
+        .collect();
+    fold(&bare)
 }
 
 fn named<'a>(entry: &'a Entry, language: &str) -> Option<Named<'a>> {

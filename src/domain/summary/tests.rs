@@ -56,6 +56,16 @@ fn examples() -> Vec<Example> {
     examples
 }
 
+/// Who gave every worked example's opinion, so that each check reads the source sentence too.
+const INSTITUTION: &str = "Tata Memorial Centre";
+
+fn source() -> Option<OpinionSource> {
+    Some(OpinionSource {
+        institution: Some(INSTITUTION.into()),
+        specialty: Some("Medical Oncology".into()),
+    })
+}
+
 fn request<'a>(e: &'a Example, language: &str) -> SummaryRequest<'a> {
     SummaryRequest {
         classification: &e.classification,
@@ -64,6 +74,7 @@ fn request<'a>(e: &'a Example, language: &str) -> SummaryRequest<'a> {
         language: language.to_string(),
         next_step: e.input.context.next_irreversible_step.clone(),
         treatment_status: e.input.context.treatment_status,
+        source: source(),
     }
 }
 
@@ -74,6 +85,7 @@ fn summary(e: &Example, language: &str) -> Summary {
 /// Parts 1 to 8, the patient-facing text.
 fn patient_parts(s: &Summary) -> Vec<&str> {
     let mut parts = vec![s.headline.as_str()];
+    parts.extend(s.source.as_ref().map(|source| source.sentence.as_str()));
     parts.extend(s.findings.iter().map(String::as_str));
     parts.extend(s.agreements.iter().map(String::as_str));
     parts.push(&s.what_to_say);
@@ -555,6 +567,7 @@ fn outside_text_is_escaped_in_html_and_markdown() {
         language: "en".into(),
         next_step: None,
         treatment_status: None,
+        source: None,
     })
     .expect("summary");
     assert!(
@@ -999,6 +1012,7 @@ fn every_kind_of_finding_has_wording_in_every_language() {
                     language: language.into(),
                     next_step: None,
                     treatment_status: None,
+                    source: None,
                 })
                 .expect("summary");
                 let text = json_strings(&s).join("\n");
@@ -1213,6 +1227,7 @@ fn summary_skeleton(s: &Summary) -> Summary {
     Summary {
         language: s.language.clone(),
         headline: String::new(),
+        source: None,
         findings: Vec::new(),
         agreements: Vec::new(),
         what_to_say: String::new(),
@@ -1249,9 +1264,12 @@ fn spanish_words(e: &Example) -> std::collections::HashSet<String> {
         include_str!("../../../data/summary/names/morphology.toml"),
         include_str!("../../../data/summary/names/procedures.toml"),
         include_str!("../../../data/summary/names/investigations.toml"),
+        include_str!("../../../data/summary/names/specialties.toml"),
     ] {
         tables.push(toml::from_str(text).expect("toml"));
     }
+    // The institution is a name, as the partner sent it.
+    add(INSTITUTION);
     fn spanish_fields(v: &toml::Value, out: &mut Vec<String>) {
         if let toml::Value::Table(t) = v {
             for (k, inner) in t {
@@ -1421,6 +1439,7 @@ fn an_unknown_code_is_explained_in_words_counted_and_kept_for_the_oncologist() {
             language: language.into(),
             next_step: None,
             treatment_status: None,
+            source: None,
         })
         .expect("summary");
         let text = patient_text(&s);
@@ -1580,4 +1599,132 @@ fn ruleset_3_findings_reach_the_patient_in_plain_words_with_their_values() {
             );
         }
     }
+}
+
+/// A sentence with a slot left empty ("compare with ?", "came from  at .", "()"), in any
+/// form of any worked example, with every kind of source: the words around a placeholder
+/// must never be printed without what it stood for.
+#[test]
+fn no_sentence_has_an_empty_slot() {
+    let empty_slot = Regex::new(concat!(
+        r"\S[ \t]+[.,;:?!]", // a space where a value ended before the punctuation
+        r"|\([ \t]*\)|“[ \t]*”|\x22\x22", // empty brackets or quotes
+        r"|[,;:][ \t]*[.,;:?!]", // punctuation with nothing between
+        r"|\S[ \t]{2,}\S",   // two spaces where one word was left out
+    ))
+    .expect("regex");
+    // The check is worth something only if it catches the slots the issue found.
+    for blank in [
+        "How does it compare with ?",
+        "This second opinion came from  at Tata Memorial Centre.",
+        "a type of tumor ().",
+        "Ask about , and CT.",
+    ] {
+        assert!(empty_slot.is_match(blank), "{blank:?} would pass");
+    }
+    let tags = Regex::new(r"<[^>]*>").expect("regex");
+    let sources = [
+        source(),
+        None,
+        Some(OpinionSource {
+            institution: Some(INSTITUTION.into()),
+            specialty: Some("  ".into()),
+        }),
+        Some(OpinionSource {
+            institution: None,
+            specialty: Some("radiation oncology".into()),
+        }),
+        Some(OpinionSource {
+            institution: Some(INSTITUTION.into()),
+            specialty: Some("psycho-oncology".into()),
+        }),
+    ];
+    for e in examples() {
+        for language in supported_languages() {
+            for source in &sources {
+                let s = build(&SummaryRequest {
+                    source: source.clone(),
+                    ..request(&e, language)
+                })
+                .unwrap_or_else(|err| panic!("{}: {err}", e.name));
+                let html = tags.replace_all(html_body(&to_html(&s)), "\n").into_owned();
+                let strings = json_strings(&s);
+                assert!(
+                    strings.iter().all(|t| !t.trim().is_empty() || t.is_empty()),
+                    "{}: a blank string",
+                    e.name
+                );
+                let forms = [
+                    ("json", strings.join("\n")),
+                    ("markdown", to_markdown(&s)),
+                    ("html", html),
+                    ("pdf", pdf_text(&s)),
+                ];
+                for (form, text) in forms {
+                    for line in text.lines() {
+                        // Markdown's own syntax: a table rule, list markers, a table row's bars.
+                        let line = line.trim_start_matches(['-', '#', '>', ' ']);
+                        let line = line.replace(" | ", "\n");
+                        for part in line.lines() {
+                            let part = part.trim_matches(['|', ' ']);
+                            assert!(
+                                !empty_slot.is_match(part),
+                                "{} ({language}, {form}, source {source:?}): an empty slot in {part:?}",
+                                e.name
+                            );
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn the_source_names_the_specialty_in_plain_words_and_the_institution_as_sent() {
+    let e = &examples()[0];
+    let s = summary(e, "en");
+    let source = s.source.as_ref().expect("a source");
+    assert_eq!(
+        source.sentence,
+        "This second opinion came from doctors who treat cancer with medicines at Tata Memorial Centre."
+    );
+    assert_eq!(source.specialty.as_deref(), Some("Medical Oncology"));
+    assert!(
+        to_markdown(&s).contains("Second opinion: Medical Oncology, Tata Memorial Centre."),
+        "the oncologist's line"
+    );
+    let es = summary(e, "es");
+    assert_eq!(
+        es.source.expect("a source").sentence,
+        "Esta segunda opinión es de médicos que tratan el cáncer con medicinas de Tata Memorial Centre."
+    );
+    // A specialty outside the table stays out of the patient's sentence, and a blank one too.
+    for specialty in ["psycho-oncology", " "] {
+        let s = build(&SummaryRequest {
+            source: Some(OpinionSource {
+                institution: Some(" Hospital Clínic ".into()),
+                specialty: Some(specialty.into()),
+            }),
+            ..request(e, "en")
+        })
+        .expect("summary");
+        assert_eq!(
+            s.source.expect("a source").sentence,
+            "This second opinion came from doctors at Hospital Clínic."
+        );
+    }
+    // Accents and case are ignored where a partner writes the specialty in Spanish.
+    let s = build(&SummaryRequest {
+        source: Some(OpinionSource {
+            institution: None,
+            specialty: Some("Oncología Radioterápica".into()),
+        }),
+        ..request(e, "en")
+    })
+    .expect("summary");
+    assert_eq!(
+        s.source.expect("a source").sentence,
+        "This second opinion came from doctors who treat cancer with radiation."
+    );
 }

@@ -82,6 +82,9 @@ impl Writer {
         self.paragraph(&labels.title, body * 1.45, true, 0.0);
         self.space(body * 0.3);
         self.paragraph(&s.headline, body * 1.1, true, 0.0);
+        if let Some(source) = &s.source {
+            self.paragraph(&source.sentence, body, false, 0.0);
+        }
         self.section(&labels.findings);
         self.bullets(&s.findings);
         if !s.agreements.is_empty() {
@@ -103,6 +106,9 @@ impl Writer {
         self.section(&labels.sharing_tips);
         self.bullets(&s.sharing_tips);
         self.section(&labels.oncologist_table);
+        if let Some(source) = &labels.source {
+            self.paragraph(source, body * 0.8, false, 0.0);
+        }
         self.table(s, labels);
         self.space(body * 0.5);
         self.paragraph(&labels.disclaimer, body * 0.8, true, 0.0);
