@@ -7,7 +7,10 @@
 # Pages checked, against a freshly started service and database:
 #   - a stored summary, GET /v1/summaries/{id}?format=html, in en and es;
 #   - its share page, GET /v1/shared/{token} (no account), in en and es;
-#   - every worked example (tests/fixtures/cases) through POST /v1/summaries/preview, en and es.
+#   - every worked example (tests/fixtures/cases) through POST /v1/summaries/preview, en and es;
+# and the API docs (/docs/), opened under a real-looking host name with every request outside the
+# service refused and counted: none may be made, and at 390 px the page needs no sideways scroll
+# (scripts/a11y/docs.mjs; its screenshot lands in .concord/a11y/docs-390.png).
 #
 # Usage, from anywhere in the repository:   scripts/a11y.sh
 #
@@ -53,7 +56,7 @@ if [[ ! -d "$TOOLS/node_modules" || "$(cat "$TOOLS/.lock-hash" 2>/dev/null)" != 
     (cd "$TOOLS" && "$NPM" ci --loglevel=error >/dev/null) || die "npm ci failed"
     echo "$want" > "$TOOLS/.lock-hash"
 fi
-cp "$ROOT/scripts/a11y/check.mjs" "$TOOLS/check.mjs"
+cp "$ROOT/scripts/a11y/check.mjs" "$ROOT/scripts/a11y/docs.mjs" "$TOOLS/"
 say "axe-core $(node -p 'require(process.argv[1]).version' "$TOOLS/node_modules/axe-core/package.json"), playwright-core $(node -p 'require(process.argv[1]).version' "$TOOLS/node_modules/playwright-core/package.json")"
 
 # ---- 3. the service --------------------------------------------------------------------------
@@ -133,3 +136,8 @@ say "checking $("$PYTHON" -c 'import json, sys; print(len(json.load(open(sys.arg
 # ---- 5. the check ------------------------------------------------------------------------------
 PAGES="$TMP/pages.json" BASE_URL="$BASE_URL" TOKEN="$TOKEN" CHROMIUM="$CHROMIUM" \
     node "$TOOLS/check.mjs" || die "accessibility check failed (above)"
+
+# ---- 6. the API docs: no outside request under a real host name, readable at 390 px -----------
+say "the API docs (/docs/) under a real host name, at 390 px"
+BASE_URL="$BASE_URL" CHROMIUM="$CHROMIUM" SCREENSHOT="$TOOLS/docs-390.png" \
+    node "$TOOLS/docs.mjs" || die "docs check failed (above)"

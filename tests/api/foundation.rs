@@ -108,6 +108,16 @@ async fn docs_render_offline_from_the_binary() {
         .await
         .text();
     assert!(initializer.contains("/openapi.json"), "{initializer}");
+    // Swagger UI's outside validator is off, a phone gets the page at its own width, and the
+    // browser refuses any request outside the service (scripts/a11y/docs.mjs shows it in Chromium).
+    assert!(
+        initializer.contains(r#""validatorUrl": "none""#),
+        "{initializer}"
+    );
+    assert!(html.contains(r#"name="viewport" content="width=device-width"#));
+    let policy = page.header("content-security-policy").expect("a policy");
+    assert!(policy.starts_with("default-src 'self';"), "{policy}");
+    assert!(!policy.contains("http"), "{policy}");
 }
 
 #[tokio::test]

@@ -9,6 +9,7 @@ mod rules;
 
 use std::sync::LazyLock;
 
+use actix_web::middleware::DefaultHeaders;
 use actix_web::{App, HttpResponse, get, web};
 use regex::Regex;
 use serde_json::Value;
@@ -261,19 +262,36 @@ pub async fn problem_type(slug: web::Path<String>) -> Result<HttpResponse, ApiEr
         .body(page))
 }
 
+/// Swagger UI's own page, with a viewport so that a phone shows it at the phone's width.
+const DOCS_PAGE: &str = include_str!("docs.html");
+
+/// Everything the docs load comes from this service, under whatever host name it is served:
+/// a browser refuses any other request (Swagger UI's outside validator badge is off as well).
+pub const DOCS_CSP: &str = "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; \
+     script-src 'self'; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
+
 /// Swagger UI at `/docs/`, its assets compiled into the binary.
-pub fn swagger_ui() -> actix_web::Scope {
-    web::scope("")
-        .service(
-            SwaggerUi::new("/docs/{_:.*}").config(utoipa_swagger_ui::Config::from("/openapi.json")),
-        )
+pub fn swagger_ui() -> impl actix_web::dev::HttpServiceFactory {
+    async fn page() -> HttpResponse {
+        HttpResponse::Ok()
+            .content_type("text/html; charset=utf-8")
+            .body(DOCS_PAGE)
+    }
+    web::scope("/docs")
+        .wrap(DefaultHeaders::new().add(("Content-Security-Policy", DOCS_CSP)))
         .route(
-            "/docs",
+            "",
             web::get().to(|| async {
                 HttpResponse::PermanentRedirect()
                     .insert_header(("Location", "/docs/"))
                     .finish()
             }),
+        )
+        .route("/", web::get().to(page))
+        .route("/index.html", web::get().to(page))
+        .service(
+            SwaggerUi::new("/{_:.*}")
+                .config(utoipa_swagger_ui::Config::from("/openapi.json").validator_url("none")),
         )
 }
 
