@@ -4,10 +4,11 @@
 //! Redocly's example check closes every sub-schema that names properties, as if it carried
 //! the parent's `additionalProperties: false`, so a valid example fails a `then` that
 //! constrains one property; and its `required` check looks for the property in the same
-//! sub-schema. Listing the parent's properties as `true` (no constraint) in every such
-//! sub-schema says exactly the same thing, in a form both checks read correctly.
+//! sub-schema. Listing the parent's properties as `{}` (no constraint) in every such
+//! sub-schema says exactly the same thing, in a form both checks read correctly. (`true`
+//! would say it too, but openapi-python-client cannot read a boolean schema.)
 
-use serde_json::{Map, Value};
+use serde_json::{Map, Value, json};
 
 const CONDITIONAL: [&str; 4] = ["if", "then", "else", "not"];
 const COMBINED: [&str; 3] = ["allOf", "anyOf", "oneOf"];
@@ -34,7 +35,7 @@ pub(super) fn spell_out_properties(doc: &mut Value) {
                     .or_insert_with(|| Value::Object(Map::new()));
                 if let Some(properties) = properties.as_object_mut() {
                     for name in &names {
-                        properties.entry(name.clone()).or_insert(Value::Bool(true));
+                        properties.entry(name.clone()).or_insert_with(|| json!({}));
                     }
                 }
             }
@@ -83,11 +84,11 @@ mod tests {
         let rule = &doc["components"]["schemas"]["Line"]["allOf"][0];
         assert_eq!(
             rule["if"]["not"],
-            json!({"required": ["regimen"], "properties": {"regimen": true, "drugs": true}})
+            json!({"required": ["regimen"], "properties": {"regimen": {}, "drugs": {}}})
         );
         assert_eq!(
             rule["then"]["properties"],
-            json!({"drugs": {"minItems": 1}, "regimen": true})
+            json!({"drugs": {"minItems": 1}, "regimen": {}})
         );
         // The `if` itself names nothing, so it stays as it was.
         assert_eq!(rule["if"].as_object().map(|o| o.len()), Some(1));
