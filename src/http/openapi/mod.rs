@@ -3,6 +3,7 @@
 //! route table that tells 404 from 405.
 
 mod conditions;
+mod events;
 mod links;
 mod media;
 mod rules;

@@ -298,6 +298,7 @@ pub fn refine(doc: &mut Value) {
     override_rules(doc);
     ruleset3_rules(doc);
     media::fhir_errors(doc);
+    super::events::events(doc);
     media::response_headers(doc);
     super::conditions::spell_out_properties(doc);
     strings_without_nul(doc, &countries);
