@@ -150,6 +150,15 @@ async fn a_partner_opinion_flows_from_referral_to_assessment_tasks_and_override(
         )
         .await;
     assert_eq!(misfit.invalid_fields(), vec!["primary_scenario"]);
+    // Neither an outcome nor a scenario overrides nothing.
+    let empty = app
+        .post(
+            &format!("/v1/assessments/{assessment_id}/overrides"),
+            &app.clinician(),
+            &json!({"reason": "x"}),
+        )
+        .await;
+    assert_eq!(empty.invalid_fields(), vec!["outcome"]);
 }
 
 #[tokio::test]

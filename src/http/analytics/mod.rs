@@ -90,7 +90,6 @@ pub struct PartnerTurnaround {
     pub partner_id: Uuid,
     pub name: String,
     /// A number, or "< 5".
-    #[schema(value_type = Object)]
     pub referrals: Count,
     /// Days from the referral to its first opinion; null when hidden.
     pub median_days: Option<f64>,

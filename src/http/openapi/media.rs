@@ -260,3 +260,47 @@ pub(super) fn response_headers(doc: &mut Value) {
         }
     }
 }
+
+/// What is free-form on purpose, named as what it is: the bytes a partner sent (kept
+/// verbatim, so typed only as JSON), a FHIR resource sent as plain JSON, and this document.
+pub(super) fn free_form(doc: &mut Value) {
+    doc["components"]["schemas"]["RawSubmission"] = json!({
+        "type": "object",
+        "description": "The body a partner sent, verbatim: an OpinionSubmission as it was when it arrived, or a FHIR document Bundle. Kept byte for byte (see `Content-Digest`), so typed only as a JSON object.",
+        "additionalProperties": true
+    });
+    doc["components"]["schemas"]["OpenApiDocument"] = json!({
+        "type": "object",
+        "description": "An OpenAPI 3.1 document: this one.",
+        "required": ["openapi", "info", "paths"],
+        "properties": {
+            "openapi": {"type": "string", "examples": ["3.1.0"]},
+            "info": {"type": "object", "additionalProperties": true},
+            "paths": {"type": "object", "additionalProperties": true}
+        },
+        "additionalProperties": true
+    });
+    let named = |name: &str| json!({"$ref": format!("#/components/schemas/{name}")});
+    for (at, name) in [
+        (
+            "/paths/~1v1~1second-opinions~1{id}~1submission/get/responses/200/content/application~1json/schema",
+            "RawSubmission",
+        ),
+        (
+            "/paths/~1v1~1second-opinions~1{id}~1submission/get/responses/200/content/application~1fhir+json/schema",
+            "FhirResource",
+        ),
+        (
+            "/paths/~1openapi.json/get/responses/200/content/application~1json/schema",
+            "OpenApiDocument",
+        ),
+        (
+            "/paths/~1v1~1fhir~1picture/post/requestBody/content/application~1json/schema",
+            "FhirResource",
+        ),
+    ] {
+        if let Some(schema) = doc.pointer_mut(at) {
+            *schema = named(name);
+        }
+    }
+}

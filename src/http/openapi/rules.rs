@@ -214,9 +214,11 @@ fn override_rules(doc: &mut Value) {
     for field in ["outcome", "primary_scenario"] {
         not_null(property_mut(doc, "NewOverride", field));
     }
+    // At least one of the two: "not neither". (An `anyOf` of two `required` lists says the
+    // same, but generated clients read it as a union of untyped objects.)
     schema_mut(doc, "NewOverride").insert(
-        "anyOf".into(),
-        json!([{"required": ["outcome"]}, {"required": ["primary_scenario"]}]),
+        "not".into(),
+        json!({"properties": {"outcome": {"not": {}}, "primary_scenario": {"not": {}}}}),
     );
 }
 
@@ -298,6 +300,7 @@ pub fn refine(doc: &mut Value) {
     override_rules(doc);
     ruleset3_rules(doc);
     media::fhir_errors(doc);
+    media::free_form(doc);
     super::events::events(doc);
     media::response_headers(doc);
     super::conditions::spell_out_properties(doc);
