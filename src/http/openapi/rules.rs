@@ -303,6 +303,7 @@ pub fn refine(doc: &mut Value) {
     media::free_form(doc);
     super::events::events(doc);
     media::response_headers(doc);
+    super::conditions::fold_rules(doc);
     super::conditions::spell_out_properties(doc);
     strings_without_nul(doc, &countries);
     links(doc);
