@@ -164,7 +164,12 @@ async function main(): Promise<void> {
   const outcome: Schemas["Outcome"] = assessment.outcome;
   check(outcome === "refines", `outcome ${outcome}`);
   check(assessment.primary_scenario === "different_treatment", `scenario ${assessment.primary_scenario}`);
-  log("coordinator read the assessment", `${outcome} / ${assessment.primary_scenario}, urgency ${assessment.urgency}`);
+  // The values behind a finding are typed too: the regimens each side named.
+  const regimens = assessment.findings.find((f) => f.dimension === "systemic_therapy");
+  check(regimens !== undefined, "no systemic_therapy finding");
+  const named = (side: Schemas["FindingValue"] | null | undefined): string => (side?.regimens ?? []).join("+");
+  check(named(regimens.current) === "FOLFOX" && named(regimens.opinion) === "CAPOX", regimens.explanation);
+  log("coordinator read the assessment", `${outcome} / ${assessment.primary_scenario}: ${regimens.explanation}`);
 
   const summary = body(
     "create summary",

@@ -4,6 +4,7 @@
 
 mod conditions;
 mod events;
+mod findings;
 mod links;
 mod media;
 mod rules;

@@ -302,6 +302,7 @@ pub fn refine(doc: &mut Value) {
     media::fhir_errors(doc);
     media::free_form(doc);
     super::events::events(doc);
+    super::findings::finding_values(doc);
     media::response_headers(doc);
     super::conditions::fold_rules(doc);
     super::conditions::spell_out_properties(doc);
