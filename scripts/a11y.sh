@@ -45,18 +45,8 @@ fi
 say "$("$CHROMIUM" --version 2>/dev/null | head -n 1)"
 
 # ---- 2. axe-core and playwright-core, exactly as locked ---------------------------------------
-command -v node >/dev/null || die "node not found"
-command -v "$NPM" >/dev/null || die "$NPM not found"
-want="$(cat "$ROOT/scripts/a11y/package.json" "$ROOT/scripts/a11y/package-lock.json" | sha256sum | cut -d' ' -f1)"
-if [[ ! -d "$TOOLS/node_modules" || "$(cat "$TOOLS/.lock-hash" 2>/dev/null)" != "$want" ]]; then
-    say "npm ci (scripts/a11y/package-lock.json) into ${TOOLS#"$ROOT"/}"
-    rm -rf "$TOOLS"
-    mkdir -p "$TOOLS"
-    cp "$ROOT/scripts/a11y/package.json" "$ROOT/scripts/a11y/package-lock.json" "$TOOLS/"
-    (cd "$TOOLS" && "$NPM" ci --loglevel=error >/dev/null) || die "npm ci failed"
-    echo "$want" > "$TOOLS/.lock-hash"
-fi
-cp "$ROOT/scripts/a11y/check.mjs" "$ROOT/scripts/a11y/docs.mjs" "$TOOLS/"
+node_tools "$TOOLS" "$ROOT/scripts/a11y"
+cp "$ROOT/scripts/a11y/"*.mjs "$TOOLS/"
 say "axe-core $(node -p 'require(process.argv[1]).version' "$TOOLS/node_modules/axe-core/package.json"), playwright-core $(node -p 'require(process.argv[1]).version' "$TOOLS/node_modules/playwright-core/package.json")"
 
 # ---- 3. the service --------------------------------------------------------------------------

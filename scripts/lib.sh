@@ -102,6 +102,25 @@ python_venv() {
     fi
 }
 
+# node_tools DIR PACKAGE_DIR: the npm packages PACKAGE_DIR/package.json pins, installed exactly as
+# PACKAGE_DIR/package-lock.json locks them (`npm ci`) into DIR, and kept there between runs:
+# DIR/.lock-hash records the two files' hash, and a change to either installs again.
+node_tools() {
+    local dir="$1" packages="$2" want npm="${NPM:-npm}"
+    command -v node >/dev/null || die "node not found"
+    command -v "$npm" >/dev/null || die "$npm not found"
+    want="$(cat "$packages/package.json" "$packages/package-lock.json" | sha256sum | cut -d' ' -f1)"
+    if [[ ! -d "$dir/node_modules" || "$(cat "$dir/.lock-hash" 2>/dev/null)" != "$want" ]]; then
+        say "npm ci (${packages#"$ROOT"/}/package-lock.json) into ${dir#"$ROOT"/}"
+        rm -rf "$dir"
+        mkdir -p "$dir"
+        cp "$packages/package.json" "$packages/package-lock.json" "$dir/"
+        (cd "$dir" && npm_config_fund=false npm_config_audit=false npm_config_update_notifier=false \
+            "$npm" ci --loglevel=error >/dev/null) || die "npm ci failed"
+        echo "$want" > "$dir/.lock-hash"
+    fi
+}
+
 # build_concord [CARGO_FLAGS...]: the debug binary, built (or found up to date) by cargo and
 # named in BIN. CARGO_TARGET_DIR is honoured, so a run can share or avoid another build's target.
 build_concord() {

@@ -20,18 +20,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 begin_run ts-client ts
 
 TOOLS="$ROOT/.concord/ts-client"
-NPM="${NPM:-npm}"
-export npm_config_fund=false npm_config_audit=false npm_config_update_notifier=false
-command -v node >/dev/null || die "node not found"
-want="$(cat "$ROOT/clients/typescript/package.json" "$ROOT/clients/typescript/package-lock.json" | sha256sum | cut -d' ' -f1)"
-if [[ ! -d "$TOOLS/node_modules" || "$(cat "$TOOLS/.lock-hash" 2>/dev/null)" != "$want" ]]; then
-    say "npm ci (clients/typescript/package-lock.json) into ${TOOLS#"$ROOT"/}"
-    rm -rf "$TOOLS"
-    mkdir -p "$TOOLS"
-    cp "$ROOT/clients/typescript/package.json" "$ROOT/clients/typescript/package-lock.json" "$TOOLS/"
-    (cd "$TOOLS" && "$NPM" ci --loglevel=error >/dev/null) || die "npm ci failed"
-    echo "$want" > "$TOOLS/.lock-hash"
-fi
+node_tools "$TOOLS" "$ROOT/clients/typescript"
 rm -rf "$TOOLS/dist"
 cp "$ROOT/clients/typescript/flow.ts" "$ROOT/clients/typescript/tsconfig.json" "$TOOLS/"
 

@@ -17,6 +17,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createRequire } from 'node:module';
 import { chromium } from 'playwright-core';
+import { FLAGS } from './chromium.mjs';
 
 const require = createRequire(import.meta.url);
 const AXE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
@@ -24,18 +25,6 @@ const TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'];
 const VIEWPORTS = [
   { name: 'desktop', width: 1280, height: 900 },
   { name: '390px', width: 390, height: 844 },
-];
-// The machine's network is closed and nothing may phone home: no GPU, no QUIC, no first-run,
-// background, component-update or sync traffic, a fresh profile (the user data dir below).
-const FLAGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
 ];
 
 const pages = JSON.parse(readFileSync(process.env.PAGES, 'utf8'));

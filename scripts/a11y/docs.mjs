@@ -3,7 +3,7 @@
 // the service by Chromium itself), since Swagger UI calls its outside validator only when not on
 // localhost; every request that leaves the service's origin is recorded and refused. Checks:
 //   - no request to any other origin, and no Content-Security-Policy violation;
-//   - the document rendered: the title and every operation of /openapi.json;
+//   - the document rendered: the title, every operation and every webhook of /openapi.json;
 //   - a viewport (width=device-width), and at 390 px no sideways scroll and no text under 12 px
 //     in the title, the operations' paths and their summaries;
 //   - a screenshot at 390 px, written to $SCREENSHOT for a person to look at.
@@ -15,19 +15,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
+import { FLAGS as CHROMIUM_FLAGS } from './chromium.mjs';
 
 const HOST = 'docs.concord.example';
 const service = new URL(process.env.BASE_URL);
 const origin = `http://${HOST}:${service.port}`;
 const FLAGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
+  ...CHROMIUM_FLAGS,
   // The name resolves to the service and nothing else does: a request elsewhere cannot reach out.
   `--host-resolver-rules=MAP ${HOST} 127.0.0.1, MAP * ~NOTFOUND`,
 ];
@@ -62,7 +56,8 @@ try {
   page.on('pageerror', (error) => errors.push(String(error)));
 
   const operations = await (await fetch(`${service.origin}/openapi.json`)).json();
-  const expected = Object.values(operations.paths)
+  // Every operation, and every webhook (Swagger UI shows each as an operation block too).
+  const expected = [...Object.values(operations.paths), ...Object.values(operations.webhooks || {})]
     .map((item) => Object.keys(item).length)
     .reduce((a, b) => a + b, 0);
 

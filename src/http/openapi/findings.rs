@@ -36,15 +36,6 @@ fn nested(about: &str) -> Value {
     json!({"oneOf": [{"$ref": "#/components/schemas/TreatmentValue"}, {"type": "null"}], "description": about})
 }
 
-/// The fields that hold a modality's own value.
-const MODALITIES: [&str; 5] = [
-    "systemic_therapy",
-    "radiotherapy",
-    "surgery",
-    "transplant",
-    "cellular_therapy",
-];
-
 pub(super) fn finding_values(doc: &mut Value) {
     let all = fields();
     let properties: Map<String, Value> = all
@@ -53,7 +44,7 @@ pub(super) fn finding_values(doc: &mut Value) {
         .collect();
     let treatment: Map<String, Value> = all
         .into_iter()
-        .filter(|(name, _)| !MODALITIES.contains(name))
+        .filter(|(name, _)| !super::rules::modalities().contains(name))
         .map(|(name, schema)| (name.to_string(), schema))
         .collect();
     let schemas = &mut doc["components"]["schemas"];

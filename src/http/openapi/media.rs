@@ -155,31 +155,31 @@ pub(super) fn response_headers(doc: &mut Value) {
         },
         "Cache-Control": {
             "description": "`no-store` on every error and on share links; `private, no-store` on a downloaded document.",
-                        "schema": {"type": "string", "examples": ["no-store"]}
+            "schema": {"type": "string", "examples": ["no-store"]}
         },
         "Content-Security-Policy": {
             "description": "On an HTML page: no scripts, no outside requests.",
-                        "schema": {"type": "string"}
+            "schema": {"type": "string"}
         },
         "X-Content-Type-Options": {
             "description": "`nosniff`: the browser keeps to the declared Content-Type.",
-                        "schema": {"type": "string", "enum": ["nosniff"]}
+            "schema": {"type": "string", "enum": ["nosniff"]}
         },
         "Content-Disposition": {
             "description": "A document is always downloaded as an attachment, under its file name with unsafe characters replaced.",
-                        "schema": {"type": "string", "examples": ["attachment; filename=\"pathology.pdf\""]}
+            "schema": {"type": "string", "examples": ["attachment; filename=\"pathology.pdf\""]}
         },
         "Content-Digest": {
             "description": "The SHA-256 of the bytes (RFC 9530), as kept since the upload.",
-                        "schema": {"type": "string", "pattern": "^sha-256=:[A-Za-z0-9+/]{43}=:$"}
+            "schema": {"type": "string", "pattern": "^sha-256=:[A-Za-z0-9+/]{43}=:$"}
         },
         "Referrer-Policy": {
             "description": "`no-referrer`: the share link's token never leaves in a Referer.",
-                        "schema": {"type": "string", "enum": ["no-referrer"]}
+            "schema": {"type": "string", "enum": ["no-referrer"]}
         },
         "X-Robots-Tag": {
             "description": "A shared summary is never indexed.",
-                        "schema": {"type": "string", "enum": ["noindex, nofollow"]}
+            "schema": {"type": "string", "enum": ["noindex, nofollow"]}
         },
         "WWW-Authenticate": {
             "description": "The credential the route wants: a bearer token.",

@@ -35,13 +35,10 @@ const TRIAL_ID: &str = concat!(
 const BASE64: &str =
     "^([A-Za-z0-9+/]{4})*([A-Za-z0-9+/][AQgw]==|[A-Za-z0-9+/]{2}[AEIMQUYcgkosw048]=)?$";
 
-const MODALITIES: [&str; 5] = [
-    "systemic_therapy",
-    "radiotherapy",
-    "surgery",
-    "transplant",
-    "cellular_therapy",
-];
+/// The plan's modality fields, as the picture names them.
+pub(super) fn modalities() -> [&'static str; 5] {
+    crate::domain::picture::Modality::ALL.map(|m| m.code())
+}
 
 fn is_string(schema: &Map<String, Value>) -> bool {
     match schema.get("type") {
@@ -114,14 +111,14 @@ fn not_null(property: &mut Value) {
 
 fn plan_rules(doc: &mut Value) {
     // A modality is named when present; so they may be absent, not null.
-    for modality in MODALITIES {
+    for modality in modalities() {
         let property = property_mut(doc, "Plan", modality);
         not_null(property);
         if let Some(Value::Array(types)) = property.get_mut("type") {
             types.retain(|t| t != "null");
         }
     }
-    let names_a_modality: Vec<Value> = MODALITIES
+    let names_a_modality: Vec<Value> = modalities()
         .iter()
         .map(|m| {
             if *m == "systemic_therapy" {
