@@ -20,21 +20,41 @@ pub struct Acmg {
     pub uncertain: Vec<String>,
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum AcmgClass {
+    Positive,
+    Negative,
+    Uncertain,
+}
+
+/// Every word of the ACMG lists, folded once, with its class; a word in two lists keeps the
+/// first (positive, then negative, then uncertain). Each call used to fold the whole table
+/// again, allocating a string per word: 8 % of a classify request's CPU in a profile.
+static ACMG_WORDS: LazyLock<std::collections::HashMap<String, AcmgClass>> = LazyLock::new(|| {
+    let t = Tables::standard();
+    let mut words = std::collections::HashMap::new();
+    for (list, class) in [
+        (&t.acmg.positive, AcmgClass::Positive),
+        (&t.acmg.negative, AcmgClass::Negative),
+        (&t.acmg.uncertain, AcmgClass::Uncertain),
+    ] {
+        for word in list {
+            words
+                .entry(crate::domain::vocabulary::fold(word))
+                .or_insert(class);
+        }
+    }
+    words
+});
+
 /// The ACMG class of a result: Some(Positive | Negative | Other("uncertain significance")).
 pub fn acmg_class(result: &str) -> Option<crate::domain::vocabulary::ResultClass> {
     use crate::domain::vocabulary::{ResultClass, fold};
-    let t = Tables::standard();
-    let key = fold(result);
-    let has = |list: &[String]| list.iter().any(|w| fold(w) == key);
-    if has(&t.acmg.positive) {
-        Some(ResultClass::Positive)
-    } else if has(&t.acmg.negative) {
-        Some(ResultClass::Negative)
-    } else if has(&t.acmg.uncertain) {
-        Some(ResultClass::Other("uncertain significance".into()))
-    } else {
-        None
-    }
+    Some(match ACMG_WORDS.get(&fold(result))? {
+        AcmgClass::Positive => ResultClass::Positive,
+        AcmgClass::Negative => ResultClass::Negative,
+        AcmgClass::Uncertain => ResultClass::Other("uncertain significance".into()),
+    })
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -184,7 +204,28 @@ impl Tables {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::vocabulary::Vocabulary;
+    use crate::domain::vocabulary::{ResultClass, Vocabulary};
+
+    #[test]
+    fn acmg_classes_match_case_and_punctuation_alike() {
+        for (result, class) in [
+            ("Likely pathogenic", Some(ResultClass::Positive)),
+            ("P/LP", Some(ResultClass::Positive)),
+            ("likely_benign", Some(ResultClass::Negative)),
+            (
+                "VUS",
+                Some(ResultClass::Other("uncertain significance".into())),
+            ),
+            (
+                "variant of unknown significance",
+                Some(ResultClass::Other("uncertain significance".into())),
+            ),
+            ("detected", None),
+            ("", None),
+        ] {
+            assert_eq!(acmg_class(result), class, "{result:?}");
+        }
+    }
 
     #[test]
     fn the_tables_parse_and_name_only_vocabulary_drugs() {
