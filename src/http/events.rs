@@ -118,7 +118,9 @@ pub async fn redeliver(
     Ok(HttpResponse::Accepted().json(delivery_view(row, &[])))
 }
 
-/// An event as the feed (and the webhook body) carries it.
+/// An event as the feed (and the webhook body) carries it. The document describes it more
+/// closely than this struct can: a union over `type`, one `data` schema per event type
+/// (`openapi/events.rs`, checked against every event the catalogue emits).
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Event {
     /// Also the `webhook-id` of its deliveries.

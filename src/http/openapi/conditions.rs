@@ -11,6 +11,7 @@
 use serde_json::{Map, Value, json};
 
 const CONDITIONAL: [&str; 4] = ["if", "then", "else", "not"];
+const COMBINED: [&str; 3] = ["allOf", "anyOf", "oneOf"];
 
 /// An object schema's rules (`allOf` of `if`/`then`/`else` and `not` members) as one `if`
 /// chain and one `not` at its top level, which the JSON Schema means the same way: generated
@@ -27,9 +28,12 @@ pub(super) fn fold_rules(doc: &mut Value) {
         let Some(Value::Array(members)) = schema.get("allOf") else {
             continue;
         };
+        // Only members the fold carries whole: a lone `not`, or an `if` with its branches.
         let only_rules = members.iter().all(|m| {
             m.as_object().is_some_and(|m| {
-                !m.is_empty() && m.keys().all(|k| CONDITIONAL.contains(&k.as_str()))
+                let keys = |allowed: &[&str]| m.keys().all(|k| allowed.contains(&k.as_str()));
+                (m.len() == 1 && m.contains_key("not"))
+                    || (m.contains_key("if") && keys(&["if", "then", "else"]))
             })
         });
         let clashes = CONDITIONAL.iter().any(|k| schema.contains_key(*k));
@@ -39,9 +43,8 @@ pub(super) fn fold_rules(doc: &mut Value) {
         let Some(Value::Array(members)) = schema.remove("allOf") else {
             continue;
         };
-        let (negations, conditionals): (Vec<Value>, Vec<Value>) = members
-            .into_iter()
-            .partition(|m| m.get("not").is_some() && m.get("if").is_none());
+        let (negations, conditionals): (Vec<Value>, Vec<Value>) =
+            members.into_iter().partition(|m| m.get("if").is_none());
         let mut negations: Vec<Value> =
             negations.into_iter().map(|mut m| m["not"].take()).collect();
         match negations.len() {
@@ -77,8 +80,9 @@ fn chain(members: &[Value]) -> Option<Value> {
     }
     Some(Value::Object(folded))
 }
-const COMBINED: [&str; 3] = ["allOf", "anyOf", "oneOf"];
 
+/// Lists the parent's properties as `{}` in every conditional sub-schema that names or
+/// requires one (see the module's comment).
 pub(super) fn spell_out_properties(doc: &mut Value) {
     let Some(schemas) = doc["components"]["schemas"].as_object_mut() else {
         return;
@@ -161,6 +165,18 @@ mod tests {
             line["not"],
             json!({"anyOf": [{"required": ["c"]}, {"required": ["d"]}]})
         );
+    }
+
+    #[test]
+    fn a_member_the_fold_cannot_carry_whole_leaves_the_rules_as_they_are() {
+        let rules = json!([
+            {"if": {"required": ["a"]}, "then": {"required": ["b"]}, "not": {"required": ["c"]}},
+            {"not": {"required": ["d"]}}
+        ]);
+        let mut doc = json!({"components": {"schemas": {"S": {"type": "object", "allOf": rules}}}});
+        super::fold_rules(&mut doc);
+        assert_eq!(doc["components"]["schemas"]["S"]["allOf"], rules);
+        assert!(doc["components"]["schemas"]["S"].get("not").is_none());
     }
 
     /// The folded schema accepts and refuses exactly what the `allOf` did, on every object

@@ -5,6 +5,7 @@
 
 use serde_json::{Map, Value, json};
 
+use super::rules::schema_ref;
 use crate::events::catalogue::EVENT_TYPES;
 
 /// Each event type and the schemas its `data` may take (two where one type says two things:
@@ -48,20 +49,11 @@ fn title(event_type: &str) -> String {
         .collect()
 }
 
-fn schema(name: &str) -> Value {
-    json!({"$ref": format!("#/components/schemas/{name}")})
-}
-
-const ID: &str = "id";
-
 /// A `data` object: `case_id`, `links` (the case's, and `own_links` where the event has them),
-/// and the event's own fields, all present (nullable ones may be null).
+/// and the event's own fields, all present (nullable ones may be null; see `optional`).
 fn data(description: &str, fields: Value, own_links: &[&str]) -> Value {
     let mut properties = Map::new();
-    properties.insert(
-        "case_id".into(),
-        json!({"type": "string", "format": "uuid"}),
-    );
+    properties.insert("case_id".into(), uuid());
     let mut links = Map::new();
     for name in std::iter::once("case").chain(own_links.iter().copied()) {
         links.insert(name.into(), json!({"type": "string", "format": "uri"}));
@@ -73,22 +65,27 @@ fn data(description: &str, fields: Value, own_links: &[&str]) -> Value {
     );
     let mut required = vec![json!("case_id"), json!("links")];
     for (name, field) in fields.as_object().cloned().unwrap_or_default() {
-        let optional = field.get("x-optional").is_some();
-        let mut field = field;
-        if let Some(f) = field.as_object_mut() {
-            f.remove("x-optional");
-        }
-        if !optional {
-            required.push(json!(name));
-        }
+        required.push(json!(name));
         properties.insert(name, field);
     }
     json!({"type": "object", "description": description, "required": required,
            "properties": properties, "additionalProperties": false})
 }
 
+/// `data` with `fields` no longer required: present only for some causes of the event.
+fn optional(mut data: Value, fields: &[&str]) -> Value {
+    if let Some(required) = data["required"].as_array_mut() {
+        required.retain(|name| !fields.iter().any(|f| name == f));
+    }
+    data
+}
+
 fn uuid() -> Value {
     json!({"type": "string", "format": "uuid"})
+}
+
+fn date_or_null() -> Value {
+    json!({"type": ["string", "null"], "format": "date"})
 }
 
 fn uuid_or_null() -> Value {
@@ -103,20 +100,18 @@ pub(super) fn events(doc: &mut Value) {
         "enum": EVENT_TYPES,
     });
     let task = |extra: Value| {
-        let mut fields =
-            json!({"task_id": uuid(), "kind": {"type": "string"}, "status": schema("TaskStatus")});
+        let mut fields = json!({"task_id": uuid(), "kind": {"type": "string"}, "status": schema_ref("TaskStatus")});
         for (k, v) in extra.as_object().cloned().unwrap_or_default() {
             fields[k] = v;
         }
         fields
     };
-    let date_or_null = json!({"type": ["string", "null"], "format": "date"});
     let definitions = [
         (
             "CaseEventData",
             data(
                 "A case opened or changed: its status and treatment status.",
-                json!({"status": schema("CaseStatus"), "treatment_status": schema("TreatmentStatus")}),
+                json!({"status": schema_ref("CaseStatus"), "treatment_status": schema_ref("TreatmentStatus")}),
                 &[],
             ),
         ),
@@ -140,7 +135,7 @@ pub(super) fn events(doc: &mut Value) {
             "ReferralEventData",
             data(
                 "A referral sent, accepted, declined, withdrawn or answered; an answered one has no link of its own.",
-                json!({"referral_id": uuid(), "partner_id": uuid(), "status": schema("ReferralStatus")}),
+                json!({"referral_id": uuid(), "partner_id": uuid(), "status": schema_ref("ReferralStatus")}),
                 &["referral"],
             ),
         ),
@@ -165,7 +160,7 @@ pub(super) fn events(doc: &mut Value) {
             data(
                 "An opinion was classified against the current plan; `released` is false while the result waits for a clinician's sign-off.",
                 json!({"assessment_id": uuid(), "second_opinion_id": uuid(), "plan_version": {"type": "integer", "format": "int32"},
-                   "outcome": schema("Outcome"), "primary_scenario": schema("Scenario"), "urgency": schema("Urgency"), "released": {"type": "boolean"}}),
+                   "outcome": schema_ref("Outcome"), "primary_scenario": schema_ref("Scenario"), "urgency": schema_ref("Urgency"), "released": {"type": "boolean"}}),
                 &["assessment"],
             ),
         ),
@@ -173,8 +168,8 @@ pub(super) fn events(doc: &mut Value) {
             "AssessmentOverriddenEventData",
             data(
                 "A clinician overrode the result; the computed one stays beside it.",
-                json!({"assessment_id": uuid(), "outcome": schema("Outcome"), "primary_scenario": schema("Scenario"), "urgency": schema("Urgency"),
-                   "computed_outcome": schema("Outcome"), "computed_primary_scenario": schema("Scenario")}),
+                json!({"assessment_id": uuid(), "outcome": schema_ref("Outcome"), "primary_scenario": schema_ref("Scenario"), "urgency": schema_ref("Urgency"),
+                   "computed_outcome": schema_ref("Outcome"), "computed_primary_scenario": schema_ref("Scenario")}),
                 &[],
             ),
         ),
@@ -190,7 +185,7 @@ pub(super) fn events(doc: &mut Value) {
             "AssessmentSignedOffEventData",
             data(
                 "A clinician signed off a held result (the reason is never carried).",
-                json!({"assessment_id": uuid(), "sign_off_id": uuid(), "released": {"type": "boolean"}, "outcome": schema("Outcome"), "primary_scenario": schema("Scenario")}),
+                json!({"assessment_id": uuid(), "sign_off_id": uuid(), "released": {"type": "boolean"}, "outcome": schema_ref("Outcome"), "primary_scenario": schema_ref("Scenario")}),
                 &["assessment"],
             ),
         ),
@@ -214,27 +209,28 @@ pub(super) fn events(doc: &mut Value) {
             "ConversationRecordedEventData",
             data(
                 "The conversation with the oncologist was recorded, with the follow-up tasks it opened.",
-                json!({"conversation_id": uuid(), "response": schema("OncologistResponse"), "follow_up_task_ids": {"type": "array", "items": uuid()}}),
+                json!({"conversation_id": uuid(), "response": schema_ref("OncologistResponse"), "follow_up_task_ids": {"type": "array", "items": uuid()}}),
                 &[],
             ),
         ),
         (
             "TaskCreatedEventData",
-            data(
-                "A task was opened: by hand, by an assessment's action (`assessment_id`), or as a conversation's follow-up (`conversation_id`, no due date and no link).",
-                task(
-                    json!({"due_date": {"type": ["string", "null"], "format": "date", "x-optional": true},
-                        "assessment_id": {"type": "string", "format": "uuid", "x-optional": true},
-                        "conversation_id": {"type": "string", "format": "uuid", "x-optional": true}}),
+            optional(
+                data(
+                    "A task was opened: by hand, by an assessment's action (`assessment_id`), or as a conversation's follow-up (`conversation_id`, no due date and no link).",
+                    task(
+                        json!({"due_date": date_or_null(), "assessment_id": uuid(), "conversation_id": uuid()}),
+                    ),
+                    &["task"],
                 ),
-                &["task"],
+                &["due_date", "assessment_id", "conversation_id"],
             ),
         ),
         (
             "TaskCompletedEventData",
             data(
                 "A task was completed.",
-                task(json!({"due_date": date_or_null})),
+                task(json!({"due_date": date_or_null()})),
                 &["task"],
             ),
         ),
@@ -249,8 +245,8 @@ pub(super) fn events(doc: &mut Value) {
     let mut webhooks = Map::new();
     for (event_type, data_schemas) in EVENTS {
         let data = match data_schemas {
-            [one] => schema(one),
-            many => json!({"oneOf": many.iter().map(|s| schema(s)).collect::<Vec<_>>()}),
+            [one] => schema_ref(one),
+            many => json!({"oneOf": many.iter().map(|s| schema_ref(s)).collect::<Vec<_>>()}),
         };
         let title = title(event_type);
         let body = format!("{title}Webhook");
@@ -263,14 +259,14 @@ pub(super) fn events(doc: &mut Value) {
             });
             let mut required = vec!["type", "timestamp", "data"];
             if with_id {
-                properties[ID] = json!({"type": "string", "format": "uuid", "description": "Also the `webhook-id` of its deliveries."});
-                required.insert(0, ID);
+                properties["id"] = json!({"type": "string", "format": "uuid", "description": "Also the `webhook-id` of its deliveries."});
+                required.insert(0, "id");
             }
             json!({"type": "object", "required": required, "properties": properties, "additionalProperties": false})
         };
         schemas[&body] = envelope(false);
         schemas[&event] = envelope(true);
-        feed_variants.push(schema(&event));
+        feed_variants.push(schema_ref(&event));
         webhooks.insert(event_type.to_string(), json!({"post": {
             "operationId": format!("webhook_{}", event_type.replace('.', "_")),
             "summary": format!("`{event_type}`, delivered to a subscription that names it"),
@@ -282,7 +278,7 @@ pub(super) fn events(doc: &mut Value) {
                 {"name": "webhook-timestamp", "in": "header", "required": true, "description": "Unix seconds when this attempt was signed; refuse one far from now.", "schema": {"type": "string", "pattern": "^[0-9]+$"}},
                 {"name": "webhook-signature", "in": "header", "required": true, "description": "One `v1,<signature>` per signing secret, space-separated.", "schema": {"type": "string", "pattern": "^v1,[A-Za-z0-9+/=]+( v1,[A-Za-z0-9+/=]+)*$"}}
             ],
-            "requestBody": {"required": true, "content": {"application/json": {"schema": schema(&body)}}},
+            "requestBody": {"required": true, "content": {"application/json": {"schema": schema_ref(&body)}}},
             "responses": {
                 "200": {"description": "Received; any 2xx will do."},
                 "400": {"description": "Refused (a bad signature, say): the delivery is retried with back-off until it gives up."}

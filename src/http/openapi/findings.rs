@@ -6,6 +6,8 @@
 
 use serde_json::{Map, Value, json};
 
+use super::rules::{modalities, schema_ref};
+
 fn string(about: &str) -> Value {
     json!({"type": "string", "description": about})
 }
@@ -33,7 +35,7 @@ fn flag(about: &str) -> Value {
 /// A modality's own value inside a value that compares whole treatments (not recursive: a
 /// modality's value never holds another's).
 fn nested(about: &str) -> Value {
-    json!({"oneOf": [{"$ref": "#/components/schemas/TreatmentValue"}, {"type": "null"}], "description": about})
+    json!({"oneOf": [schema_ref("TreatmentValue"), {"type": "null"}], "description": about})
 }
 
 pub(super) fn finding_values(doc: &mut Value) {
@@ -44,7 +46,7 @@ pub(super) fn finding_values(doc: &mut Value) {
         .collect();
     let treatment: Map<String, Value> = all
         .into_iter()
-        .filter(|(name, _)| !super::rules::modalities().contains(name))
+        .filter(|(name, _)| !modalities().contains(name))
         .map(|(name, schema)| (name.to_string(), schema))
         .collect();
     let schemas = &mut doc["components"]["schemas"];
@@ -64,7 +66,7 @@ pub(super) fn finding_values(doc: &mut Value) {
         let property = &mut schemas["Finding"]["properties"][side];
         let description = property["description"].clone();
         *property = json!({
-            "oneOf": [{"$ref": "#/components/schemas/FindingValue"}, {"type": "null"}],
+            "oneOf": [schema_ref("FindingValue"), {"type": "null"}],
             "description": description
         });
     }

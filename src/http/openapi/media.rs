@@ -280,7 +280,6 @@ pub(super) fn free_form(doc: &mut Value) {
         },
         "additionalProperties": true
     });
-    let named = |name: &str| json!({"$ref": format!("#/components/schemas/{name}")});
     for (at, name) in [
         (
             "/paths/~1v1~1second-opinions~1{id}~1submission/get/responses/200/content/application~1json/schema",
@@ -300,7 +299,7 @@ pub(super) fn free_form(doc: &mut Value) {
         ),
     ] {
         if let Some(schema) = doc.pointer_mut(at) {
-            *schema = named(name);
+            *schema = super::rules::schema_ref(name);
         }
     }
 }

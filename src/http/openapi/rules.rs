@@ -35,6 +35,11 @@ const TRIAL_ID: &str = concat!(
 const BASE64: &str =
     "^([A-Za-z0-9+/]{4})*([A-Za-z0-9+/][AQgw]==|[A-Za-z0-9+/]{2}[AEIMQUYcgkosw048]=)?$";
 
+/// A reference to component schema `name`.
+pub(super) fn schema_ref(name: &str) -> Value {
+    json!({"$ref": format!("#/components/schemas/{name}")})
+}
+
 /// The plan's modality fields, as the picture names them.
 pub(super) fn modalities() -> [&'static str; 5] {
     crate::domain::picture::Modality::ALL.map(|m| m.code())
@@ -275,8 +280,7 @@ fn page_items(doc: &mut Value) {
     for name in names {
         let item = name.trim_start_matches("Page_").to_string();
         if doc["components"]["schemas"].get(&item).is_some() {
-            doc["components"]["schemas"][&name]["properties"]["items"]["items"] =
-                json!({"$ref": format!("#/components/schemas/{item}")});
+            doc["components"]["schemas"][&name]["properties"]["items"]["items"] = schema_ref(&item);
         }
     }
 }
