@@ -22,7 +22,8 @@
 # Settings (environment): LOAD_DURATION (seconds a measurement, default 10), LOAD_WARMUP
 # (default 3), LOAD_CASES (default 1000), LOAD_KEEP=1 keeps the work folder (logs, generated
 # scripts), PGHOST (default /var/run/postgresql), PGUSER (default postgres), PG_LOG (the
-# server's log file; found by asking the server, else Debian's), CARGO_TARGET_DIR.
+# server's log file; found by asking the server, else Debian's), CARGO_TARGET_DIR, LOAD_BIN (a
+# binary to measure instead of building one: to alternate two builds in one session).
 #
 # Needs: root or an installed wrk, a local PostgreSQL this user may create databases on as a
 # superuser (ALTER DATABASE ... SET log_statement), and read access to its log.
@@ -39,7 +40,7 @@ CLIENTS=(1 8 32)
 export PGHOST=${PGHOST:-/var/run/postgresql}
 export PGUSER=${PGUSER:-postgres}
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$ROOT/target}
-BIN=$CARGO_TARGET_DIR/release/concord
+BIN=${LOAD_BIN:-$CARGO_TARGET_DIR/release/concord}
 PG_LOG=${PG_LOG:-}
 STARTED=$(date +%s)
 
@@ -119,8 +120,10 @@ fi
 # ---------------------------------------------------------------------------------------------
 # 2. Build, database, server.
 # ---------------------------------------------------------------------------------------------
-log "building the release binary (cargo build --release; minutes on a fresh machine)"
-cargo build --release --quiet --bin concord
+if [[ -z "${LOAD_BIN:-}" ]]; then
+    log "building the release binary (cargo build --release; minutes on a fresh machine)"
+    cargo build --release --quiet --bin concord
+fi
 [[ -x "$BIN" ]] || die "no binary at $BIN"
 
 free_port() {
