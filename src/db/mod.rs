@@ -27,7 +27,6 @@ pub mod webhooks;
 use std::time::Duration;
 
 use anyhow::Context;
-use diesel::dsl::{And, Eq, Lt, Or};
 use diesel::prelude::*;
 use diesel::sql_types::Timestamptz;
 use diesel_async::AsyncPgConnection;
@@ -66,18 +65,83 @@ pub fn pool(database_url: &str, size: usize) -> anyhow::Result<DbPool> {
 
 type Time = chrono::DateTime<chrono::Utc>;
 
-/// `time < t OR (time = t AND id < last)`, the keyset condition below.
-pub type OlderThan<T, I> = Or<Lt<T, Time>, And<Eq<T, Time>, Lt<I, uuid::Uuid>>>;
-
 /// Newest-first keyset paging: the rows after `last` (the previous page's last row) in the
 /// order `(time DESC, id DESC)`, so rows sharing a timestamp are neither skipped nor repeated.
+///
+/// Written as the row comparison `(time, id) < (t, last)` rather than its expansion
+/// `time < t OR (time = t AND id < last)`: PostgreSQL seeks an index on `(.., time, id)` to a
+/// row comparison, where the `OR` is only a filter, so page 100 read and threw away the 4,950
+/// rows before it (3.4 times page 1's time on 100,000 cases; issue 19).
 pub fn older_than<T, I>(time: T, id: I, (last_time, last_id): (Time, uuid::Uuid)) -> OlderThan<T, I>
 where
-    T: Expression<SqlType = Timestamptz> + Copy,
+    T: Expression<SqlType = Timestamptz>,
     I: Expression<SqlType = diesel::sql_types::Uuid>,
 {
-    time.lt(last_time)
-        .or(time.eq(last_time).and(id.lt(last_id)))
+    OlderThan {
+        time,
+        id,
+        last_time,
+        last_id,
+    }
+}
+
+/// `(time, id) < (last_time, last_id)`: see [`older_than`]. Diesel has no row values, hence
+/// this one expression.
+#[derive(Debug, Clone, Copy)]
+pub struct OlderThan<T, I> {
+    time: T,
+    id: I,
+    last_time: Time,
+    last_id: uuid::Uuid,
+}
+
+impl<T, I> Expression for OlderThan<T, I> {
+    type SqlType = diesel::sql_types::Bool;
+}
+
+impl<T, I, GB> diesel::expression::ValidGrouping<GB> for OlderThan<T, I> {
+    type IsAggregate = diesel::expression::is_aggregate::No;
+}
+
+impl<T, I, QS> AppearsOnTable<QS> for OlderThan<T, I>
+where
+    T: AppearsOnTable<QS>,
+    I: AppearsOnTable<QS>,
+{
+}
+
+impl<T, I, QS> SelectableExpression<QS> for OlderThan<T, I>
+where
+    T: SelectableExpression<QS>,
+    I: SelectableExpression<QS>,
+{
+}
+
+impl<T, I> diesel::query_builder::QueryId for OlderThan<T, I> {
+    type QueryId = ();
+    const HAS_STATIC_QUERY_ID: bool = false;
+}
+
+impl<T, I> diesel::query_builder::QueryFragment<diesel::pg::Pg> for OlderThan<T, I>
+where
+    T: diesel::query_builder::QueryFragment<diesel::pg::Pg>,
+    I: diesel::query_builder::QueryFragment<diesel::pg::Pg>,
+{
+    fn walk_ast<'b>(
+        &'b self,
+        mut out: diesel::query_builder::AstPass<'_, 'b, diesel::pg::Pg>,
+    ) -> QueryResult<()> {
+        out.push_sql("(");
+        self.time.walk_ast(out.reborrow())?;
+        out.push_sql(", ");
+        self.id.walk_ast(out.reborrow())?;
+        out.push_sql(") < (");
+        out.push_bind_param::<Timestamptz, _>(&self.last_time)?;
+        out.push_sql(", ");
+        out.push_bind_param::<diesel::sql_types::Uuid, _>(&self.last_id)?;
+        out.push_sql(")");
+        Ok(())
+    }
 }
 
 /// `query` newest first by `(time, id)`, the page after `after` (the previous page's last

@@ -15,6 +15,7 @@ mod foundation;
 mod ingestion;
 mod matrix;
 mod paging;
+mod scale;
 mod sign_off;
 mod summaries;
 mod webhooks;

@@ -1,0 +1,14 @@
+DROP INDEX audit_events_by_object_type;
+DROP INDEX audit_events_by_action;
+DROP INDEX referrals_by_partner_status;
+DROP INDEX events_by_type;
+DROP INDEX audit_events_by_object;
+DROP INDEX audit_events_by_actor;
+DROP INDEX audit_events_by_case;
+CREATE INDEX audit_events_by_case ON audit_events (org_id, case_id, occurred_at DESC) WHERE case_id IS NOT NULL;
+DROP INDEX tasks_by_status;
+DROP INDEX tasks_by_assignee;
+CREATE INDEX tasks_by_assignee ON tasks (org_id, assignee, status) WHERE assignee IS NOT NULL;
+DROP INDEX cases_by_coordinator;
+DROP INDEX cases_by_status;
+CREATE INDEX cases_by_status ON cases (org_id, status, created_at DESC);
