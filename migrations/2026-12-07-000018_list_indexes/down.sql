@@ -2,7 +2,6 @@ DROP INDEX audit_events_by_object_type;
 DROP INDEX audit_events_by_action;
 DROP INDEX referrals_by_partner_status;
 DROP INDEX events_by_type;
-DROP INDEX audit_events_by_object;
 DROP INDEX audit_events_by_actor;
 DROP INDEX audit_events_by_case;
 CREATE INDEX audit_events_by_case ON audit_events (org_id, case_id, occurred_at DESC) WHERE case_id IS NOT NULL;
