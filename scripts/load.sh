@@ -13,7 +13,8 @@
 #       its own referral
 #   (d) pgbench replaying the SQL one ingestion issues (captured from PostgreSQL's log) at the
 #       same client counts: the database's limit for this work
-#   (e) the service's peak RSS (VmHWM)
+#   (e) the service's peak RSS (VmHWM), through the whole run, including
+#   (f) GET /v1/summaries/{id}/pdf at the PDF renderer's concurrency cap (PDF_CONCURRENCY clients)
 # and, for each measurement, the CPU time the service, the database backends and the load
 # generator spent per request. Prints a Markdown table and writes it to
 # benches/results/latest.md. The server is stopped and the database dropped on exit, whatever
@@ -37,6 +38,7 @@ DURATION=${LOAD_DURATION:-10}
 WARMUP=${LOAD_WARMUP:-3}
 CASES=${LOAD_CASES:-1000}
 CLIENTS=(1 8 32)
+PDF_CLIENTS=${PDF_CONCURRENCY:-4}
 export PGHOST=${PGHOST:-/var/run/postgresql}
 export PGUSER=${PGUSER:-postgres}
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$ROOT/target}
@@ -377,6 +379,18 @@ run_pgbench pgbench-async 8 "$DURATION" "-c synchronous_commit=off"
 log "second opinions stored: $(psql -X -q -d "$DB" -Atc 'SELECT count(*) FROM second_opinions')"
 
 # ---------------------------------------------------------------------------------------------
+# (f) PDF rendering at its concurrency cap (PDF_CONCURRENCY, 4 by default: as many clients),
+# the service's largest working set, so that (e) includes it.
+# ---------------------------------------------------------------------------------------------
+log "(f) GET /v1/summaries/{id}/pdf at the renderer's cap, $PDF_CLIENTS clients"
+PDF_ASSESSMENT=$(psql -X -q -d "$DB" -Atc "SELECT id FROM assessments WHERE current ORDER BY created_at, id LIMIT 1")
+[[ -n "$PDF_ASSESSMENT" ]] || die "no assessment to summarise"
+check_one POST "/v1/assessments/$PDF_ASSESSMENT/summaries" "$COORD" '{}' 201
+SUMMARY_ID=$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["id"])' "$WORK/check.out")
+run_wrk pdf-warm "$PDF_CLIENTS" "$WARMUP" "$BASE/v1/summaries/$SUMMARY_ID/pdf" get "$COORD"
+run_wrk pdf "$PDF_CLIENTS" "$DURATION" "$BASE/v1/summaries/$SUMMARY_ID/pdf" get "$COORD"
+
+# ---------------------------------------------------------------------------------------------
 # (e) Peak RSS of the service over the whole run.
 # ---------------------------------------------------------------------------------------------
 HWM_KB=$(awk '/^VmHWM:/ {print $2}' "/proc/$SERVER_PID/status")
@@ -435,9 +449,10 @@ row() { # label clients name unit
         row "(d) pgbench -M prepared, the $STATEMENTS statements of one ingestion" "$c" "pgbench-c$c" "tx/s" "-"
     done
     row "(d) the same, synchronous_commit=off (diagnostic: commit flush vs statement work)" 8 pgbench-async "tx/s" "-"
+    row "(f) GET /v1/summaries/{id}/pdf, at the renderer's cap" "$PDF_CLIENTS" pdf "req/s"
     echo "| (e) peak RSS of the service (VmHWM) | | $HWM_MB MiB ($HWM_MB_SI MB) | | | | | | | |"
     echo
-    echo "Service RSS (VmRSS, MiB; nothing scrapes /metrics during the run) after the setup ${R[setup.rss_mb]}, then after each measurement: healthz ${R[healthz.rss_mb]}, classify ${R[classify.rss_mb]}, ingestion warm-up ${R[ingest-warm.rss_mb]}, 1 client ${R[ingest-c1.rss_mb]}, 8 clients ${R[ingest-c8.rss_mb]}, 32 clients ${R[ingest-c32.rss_mb]}."
+    echo "Service RSS (VmRSS, MiB; nothing scrapes /metrics during the run) after the setup ${R[setup.rss_mb]}, then after each measurement: healthz ${R[healthz.rss_mb]}, classify ${R[classify.rss_mb]}, ingestion warm-up ${R[ingest-warm.rss_mb]}, 1 client ${R[ingest-c1.rss_mb]}, 8 clients ${R[ingest-c8.rss_mb]}, 32 clients ${R[ingest-c32.rss_mb]}, PDF rendering ${R[pdf.rss_mb]}."
     echo
     echo "WAL written per pgbench transaction: ${R[pgbench-c8.wal_kb]} kB. CPU columns: CPU time of the service process, of this database's PostgreSQL backends and of wrk or pgbench, divided by the requests; interrupts: the machine's interrupt and soft-interrupt time (mostly the loopback network stack, charged to no process), in cores; the last column is what every other process on the machine (and PostgreSQL's background processes) used meanwhile, in cores: on a shared machine, a figure above about 0.2 makes the run noisy."
     echo
@@ -451,7 +466,7 @@ row() { # label clients name unit
     echo "| ingestion p99, 32 clients | $(calc '%.1f' "$P99_32") ms | <= 20 ms | $(verdict "$P99_32 <= 20") |"
     echo "| peak RSS (64 MB read as 64 MiB, a container limit) | $HWM_MB MiB | <= 64 MiB | $(verdict "$HWM_KB <= 65536") |"
     failed=0
-    for n in healthz classify "${CLIENTS[@]/#/ingest-c}"; do failed=$((failed + ${R[$n.failed]})); done
+    for n in healthz classify "${CLIENTS[@]/#/ingest-c}" pdf; do failed=$((failed + ${R[$n.failed]})); done
     if ((failed > 0)); then
         echo
         echo "**Warning:** $failed requests failed during the measurements (see the run's log)."

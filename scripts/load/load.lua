@@ -1,10 +1,10 @@
 -- wrk script for scripts/load.sh. One file, three modes chosen by the first argument:
 --
---   wrk ... -s load.lua URL -- get      NTHREADS
+--   wrk ... -s load.lua URL -- get      NTHREADS [TOKEN]
 --   wrk ... -s load.lua URL -- classify NTHREADS INPUTS_JSONL TOKEN
 --   wrk ... -s load.lua URL -- ingest   NTHREADS REFERRALS_TSV PICTURES_JSONL API_KEY
 --
--- get:      GET of the URL's path (e.g. /healthz).
+-- get:      GET of the URL's path (e.g. /healthz), with the bearer TOKEN when given.
 -- classify: POST /v1/discordance/classify, cycling through the worked examples' inputs.
 -- ingest:   POST /v1/referrals/{id}/second-opinions with the partner key. Each request takes
 --           the next referral of the list (thread k of n takes lines k, k+n, k+2n ...), so no
@@ -50,7 +50,9 @@ function init(args)
    pos = 0
    math.randomseed(os.time() * 1000 + tid * 7919 + math.floor(os.clock() * 1e6))
    if mode == "get" then
-      static = wrk.format("GET", wrk.path)
+      local headers = {}
+      if args[3] then headers["Authorization"] = "Bearer " .. args[3] end
+      static = wrk.format("GET", wrk.path, headers)
    elseif mode == "classify" then
       reqs = {}
       local headers = { ["Content-Type"] = "application/json", ["Authorization"] = "Bearer " .. args[4] }
