@@ -147,10 +147,37 @@ impl Probe {
 }
 
 /// The cursor of page 100's start, or of the last full page when the list is shorter.
-fn deep_cursor<T>(rows: &[T], key: impl Fn(&T) -> (DateTime<Utc>, Uuid)) -> (DateTime<Utc>, Uuid) {
+fn deep_cursor<T, C>(rows: &[T], key: impl Fn(&T) -> C) -> C {
     assert!(rows.len() > 2 * LIMIT as usize, "a list too short to page");
     let at = (DEEP - 1).min(rows.len() - LIMIT as usize - 1);
     key(&rows[at])
+}
+
+/// Page 1 of a list and, when it has more than two pages, page 100 (or its last full page),
+/// each read through the probe. `list(conn, limit, after)` reads a page after a cursor,
+/// `cursor` gives a row's.
+async fn page_1_and_100<R, C: Copy>(
+    probe: &mut Probe,
+    helper: &mut AsyncPgConnection,
+    name: &str,
+    flat: bool,
+    list: impl AsyncFn(&mut AsyncPgConnection, i64, Option<C>) -> QueryResult<Vec<R>>,
+    cursor: impl Fn(&R) -> C,
+) {
+    probe
+        .read(name, flat, async |c| list(c, LIMIT, None).await)
+        .await;
+    let long = list(helper, DEEP as i64 + LIMIT, None).await.expect(name);
+    if long.len() <= 2 * LIMIT as usize {
+        return;
+    }
+    let after = deep_cursor(&long, cursor);
+    let page = probe
+        .read(&format!("{name}, page 100"), flat, async |c| {
+            list(c, LIMIT, Some(after)).await
+        })
+        .await;
+    assert_eq!(page.len(), LIMIT as usize, "{name}: a full deep page");
 }
 
 #[tokio::test]
@@ -308,51 +335,22 @@ async fn every_list_reads_through_an_index_and_page_100_costs_what_page_1_costs(
         ),
     ];
     for (name, flat, filter) in case_filters {
-        let first = probe
-            .read(name, flat, async |c| {
-                cases::list(
-                    c,
-                    org,
-                    &cases::CaseFilter {
-                        limit: LIMIT,
-                        ..filter.clone()
-                    },
-                )
-                .await
-            })
-            .await;
-        if first.len() < LIMIT as usize {
-            continue;
-        }
-        let long = cases::list(
-            &mut helper,
-            org,
-            &cases::CaseFilter {
-                limit: DEEP as i64 + LIMIT,
-                ..filter.clone()
-            },
-        )
-        .await
-        .expect(name);
-        if long.len() <= 2 * LIMIT as usize {
-            continue;
-        }
-        let after = deep_cursor(&long, |r| (r.created_at, r.id));
-        let page = probe
-            .read(&format!("{name}, page 100"), flat, async |c| {
-                cases::list(
-                    c,
-                    org,
-                    &cases::CaseFilter {
-                        limit: LIMIT,
-                        after: Some(after),
-                        ..filter.clone()
-                    },
-                )
-                .await
-            })
-            .await;
-        assert_eq!(page.len(), LIMIT as usize, "{name}: a full deep page");
+        let list = async |c: &mut AsyncPgConnection, limit, after| {
+            cases::list(
+                c,
+                org,
+                &cases::CaseFilter {
+                    limit,
+                    after,
+                    ..filter.clone()
+                },
+            )
+            .await
+        };
+        page_1_and_100(&mut probe, &mut helper, name, flat, list, |r| {
+            (r.created_at, r.id)
+        })
+        .await;
     }
 
     // Tasks: the queue, open ones, a coordinator's open ones, a case's.
@@ -385,48 +383,22 @@ async fn every_list_reads_through_an_index_and_page_100_costs_what_page_1_costs(
         ),
     ];
     for (name, flat, filter) in task_filters {
-        probe
-            .read(name, flat, async |c| {
-                tasks::list(
-                    c,
-                    org,
-                    &tasks::TaskFilter {
-                        limit: LIMIT,
-                        ..filter.clone()
-                    },
-                )
-                .await
-            })
-            .await;
-        let long = tasks::list(
-            &mut helper,
-            org,
-            &tasks::TaskFilter {
-                limit: DEEP as i64 + LIMIT,
-                ..filter.clone()
-            },
-        )
-        .await
-        .expect(name);
-        if long.len() <= 2 * LIMIT as usize {
-            continue;
-        }
-        let after = deep_cursor(&long, |r| (r.created_at, r.id));
-        let page = probe
-            .read(&format!("{name}, page 100"), flat, async |c| {
-                tasks::list(
-                    c,
-                    org,
-                    &tasks::TaskFilter {
-                        limit: LIMIT,
-                        after: Some(after),
-                        ..filter.clone()
-                    },
-                )
-                .await
-            })
-            .await;
-        assert_eq!(page.len(), LIMIT as usize, "{name}: a full deep page");
+        let list = async |c: &mut AsyncPgConnection, limit, after| {
+            tasks::list(
+                c,
+                org,
+                &tasks::TaskFilter {
+                    limit,
+                    after,
+                    ..filter.clone()
+                },
+            )
+            .await
+        };
+        page_1_and_100(&mut probe, &mut helper, name, flat, list, |r| {
+            (r.created_at, r.id)
+        })
+        .await;
     }
 
     // The audit trail: whole, a case's (the busiest), an actor's, an object's, an action.
@@ -498,48 +470,22 @@ async fn every_list_reads_through_an_index_and_page_100_costs_what_page_1_costs(
         ),
     ];
     for (name, flat, filter) in audit_filters {
-        probe
-            .read(name, flat, async |c| {
-                audit::list(
-                    c,
-                    org,
-                    &audit::AuditFilter {
-                        limit: LIMIT,
-                        ..filter.clone()
-                    },
-                )
-                .await
-            })
-            .await;
-        let long = audit::list(
-            &mut helper,
-            org,
-            &audit::AuditFilter {
-                limit: DEEP as i64 + LIMIT,
-                ..filter.clone()
-            },
-        )
-        .await
-        .expect(name);
-        if long.len() <= 2 * LIMIT as usize {
-            continue;
-        }
-        let after = deep_cursor(&long, |r| (r.occurred_at, r.id));
-        let page = probe
-            .read(&format!("{name}, page 100"), flat, async |c| {
-                audit::list(
-                    c,
-                    org,
-                    &audit::AuditFilter {
-                        limit: LIMIT,
-                        after: Some(after),
-                        ..filter.clone()
-                    },
-                )
-                .await
-            })
-            .await;
-        assert_eq!(page.len(), LIMIT as usize, "{name}: a full deep page");
+        let list = async |c: &mut AsyncPgConnection, limit, after| {
+            audit::list(
+                c,
+                org,
+                &audit::AuditFilter {
+                    limit,
+                    after,
+                    ..filter.clone()
+                },
+            )
+            .await
+        };
+        page_1_and_100(&mut probe, &mut helper, name, flat, list, |r| {
+            (r.occurred_at, r.id)
+        })
+        .await;
     }
 
     // The event feed: from the start, after an event deep in it, one type, a type never sent.
@@ -557,30 +503,10 @@ async fn every_list_reads_through_an_index_and_page_100_costs_what_page_1_costs(
         ),
     ];
     for (name, flat, types) in feed {
-        probe
-            .read(name, flat, async |c| {
-                webhooks::events_after(c, org, None, types.as_deref(), LIMIT).await
-            })
-            .await;
-        let long = webhooks::events_after(
-            &mut helper,
-            org,
-            None,
-            types.as_deref(),
-            DEEP as i64 + LIMIT,
-        )
-        .await
-        .expect(name);
-        if long.len() <= 2 * LIMIT as usize {
-            continue;
-        }
-        let after = long[(DEEP - 1).min(long.len() - LIMIT as usize - 1)].id;
-        let page = probe
-            .read(&format!("{name}, page 100"), flat, async |c| {
-                webhooks::events_after(c, org, Some(after), types.as_deref(), LIMIT).await
-            })
-            .await;
-        assert_eq!(page.len(), LIMIT as usize, "{name}: a full deep page");
+        let list = async |c: &mut AsyncPgConnection, limit, after| {
+            webhooks::events_after(c, org, after, types.as_deref(), limit).await
+        };
+        page_1_and_100(&mut probe, &mut helper, name, flat, list, |r| r.id).await;
     }
 
     // A partner's inbox: everything sent to it, and by status.
@@ -610,48 +536,22 @@ async fn every_list_reads_through_an_index_and_page_100_costs_what_page_1_costs(
         ),
     ];
     for (name, filter) in inbox {
-        probe
-            .read(name, true, async |c| {
-                referrals::list(
-                    c,
-                    org,
-                    &referrals::ReferralFilter {
-                        limit: LIMIT,
-                        ..filter.clone()
-                    },
-                )
-                .await
-            })
-            .await;
-        let long = referrals::list(
-            &mut helper,
-            org,
-            &referrals::ReferralFilter {
-                limit: DEEP as i64 + LIMIT,
-                ..filter.clone()
-            },
-        )
-        .await
-        .expect(name);
-        if long.len() <= 2 * LIMIT as usize {
-            continue;
-        }
-        let after = deep_cursor(&long, |r| (r.created_at, r.id));
-        let page = probe
-            .read(&format!("{name}, page 100"), true, async |c| {
-                referrals::list(
-                    c,
-                    org,
-                    &referrals::ReferralFilter {
-                        limit: LIMIT,
-                        after: Some(after),
-                        ..filter.clone()
-                    },
-                )
-                .await
-            })
-            .await;
-        assert_eq!(page.len(), LIMIT as usize, "{name}: a full deep page");
+        let list = async |c: &mut AsyncPgConnection, limit, after| {
+            referrals::list(
+                c,
+                org,
+                &referrals::ReferralFilter {
+                    limit,
+                    after,
+                    ..filter.clone()
+                },
+            )
+            .await
+        };
+        page_1_and_100(&mut probe, &mut helper, name, true, list, |r| {
+            (r.created_at, r.id)
+        })
+        .await;
     }
 
     let faults = probe.take_faults();
