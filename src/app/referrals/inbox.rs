@@ -38,7 +38,7 @@ async fn packets(
     rows: Vec<ReferralRecord>,
 ) -> AppResult<Vec<Packet>> {
     let case_ids: Vec<Uuid> = rows.iter().map(|r| r.case_id).collect();
-    let case_of: HashMap<Uuid, CaseRecord> = case_rows::find_many(conn, org, &case_ids)
+    let mut case_of: HashMap<Uuid, CaseRecord> = case_rows::find_many(conn, org, &case_ids)
         .await?
         .into_iter()
         .map(|c| (c.id, c))
@@ -49,34 +49,49 @@ async fn packets(
         .into_iter()
         .map(|p| (p.id, p))
         .collect();
-    let plan_of: HashMap<Uuid, PlanVersionRecord> = case_rows::current_plans(conn, org, &case_ids)
-        .await?
-        .into_iter()
-        .map(|p| (p.case_id, p))
-        .collect();
+    let mut plan_of: HashMap<Uuid, PlanVersionRecord> =
+        case_rows::current_plans(conn, org, &case_ids)
+            .await?
+            .into_iter()
+            .map(|p| (p.case_id, p))
+            .collect();
     let mut documents_of: HashMap<Uuid, Vec<DocumentRecord>> = HashMap::new();
     for d in document_rows::of_cases(conn, org, &case_ids).await? {
         documents_of.entry(d.case_id).or_default().push(d);
     }
+    // Two referrals of one case share its patient, plan and documents: each referral but a
+    // case's last on the page gets a copy, the last one the parts themselves (most pages have
+    // one referral a case, and the plan is most of a packet).
+    let mut left: HashMap<Uuid, usize> = HashMap::new();
+    for referral in &rows {
+        *left.entry(referral.case_id).or_default() += 1;
+    }
     rows.into_iter()
         .map(|referral| {
-            // Two referrals of one case share its patient, plan and documents.
-            let case = case_of
-                .get(&referral.case_id)
-                .cloned()
-                .ok_or(AppError::NotFound("referral"))?;
+            let id = referral.case_id;
+            let last = left.get_mut(&id).is_some_and(|n| {
+                *n -= 1;
+                *n == 0
+            });
+            let case = take(&mut case_of, &id, last).ok_or(AppError::NotFound("referral"))?;
             Ok(Packet {
                 patient: patient_of.get(&case.patient_id).cloned(),
-                plan: plan_of.get(&referral.case_id).cloned(),
-                documents: documents_of
-                    .get(&referral.case_id)
-                    .cloned()
-                    .unwrap_or_default(),
+                plan: take(&mut plan_of, &id, last),
+                documents: take(&mut documents_of, &id, last).unwrap_or_default(),
                 case,
                 referral,
             })
         })
         .collect()
+}
+
+/// The value at `key`: taken out of the map on its `last` use, else a copy.
+fn take<V: Clone>(map: &mut HashMap<Uuid, V>, key: &Uuid, last: bool) -> Option<V> {
+    if last {
+        map.remove(key)
+    } else {
+        map.get(key).cloned()
+    }
 }
 
 /// The filters of the referral list.

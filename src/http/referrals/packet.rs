@@ -64,17 +64,19 @@ pub(super) fn partner_view(packet: Packet) -> PartnerReferral {
         plan,
         documents,
     } = packet;
-    let picture: Option<crate::domain::picture::Picture> = plan
-        .as_ref()
-        .and_then(|p| serde_json::from_value(p.picture.clone()).ok());
+    let plan_version = plan.as_ref().map(|p| p.version);
+    // The stored picture is moved into the typed one, not copied: the plan is most of a packet.
+    let picture: Option<crate::domain::picture::Picture> =
+        plan.and_then(|p| serde_json::from_value(p.picture).ok());
+    let (diagnosis, current_plan) = picture.map_or((None, None), |p| (p.diagnosis, p.plan));
     PartnerReferral {
         id: row.id,
         status: ReferralStatus::parse(&row.status),
         questions: serde_json::from_value(row.questions).unwrap_or_default(),
         due_date: row.due_date,
-        diagnosis: picture.as_ref().and_then(|p| p.diagnosis.clone()),
-        current_plan: picture.and_then(|p| p.plan),
-        plan_version: plan.map(|p| p.version),
+        diagnosis,
+        current_plan,
+        plan_version,
         treatment_status: case.treatment(),
         next_irreversible_step: case.next_step(),
         patient: PartnerPatient {
