@@ -8,8 +8,8 @@
 //! (`pg_stat_xact_user_tables`): they are the plan the executor ran for the exact SQL Diesel
 //! built, where an EXPLAIN would need a copy of that SQL kept in step with the code. Two
 //! controls show each check can fail: a filter on the audit trail no index serves (a sequential
-//! scan) and the
-//! keyset condition written as `t < x OR (t = x AND id < y)` (an index walk from the top).
+//! scan) and the keyset condition written as `t < x OR (t = x AND id < y)` (an index walk from
+//! the top).
 
 use std::collections::HashMap;
 use std::process::Command;
