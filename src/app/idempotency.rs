@@ -13,8 +13,9 @@ use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use super::error::{AppError, AppResult};
+use super::tx::Tx;
 use crate::auth::Principal;
-use crate::db::idempotency::{self, KeyScope, RememberedAnswer};
+use crate::db::idempotency::{self, KeyScope, Remembered};
 
 /// How long a key is kept.
 pub const KEEP_FOR_HOURS: i64 = 48;
@@ -144,12 +145,8 @@ pub(super) async fn replay(
     }))
 }
 
-/// Remembers the answer for replay, in the creation's transaction.
-pub(super) async fn remember(
-    conn: &mut AsyncPgConnection,
-    once: &Once,
-    creation: &Creation,
-) -> AppResult<()> {
+/// Remembers the answer for replay: queued in the creation's unit of work, written with it.
+pub(super) fn remember(tx: &mut Tx<'_>, once: &Once, creation: &Creation) -> AppResult<()> {
     let mut stored = creation.body.clone();
     for field in &creation.shown_once {
         stored[*field] = Value::Null;
@@ -157,18 +154,17 @@ pub(super) async fn remember(
     if let (Some(etag), Some(map)) = (&creation.etag, stored.as_object_mut()) {
         map.insert("__etag".into(), Value::from(etag.clone()));
     }
-    let answer = RememberedAnswer {
-        request_hash: once.request_hash.clone(),
-        status: creation.status as i16,
-        body: serde_json::to_vec(&stored)?,
+    tx.remember(Remembered {
+        org_id: once.org_id,
+        caller: once.caller.clone(),
+        method: once.method.clone(),
+        path: once.path.clone(),
+        key: once.key.clone(),
+        request_hash: hex::encode(&once.request_hash),
+        response_status: creation.status as i16,
+        response_body: serde_json::to_string(&stored)?,
         location: creation.location.clone(),
-    };
-    idempotency::remember(
-        conn,
-        &once.scope(),
-        &answer,
-        Utc::now() + Duration::hours(KEEP_FOR_HOURS),
-    )
-    .await?;
+        expires_at: Utc::now() + Duration::hours(KEEP_FOR_HOURS),
+    });
     Ok(())
 }

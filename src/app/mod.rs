@@ -259,7 +259,7 @@ impl App {
             }
             let creation = work(tx).await?;
             if let Some(once) = once {
-                idempotency::remember(tx.conn, once, &creation).await?;
+                idempotency::remember(tx, once, &creation)?;
             }
             Ok(creation)
         })

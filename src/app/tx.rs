@@ -1,6 +1,7 @@
 //! The unit of work a use case runs in: the connection, who acts, and the audit rows (and,
-//! for a write, the events) it queues, written together at its end: one INSERT of audit rows,
-//! and for events one INSERT, one read of subscriptions, one INSERT of deliveries.
+//! for a write, the events) it queues, written together at its end in one statement
+//! (`db::unit`): the audit rows, the events and their webhook deliveries, and the answer an
+//! Idempotency-Key remembers.
 
 use diesel_async::AsyncPgConnection;
 use uuid::Uuid;
@@ -11,6 +12,7 @@ use super::{Actor, Context};
 use crate::db::audit::AuditRow;
 use crate::db::documents::DocumentStore;
 use crate::db::events::NewEvent;
+use crate::db::idempotency::Remembered;
 use crate::domain::tasks::ReviewDeadlines;
 use crate::events::{Event, Links};
 
@@ -29,12 +31,16 @@ pub struct Unit<'c, Queued> {
     queued: Queued,
 }
 
-/// Events a write has queued, each with its id taken when it happened (the feed's order).
+/// What a write queues beside its audit rows: events, each with its id taken when it happened
+/// (the feed's order), and the answer its Idempotency-Key remembers.
 #[derive(Default)]
-pub struct Events(Vec<(Uuid, Event)>);
+pub struct Writes {
+    events: Vec<(Uuid, Event)>,
+    answer: Option<Remembered>,
+}
 
-/// A write: one transaction; audit rows and events are written just before commit.
-pub type Tx<'c> = Unit<'c, Events>;
+/// A write: one transaction; what it queued is written just before commit.
+pub type Tx<'c> = Unit<'c, Writes>;
 
 /// A read: one pooled connection and no transaction (under READ COMMITTED one would change
 /// nothing and cost two round trips); its audit rows are written before it answers.
@@ -82,23 +88,22 @@ impl<'c, Queued: Default> Unit<'c, Queued> {
     pub fn created_by(&self) -> String {
         self.actor.created_by()
     }
-
-    async fn write_audit(&mut self) -> AppResult<()> {
-        crate::db::audit::insert(self.conn, &std::mem::take(&mut self.audit)).await?;
-        Ok(())
-    }
 }
 
 impl Tx<'_> {
     /// Queues an event; its id is taken now, so the feed keeps the order things happened in.
     pub fn emit(&mut self, event: Event) {
-        self.queued.0.push((Uuid::now_v7(), event));
+        self.queued.events.push((Uuid::now_v7(), event));
+    }
+
+    /// Queues the answer an Idempotency-Key remembers: it commits with the work.
+    pub(super) fn remember(&mut self, answer: Remembered) {
+        self.queued.answer = Some(answer);
     }
 
     /// Writes what the unit queued; the runner calls it just before commit.
     pub(super) async fn flush(&mut self) -> AppResult<()> {
-        self.write_audit().await?;
-        let events = std::mem::take(&mut self.queued.0);
+        let Writes { events, answer } = std::mem::take(&mut self.queued);
         let new: Vec<NewEvent> = events
             .iter()
             .map(|(id, event)| NewEvent {
@@ -107,13 +112,16 @@ impl Tx<'_> {
                 data: event.data(self.links),
             })
             .collect();
-        crate::db::events::write(self.conn, self.org, &new).await?;
+        crate::db::unit::write(self.conn, self.org, &self.audit, &new, answer.as_ref()).await?;
+        self.audit.clear();
         Ok(())
     }
 }
 
 impl Reader<'_> {
     pub(super) async fn flush(&mut self) -> AppResult<()> {
-        self.write_audit().await
+        crate::db::unit::write(self.conn, self.org, &self.audit, &[], None).await?;
+        self.audit.clear();
+        Ok(())
     }
 }

@@ -2,13 +2,13 @@
 
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use serde::Serialize;
 use uuid::Uuid;
 
 use super::newest_first;
 use super::schema::audit_events;
 
-#[derive(Debug, Clone, Insertable)]
-#[diesel(table_name = audit_events)]
+#[derive(Debug, Clone, Serialize)]
 pub struct AuditRow {
     pub org_id: Uuid,
     pub id: Uuid,
@@ -24,16 +24,12 @@ pub struct AuditRow {
     pub client_ip: Option<String>,
 }
 
-/// Writes the rows in one statement.
+/// Writes the rows in one statement (the unit of work's, with no events).
 pub async fn insert(conn: &mut AsyncPgConnection, rows: &[AuditRow]) -> QueryResult<()> {
-    if rows.is_empty() {
-        return Ok(());
+    match rows.first() {
+        Some(first) => super::unit::write(conn, first.org_id, rows, &[], None).await,
+        None => Ok(()),
     }
-    diesel::insert_into(audit_events::table)
-        .values(rows)
-        .execute(conn)
-        .await?;
-    Ok(())
 }
 
 /// An audit row as read back.

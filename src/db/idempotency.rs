@@ -4,6 +4,7 @@ use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel::sql_types::BigInt;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use serde::Serialize;
 use uuid::Uuid;
 
 use super::schema::idempotency_keys;
@@ -62,39 +63,20 @@ pub async fn find(
         .optional()
 }
 
-/// Remembers `answer` for the key until `expires_at` (replacing an expired record).
-pub async fn remember(
-    conn: &mut AsyncPgConnection,
-    scope: &KeyScope<'_>,
-    answer: &RememberedAnswer,
-    expires_at: DateTime<Utc>,
-) -> QueryResult<()> {
-    let values = (
-        idempotency_keys::request_hash.eq(&answer.request_hash),
-        idempotency_keys::response_status.eq(answer.status),
-        idempotency_keys::response_body.eq(&answer.body),
-        idempotency_keys::location.eq(&answer.location),
-        idempotency_keys::expires_at.eq(expires_at),
-    );
-    diesel::insert_into(idempotency_keys::table)
-        .values((
-            idempotency_keys::org_id.eq(scope.org_id),
-            idempotency_keys::caller.eq(scope.caller),
-            idempotency_keys::method.eq(scope.method),
-            idempotency_keys::path.eq(scope.path),
-            idempotency_keys::key.eq(scope.key),
-            values,
-        ))
-        .on_conflict((
-            idempotency_keys::org_id,
-            idempotency_keys::caller,
-            idempotency_keys::method,
-            idempotency_keys::path,
-            idempotency_keys::key,
-        ))
-        .do_update()
-        .set((values, idempotency_keys::created_at.eq(Utc::now())))
-        .execute(conn)
-        .await?;
-    Ok(())
+/// An answer to remember for a key until `expires_at` (replacing an expired record): written
+/// with the rest of the unit of work, in `db::unit`'s one statement.
+#[derive(Debug, Serialize)]
+pub struct Remembered {
+    pub org_id: Uuid,
+    pub caller: String,
+    pub method: String,
+    pub path: String,
+    pub key: String,
+    /// Hex: the statement reads this row from JSON.
+    pub request_hash: String,
+    pub response_status: i16,
+    /// The answer's JSON body, kept as its bytes.
+    pub response_body: String,
+    pub location: Option<String>,
+    pub expires_at: DateTime<Utc>,
 }

@@ -22,6 +22,7 @@ pub mod share_links;
 pub mod sign_offs;
 pub mod summaries;
 pub mod tasks;
+pub mod unit;
 pub mod webhooks;
 
 use std::time::Duration;

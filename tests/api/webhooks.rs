@@ -643,6 +643,14 @@ async fn one_submission_fans_its_events_out_to_exactly_the_subscriptions_that_wa
             .get(&format!("/v1/webhooks/{webhook}/deliveries"), &app.admin())
             .await
             .ok(200);
+        // Delivery ids are made in SQL beside the events (db::unit): UUIDv7, like every id.
+        for d in items(&deliveries) {
+            let id = Uuid::parse_str(d["id"].as_str().expect("id")).expect("uuid");
+            assert_eq!(id.get_version_num(), 7, "delivery id {id}");
+            let (secs, _) = id.get_timestamp().expect("v7 time").to_unix();
+            let now = chrono::Utc::now().timestamp() as u64;
+            assert!(now.abs_diff(secs) < 60, "delivery id {id} is not of now");
+        }
         let mut types: Vec<String> = items(&deliveries)
             .iter()
             .map(|d| type_of[d["event_id"].as_str().expect("event_id")].clone())

@@ -1,0 +1,1 @@
+DROP FUNCTION concord_uuid_v7();
