@@ -19,7 +19,7 @@ const COMPONENTS_URI: &str = "urn:concord:openapi";
 
 /// The published document's components, once. Each validator used to carry its own copy of
 /// them (an unknown keyword at its root, kept as an annotation): 1.4 MiB a body type, 12 of
-/// the service's 40 MiB of heap in a heaptrack profile of scripts/load.sh (issue 19, point 4).
+/// the service's 40 MiB of heap at the peak of a load run, in a heaptrack profile (issue 19).
 static COMPONENTS: LazyLock<jsonschema::Registry<'static>> = LazyLock::new(|| {
     let schemas = &crate::http::openapi::document_json()["components"]["schemas"];
     let components = json!({"components": {"schemas": schemas.clone()}});
