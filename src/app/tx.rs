@@ -88,6 +88,17 @@ impl<'c, Queued: Default> Unit<'c, Queued> {
     pub fn created_by(&self) -> String {
         self.actor.created_by()
     }
+
+    /// Writes the queued audit rows with `events` and `answer`, in one statement.
+    async fn write_queued(
+        &mut self,
+        events: &[NewEvent<'_>],
+        answer: Option<&Remembered>,
+    ) -> AppResult<()> {
+        let audit = std::mem::take(&mut self.audit);
+        crate::db::unit::write(self.conn, self.org, &audit, events, answer).await?;
+        Ok(())
+    }
 }
 
 impl Tx<'_> {
@@ -112,16 +123,12 @@ impl Tx<'_> {
                 data: event.data(self.links),
             })
             .collect();
-        crate::db::unit::write(self.conn, self.org, &self.audit, &new, answer.as_ref()).await?;
-        self.audit.clear();
-        Ok(())
+        self.write_queued(&new, answer.as_ref()).await
     }
 }
 
 impl Reader<'_> {
     pub(super) async fn flush(&mut self) -> AppResult<()> {
-        crate::db::unit::write(self.conn, self.org, &self.audit, &[], None).await?;
-        self.audit.clear();
-        Ok(())
+        self.write_queued(&[], None).await
     }
 }
