@@ -138,7 +138,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     };
     tracing::info!("using {}", database.description);
     let config = Arc::new(config);
-    let pool = db::pool(&database.url, config.pool_size)?;
+    let pool = database_pool(&database.url, &config)?;
     spawn_worker(&config, pool.clone());
     let state = crate::http::AppState::new(application(pool, &config), config.clone())?;
     let listener = std::net::TcpListener::bind(config.bind)
@@ -156,6 +156,12 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     app.server.await?;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// The service's connections: DATABASE_POOL_SIZE shared evenly by the HTTP workers, each with a
+/// pool of its own (`db::pool` says why); the background work has a pool of one worker's share.
+pub fn database_pool(database_url: &str, config: &Config) -> anyhow::Result<db::DbPool> {
+    db::pool(database_url, config.pool_size.div_ceil(config.workers))
 }
 
 /// The application over the pool: links from PUBLIC_BASE_URL, document bytes in PostgreSQL.

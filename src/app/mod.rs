@@ -180,7 +180,7 @@ impl App {
         &self.db
     }
 
-    /// How many connections the pool holds, has free, and has callers waiting for.
+    /// How many connections the pools hold together, have free, and have callers waiting for.
     pub fn pool_status(&self) -> deadpool::Status {
         self.db.status()
     }

@@ -1,4 +1,4 @@
-//! PostgreSQL through Diesel: the async pool, embedded migrations, schema and one module per
+//! PostgreSQL through Diesel: the async pools, embedded migrations, schema and one module per
 //! aggregate with its queries.
 
 pub mod access;
@@ -16,6 +16,7 @@ pub mod members;
 pub mod opinions;
 pub mod organizations;
 pub mod patients;
+mod pool;
 pub mod referrals;
 pub mod schema;
 pub mod share_links;
@@ -32,37 +33,14 @@ use diesel::prelude::*;
 use diesel::sql_types::Timestamptz;
 use diesel_async::AsyncPgConnection;
 use diesel_async::async_connection_wrapper::AsyncConnectionWrapper;
-use diesel_async::pooled_connection::deadpool::{Object, Pool};
-use diesel_async::pooled_connection::{
-    AsyncDieselConnectionManager, ManagerConfig, RecyclingMethod,
-};
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
+
+pub use self::pool::{DbConn, DbPool, pool};
 
 pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations");
 
 /// Advisory lock key that serialises migrations across replicas ("concord1" in ASCII).
 const MIGRATION_LOCK: i64 = 0x636f_6e63_6f72_6431;
-
-pub type DbPool = Pool<AsyncPgConnection>;
-pub type DbConn = Object<AsyncPgConnection>;
-
-/// Builds the pool; connections are made lazily. A connection taken back from the pool is not
-/// pinged: the default (`Verified`) sends `SELECT 1` on every checkout, one round trip more per
-/// request; a connection that died is found broken on its first query and then discarded.
-pub fn pool(database_url: &str, size: usize) -> anyhow::Result<DbPool> {
-    let mut config = ManagerConfig::default();
-    config.recycling_method = RecyclingMethod::Fast;
-    let manager =
-        AsyncDieselConnectionManager::<AsyncPgConnection>::new_with_config(database_url, config);
-    Pool::builder(manager)
-        .max_size(size)
-        .wait_timeout(Some(Duration::from_secs(5)))
-        .create_timeout(Some(Duration::from_secs(5)))
-        .recycle_timeout(Some(Duration::from_secs(5)))
-        .runtime(deadpool::Runtime::Tokio1)
-        .build()
-        .context("cannot build the database pool")
-}
 
 type Time = chrono::DateTime<chrono::Utc>;
 

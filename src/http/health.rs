@@ -54,7 +54,7 @@ pub async fn readyz(state: State, _: web::Query<NoParameters>) -> ApiResult<web:
 /// Prometheus text format: request counts and latency histograms by route and status, pool stats.
 ///
 /// Public: no credential needed. Answers `http_requests_total` and `http_request_duration_seconds`
-/// by method, route and status, and the database pool's maximum, open and idle connections and
+/// by method, route and status, and the database pools' maximum, open and idle connections and
 /// waiting requests, in the Prometheus text format 0.0.4.
 #[utoipa::path(tag = "operations", responses((status = 200, description = "Metrics in the Prometheus text format", body = String, content_type = "text/plain"), (status = 400, description = "A query parameter: these operations take none", body = super::problem::Problem, content_type = "application/problem+json")))]
 #[get("/metrics")]

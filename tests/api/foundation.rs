@@ -60,6 +60,37 @@ async fn readyz_fails_with_503_when_the_database_is_gone() {
     assert!(reply.header("retry-after").is_some());
 }
 
+/// Each thread running a single-threaded runtime (an actix worker is one) has a pool of its own:
+/// a connection is only used on the thread whose runtime drives it (`db::pool` says why).
+#[tokio::test]
+async fn a_connection_stays_on_the_worker_thread_that_opened_it() {
+    let db = test_database().await;
+    let pool = concord::db::pool(&db.url, 3).expect("pool");
+    for _ in 0..2 {
+        let pool = pool.clone();
+        std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("runtime");
+            runtime.block_on(async move {
+                let mut conn = pool.get().await.expect("connection");
+                concord::db::ping(&mut conn).await.expect("ping");
+            });
+        })
+        .join()
+        .expect("worker thread");
+    }
+    let status = pool.status();
+    // The second thread opened a connection of its own rather than take the first one's, free.
+    assert_eq!((status.size, status.available), (2, 2));
+    assert_eq!(
+        status.max_size,
+        3 * 3,
+        "the shared pool and one for each thread"
+    );
+}
+
 #[tokio::test]
 async fn metrics_are_prometheus_text_with_routes_and_histograms() {
     let app = spawn_app().await;

@@ -283,7 +283,7 @@ pub async fn spawn_app_with(overrides: &[(&str, &str)]) -> TestApp {
 /// Starts another app process-in-process against an existing database (replicas).
 pub async fn start_server(database_url: &str, overrides: &[(&str, &str)]) -> TestApp {
     let config = Arc::new(test_config(database_url, overrides));
-    let pool = concord::db::pool(database_url, config.pool_size).expect("pool");
+    let pool = concord::startup::database_pool(database_url, &config).expect("pool");
     concord::startup::spawn_worker(&config, pool.clone());
     let app = concord::startup::application(pool, &config);
     let state = concord::http::AppState::new(app, config.clone()).expect("state");
