@@ -35,8 +35,9 @@ struct Pools {
     size: usize,
     /// For callers on a multi-threaded runtime (or none).
     shared: Pool<AsyncPgConnection>,
-    /// One for each thread with a single-threaded runtime that asked; a thread's id is never
-    /// reused, and there are as many as workers, so a list is enough.
+    /// One for each thread with a single-threaded runtime that asked: as many as workers, so a
+    /// list is enough. A thread's id is never reused; a worker that actix restarts after a panic
+    /// leaves its pool here, its connections closed with its runtime.
     per_thread: Mutex<Vec<(ThreadId, Pool<AsyncPgConnection>)>>,
 }
 
