@@ -17,6 +17,7 @@ pub mod opinions;
 pub mod organizations;
 pub mod patients;
 mod pool;
+mod prepared;
 pub mod referrals;
 pub mod schema;
 pub mod share_links;

@@ -73,11 +73,11 @@ struct Queued<'a> {
     types: Vec<&'a str>,
 }
 
-// Each parameter appears once, in order ($1 to $5): `walk_ast` pushes the binds between the
-// pieces. KEY SHARE holds each subscription until the transaction commits: one deleted at the
-// same moment is either skipped (deleted first) or waits, instead of failing the deliveries'
-// foreign key and with it the whole change that caused the events. Foreign keys are checked at
-// the end of the statement, so the deliveries may name the events inserted beside them.
+// Each parameter appears once, in order ($1 to $5; `prepared::walk`). KEY SHARE holds each
+// subscription until the transaction commits: one deleted at the same moment is either skipped
+// (deleted first) or waits, instead of failing the deliveries' foreign key and with it the
+// whole change that caused the events. Foreign keys are checked at the end of the statement,
+// so the deliveries may name the events inserted beside them.
 const SQL: &str = "\
 WITH audit AS (
     INSERT INTO audit_events (org_id, id, actor_kind, actor_id, actor_role, action, object_type,
@@ -115,25 +115,13 @@ SELECT s.org_id, concord_uuid_v7(), s.id, e.id
 
 impl QueryFragment<Pg> for Queued<'_> {
     fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Pg>) -> diesel::QueryResult<()> {
-        let mut pieces = SQL.split('$');
-        out.push_sql(pieces.next().unwrap_or_default());
-        // The SQL after parameter $n.
-        let mut then = |out: &mut AstPass<'_, 'b, Pg>, n: char| {
-            let piece = pieces.next().unwrap_or_default();
-            debug_assert!(piece.starts_with(n), "parameter ${n} out of order");
-            out.push_sql(&piece[1..]);
-        };
-        out.push_bind_param::<Text, _>(&self.audit)?;
-        then(&mut out, '1');
-        out.push_bind_param::<Text, _>(&self.events)?;
-        then(&mut out, '2');
-        out.push_bind_param::<Text, _>(&self.remembered)?;
-        then(&mut out, '3');
-        out.push_bind_param::<diesel::sql_types::Uuid, _>(&self.org)?;
-        then(&mut out, '4');
-        out.push_bind_param::<Array<Text>, _>(&self.types)?;
-        then(&mut out, '5');
-        Ok(())
+        super::prepared::walk(SQL, &mut out, |n, out| match n {
+            '1' => out.push_bind_param::<Text, _>(&self.audit),
+            '2' => out.push_bind_param::<Text, _>(&self.events),
+            '3' => out.push_bind_param::<Text, _>(&self.remembered),
+            '4' => out.push_bind_param::<diesel::sql_types::Uuid, _>(&self.org),
+            _ => out.push_bind_param::<Array<Text>, _>(&self.types),
+        })
     }
 }
 
