@@ -23,7 +23,7 @@ with -M prepared PostgreSQL sees the same prepared statements the service sends)
   cases as the load does and do not all queue on one row lock;
 - ids the request generated (UUIDv7 from the request's time, and the client's v4 Idempotency-Key)
   are fresh in every transaction, inside any value that embeds them (JSON, arrays, paths);
-- the advisory-lock key is random;
+- the advisory-lock key is random (in `concord_idempotency_claim` too);
 - everything else (organisation, partner, key, JSON bodies, hashes) is replayed as captured.
 Left out: `UPDATE api_keys SET last_used_at` (the service writes it once a minute per key) and
 `SET ...` (a new connection's session settings, if the request happened to open one).
@@ -142,7 +142,8 @@ def main():
             if value is None:
                 names[k] = "NULL"
                 continue
-            if "advisory" in sql and re.fullmatch(r"-?\d+", value):
+            # The Idempotency-Key's lock: `pg_try_advisory_xact_lock`, or the function that takes it.
+            if re.search(r"advisory|idempotency_claim", sql) and re.fullmatch(r"-?\d+", value):
                 names[k] = ":lb_adv"
                 continue
             found = [u for u in UUID.findall(value) if u in mapping]

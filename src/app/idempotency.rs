@@ -15,7 +15,7 @@ use uuid::Uuid;
 use super::error::{AppError, AppResult};
 use super::tx::Tx;
 use crate::auth::Principal;
-use crate::db::idempotency::{self, KeyScope, Remembered};
+use crate::db::idempotency::{self, Claim, KeyScope, Remembered};
 
 /// How long a key is kept.
 pub const KEEP_FOR_HOURS: i64 = 48;
@@ -120,11 +120,10 @@ pub(super) async fn replay(
     conn: &mut AsyncPgConnection,
     once: &Once,
 ) -> AppResult<Option<Creation>> {
-    if !idempotency::try_lock(conn, once.lock_key()).await? {
-        return Err(AppError::KeyInUse);
-    }
-    let Some(stored) = idempotency::find(conn, &once.scope()).await? else {
-        return Ok(None);
+    let stored = match idempotency::claim(conn, once.lock_key(), &once.scope()).await? {
+        Claim::InUse => return Err(AppError::KeyInUse),
+        Claim::Ours(None) => return Ok(None),
+        Claim::Ours(Some(stored)) => stored,
     };
     if stored.request_hash != once.request_hash {
         return Err(AppError::KeyReused);

@@ -1,13 +1,13 @@
 //! Remembered answers to creating requests, by Idempotency-Key (`app::idempotency` decides).
 
 use chrono::{DateTime, Utc};
+use diesel::pg::Pg;
 use diesel::prelude::*;
-use diesel::sql_types::BigInt;
+use diesel::query_builder::{AstPass, Query, QueryFragment, QueryId};
+use diesel::sql_types::{BigInt, Bool, Bytea, Nullable, SmallInt, Text, Untyped, Uuid as SqlUuid};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use serde::Serialize;
 use uuid::Uuid;
-
-use super::schema::idempotency_keys;
 
 /// Where a key lives: the organisation, the caller, the method and the path.
 pub struct KeyScope<'a> {
@@ -19,7 +19,7 @@ pub struct KeyScope<'a> {
 }
 
 /// A remembered answer: the request it answered (hash), and status, body and location.
-#[derive(Debug, Queryable)]
+#[derive(Debug)]
 pub struct RememberedAnswer {
     pub request_hash: Vec<u8>,
     pub status: i16,
@@ -27,40 +27,86 @@ pub struct RememberedAnswer {
     pub location: Option<String>,
 }
 
-diesel::define_sql_function! {
-    /// Through the query builder, not `sql_query`, so the statement is prepared once per
-    /// connection and not on every request.
-    fn pg_try_advisory_xact_lock(key: BigInt) -> Bool;
+/// What claiming a key found.
+#[derive(Debug)]
+pub enum Claim {
+    /// Another transaction holds the key's lock: a request with it is in flight.
+    InUse,
+    /// The lock is this transaction's until it ends; the answer remembered, if any.
+    Ours(Option<RememberedAnswer>),
 }
 
-/// Takes the transaction-scoped advisory lock `key`; false when another transaction holds it.
-pub async fn try_lock(conn: &mut AsyncPgConnection, key: i64) -> QueryResult<bool> {
-    diesel::select(pg_try_advisory_xact_lock(key))
-        .get_result(conn)
-        .await
-}
-
-/// The answer remembered for this key, unless it expired.
-pub async fn find(
+/// Takes the key's transaction-scoped advisory lock `lock_key` (never waiting) and, when taken,
+/// reads the answer the key remembers unless it expired: one statement
+/// (`concord_idempotency_claim`, migration 000020, says why it is a function).
+pub async fn claim(
     conn: &mut AsyncPgConnection,
+    lock_key: i64,
     scope: &KeyScope<'_>,
-) -> QueryResult<Option<RememberedAnswer>> {
-    idempotency_keys::table
-        .filter(idempotency_keys::org_id.eq(scope.org_id))
-        .filter(idempotency_keys::caller.eq(scope.caller))
-        .filter(idempotency_keys::method.eq(scope.method))
-        .filter(idempotency_keys::path.eq(scope.path))
-        .filter(idempotency_keys::key.eq(scope.key))
-        .filter(idempotency_keys::expires_at.gt(Utc::now()))
-        .select((
-            idempotency_keys::request_hash,
-            idempotency_keys::response_status,
-            idempotency_keys::response_body,
-            idempotency_keys::location,
-        ))
-        .first(conn)
-        .await
-        .optional()
+) -> QueryResult<Claim> {
+    let row: ClaimRow = ClaimQuery { lock_key, scope }.get_result(conn).await?;
+    Ok(match row {
+        ClaimRow { locked: false, .. } => Claim::InUse,
+        ClaimRow {
+            request_hash: Some(request_hash),
+            response_status: Some(status),
+            response_body: Some(body),
+            location,
+            ..
+        } => Claim::Ours(Some(RememberedAnswer {
+            request_hash,
+            status,
+            body,
+            location,
+        })),
+        _ => Claim::Ours(None),
+    })
+}
+
+struct ClaimQuery<'a> {
+    lock_key: i64,
+    scope: &'a KeyScope<'a>,
+}
+
+const CLAIM_SQL: &str = "SELECT locked, request_hash, response_status, response_body, location \
+                           FROM concord_idempotency_claim($1, $2, $3, $4, $5, $6)";
+
+#[derive(QueryableByName)]
+struct ClaimRow {
+    #[diesel(sql_type = Bool)]
+    locked: bool,
+    #[diesel(sql_type = Nullable<Bytea>)]
+    request_hash: Option<Vec<u8>>,
+    #[diesel(sql_type = Nullable<SmallInt>)]
+    response_status: Option<i16>,
+    #[diesel(sql_type = Nullable<Bytea>)]
+    response_body: Option<Vec<u8>>,
+    #[diesel(sql_type = Nullable<Text>)]
+    location: Option<String>,
+}
+
+impl QueryFragment<Pg> for ClaimQuery<'_> {
+    fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Pg>) -> QueryResult<()> {
+        let scope = self.scope;
+        super::prepared::walk(CLAIM_SQL, &mut out, |n, out| match n {
+            '1' => out.push_bind_param::<BigInt, _>(&self.lock_key),
+            '2' => out.push_bind_param::<SqlUuid, _>(&scope.org_id),
+            '3' => out.push_bind_param::<Text, _>(&scope.caller),
+            '4' => out.push_bind_param::<Text, _>(&scope.method),
+            '5' => out.push_bind_param::<Text, _>(&scope.path),
+            _ => out.push_bind_param::<Text, _>(&scope.key),
+        })
+    }
+}
+
+/// Prepared once per connection.
+impl QueryId for ClaimQuery<'_> {
+    type QueryId = ClaimQuery<'static>;
+    const HAS_STATIC_QUERY_ID: bool = true;
+}
+
+impl Query for ClaimQuery<'_> {
+    type SqlType = Untyped;
 }
 
 /// An answer to remember for a key until `expires_at` (replacing an expired record): written

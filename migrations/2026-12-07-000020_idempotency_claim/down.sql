@@ -1,0 +1,1 @@
+DROP FUNCTION concord_idempotency_claim(bigint, uuid, text, text, text, text);
