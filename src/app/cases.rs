@@ -191,6 +191,17 @@ pub async fn advance(tx: &mut Tx<'_>, case_id: Uuid, to: CaseStatus) -> AppResul
     Ok(())
 }
 
+/// `advance` for a case this transaction holds locked: its row says whether it moves, so a
+/// case already there costs no statement (issue 19: statements per ingestion).
+pub async fn advance_locked(tx: &mut Tx<'_>, locked: &CaseRecord, to: CaseStatus) -> AppResult<()> {
+    let moves = CaseStatus::parse(&locked.status)
+        .is_some_and(|from| to.moved_forward_from().contains(&from));
+    if !moves {
+        return Ok(());
+    }
+    advance(tx, locked.id, to).await
+}
+
 /// The case if the actor can see `part` of it (not found otherwise), and how it reaches it.
 pub async fn visible(
     conn: &mut AsyncPgConnection,

@@ -1,7 +1,12 @@
 //! Cases and their versioned plans.
 
 use chrono::{DateTime, NaiveDate, Utc};
+use diesel::pg::Pg;
 use diesel::prelude::*;
+use diesel::query_builder::{AstPass, Query, QueryFragment, QueryId};
+use diesel::sql_types::{
+    Array, Integer, Jsonb, Nullable, Text, Timestamptz, Untyped, Uuid as SqlUuid,
+};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
@@ -9,6 +14,7 @@ use super::newest_first;
 use super::schema::{case_members, cases, patients, plan_versions};
 use crate::domain::case_status::CaseStatus;
 use crate::domain::discordance::{NextStep, StepKind, TreatmentStatus};
+use crate::domain::tasks::OpenTask;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = cases)]
@@ -404,4 +410,161 @@ pub async fn touch(conn: &mut AsyncPgConnection, org_id: Uuid, id: Uuid) -> Quer
     .execute(conn)
     .await?;
     Ok(())
+}
+
+/// What an assessment reads of its case besides the case row: the current plan version, the
+/// patient's country (part of the context the rules see) and the open tasks (kept in step with
+/// the result).
+#[derive(Debug, Clone)]
+pub struct AssessmentReads {
+    pub plan: Option<PlanVersionRow>,
+    pub patient_country: Option<String>,
+    pub open_tasks: Vec<OpenTask>,
+    /// For an ingestion with an external id: the referral's opinion that already has it.
+    pub external_id_taken_by: Option<Uuid>,
+}
+
+/// An ingestion's question beside the reads: which opinion of this referral has this external id.
+#[derive(Debug, Clone, Copy)]
+pub struct ExternalId<'a> {
+    pub referral_id: Uuid,
+    pub external_id: &'a str,
+}
+
+/// The reads of `AssessmentReads` in one statement (issue 19: an ingestion made four round
+/// trips of them). Made after the case's lock, so they see what committed before it.
+pub async fn assessment_reads(
+    conn: &mut AsyncPgConnection,
+    org_id: Uuid,
+    case: &CaseRow,
+    external: Option<ExternalId<'_>>,
+) -> QueryResult<AssessmentReads> {
+    let row: ReadsRow = ReadsQuery {
+        org_id,
+        case_id: case.id,
+        patient_id: case.patient_id,
+        referral_id: external.map(|e| e.referral_id),
+        external_id: external.map(|e| e.external_id),
+    }
+    .get_result(conn)
+    .await?;
+    let plan = match (
+        row.plan_version,
+        row.plan_picture,
+        row.plan_created_by,
+        row.plan_created_at,
+    ) {
+        (Some(version), Some(picture), Some(created_by), Some(created_at)) => {
+            Some(PlanVersionRow {
+                org_id,
+                case_id: case.id,
+                version,
+                picture,
+                created_by,
+                created_at,
+                fhir_report: row.plan_fhir_report,
+            })
+        }
+        _ => None,
+    };
+    let open_tasks = row
+        .task_ids
+        .into_iter()
+        .zip(row.task_kinds)
+        .zip(row.task_assessments)
+        .map(|((id, kind), assessment_id)| OpenTask {
+            id,
+            kind,
+            assessment_id,
+        })
+        .collect();
+    Ok(AssessmentReads {
+        plan,
+        patient_country: row.patient_country,
+        open_tasks,
+        external_id_taken_by: row.external_id_taken_by,
+    })
+}
+
+struct ReadsQuery<'a> {
+    org_id: Uuid,
+    case_id: Uuid,
+    patient_id: Uuid,
+    referral_id: Option<Uuid>,
+    external_id: Option<&'a str>,
+}
+
+// The plan is LEFT JOINed (a case may have none yet); the open tasks come as three arrays in one
+// order (a CTE read more than once is materialised once).
+const READS_SQL: &str = "\
+WITH k AS (SELECT $1::uuid AS org_id, $2::uuid AS case_id, $3::uuid AS patient_id,
+                  $4::uuid AS referral_id, $5::text AS external_id),
+plan AS (
+    SELECT p.version, p.picture, p.created_by, p.created_at, p.fhir_report
+      FROM plan_versions p, k
+     WHERE p.org_id = k.org_id AND p.case_id = k.case_id
+     ORDER BY p.version DESC LIMIT 1
+), open AS (
+    SELECT t.id, t.kind, t.assessment_id
+      FROM tasks t, k
+     WHERE t.org_id = k.org_id AND t.case_id = k.case_id AND t.status = 'open'
+     ORDER BY t.created_at, t.id
+)
+SELECT plan.version AS plan_version, plan.picture AS plan_picture,
+       plan.created_by AS plan_created_by, plan.created_at AS plan_created_at,
+       plan.fhir_report AS plan_fhir_report,
+       (SELECT pt.country FROM patients pt
+         WHERE pt.org_id = k.org_id AND pt.id = k.patient_id) AS patient_country,
+       ARRAY(SELECT id FROM open) AS task_ids,
+       ARRAY(SELECT kind FROM open) AS task_kinds,
+       ARRAY(SELECT assessment_id FROM open) AS task_assessments,
+       (SELECT o.id FROM second_opinions o
+         WHERE o.org_id = k.org_id AND o.referral_id = k.referral_id
+           AND o.external_id = k.external_id) AS external_id_taken_by
+  FROM k LEFT JOIN plan ON true";
+
+#[derive(QueryableByName)]
+struct ReadsRow {
+    #[diesel(sql_type = Nullable<Integer>)]
+    plan_version: Option<i32>,
+    #[diesel(sql_type = Nullable<Jsonb>)]
+    plan_picture: Option<serde_json::Value>,
+    #[diesel(sql_type = Nullable<Text>)]
+    plan_created_by: Option<String>,
+    #[diesel(sql_type = Nullable<Timestamptz>)]
+    plan_created_at: Option<DateTime<Utc>>,
+    #[diesel(sql_type = Nullable<Jsonb>)]
+    plan_fhir_report: Option<serde_json::Value>,
+    #[diesel(sql_type = Nullable<Text>)]
+    patient_country: Option<String>,
+    #[diesel(sql_type = Array<SqlUuid>)]
+    task_ids: Vec<Uuid>,
+    #[diesel(sql_type = Array<Text>)]
+    task_kinds: Vec<String>,
+    #[diesel(sql_type = Array<Nullable<SqlUuid>>)]
+    task_assessments: Vec<Option<Uuid>>,
+    #[diesel(sql_type = Nullable<SqlUuid>)]
+    external_id_taken_by: Option<Uuid>,
+}
+
+impl QueryFragment<Pg> for ReadsQuery<'_> {
+    fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Pg>) -> QueryResult<()> {
+        super::prepared::walk(READS_SQL, &mut out, |n, out| match n {
+            '1' => out.push_bind_param::<SqlUuid, _>(&self.org_id),
+            '2' => out.push_bind_param::<SqlUuid, _>(&self.case_id),
+            '3' => out.push_bind_param::<SqlUuid, _>(&self.patient_id),
+            '4' => out.push_bind_param::<Nullable<SqlUuid>, _>(&self.referral_id),
+            _ => out.push_bind_param::<Nullable<Text>, _>(&self.external_id),
+        })
+    }
+}
+
+/// Prepared once per connection.
+impl QueryId for ReadsQuery<'_> {
+    type QueryId = ReadsQuery<'static>;
+    const HAS_STATIC_QUERY_ID: bool = true;
+}
+
+impl Query for ReadsQuery<'_> {
+    type SqlType = Untyped;
 }

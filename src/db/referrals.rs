@@ -5,8 +5,9 @@ use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
+use super::cases::CaseRow;
 use super::newest_first;
-use super::schema::referrals;
+use super::schema::{cases, referrals};
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = referrals)]
@@ -57,6 +58,28 @@ pub async fn lock(
         .filter(referrals::id.eq(id))
         .for_update()
         .select(ReferralRow::as_select())
+        .first(conn)
+        .await
+        .optional()
+}
+
+/// The referral and its case, both locked FOR UPDATE by one statement (one round trip where
+/// an ingestion took two).
+pub async fn lock_with_case(
+    conn: &mut AsyncPgConnection,
+    org_id: Uuid,
+    id: Uuid,
+) -> QueryResult<Option<(ReferralRow, CaseRow)>> {
+    referrals::table
+        .inner_join(
+            cases::table.on(cases::org_id
+                .eq(referrals::org_id)
+                .and(cases::id.eq(referrals::case_id))),
+        )
+        .filter(referrals::org_id.eq(org_id))
+        .filter(referrals::id.eq(id))
+        .for_update()
+        .select((ReferralRow::as_select(), CaseRow::as_select()))
         .first(conn)
         .await
         .optional()

@@ -7,12 +7,13 @@
 use std::collections::HashMap;
 use std::net::TcpListener;
 use std::process::{Command, Stdio};
-use std::sync::Arc;
+use std::sync::{Arc, LazyLock, Mutex};
 use std::time::Duration;
 
 use concord::auth::Role;
 use concord::config::Config;
 use concord::db::local::{self, Server};
+use diesel::connection::{Instrumentation, InstrumentationEvent};
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use reqwest::multipart::Form;
 use reqwest::{Method, RequestBuilder, StatusCode};
@@ -30,6 +31,39 @@ struct Harness {
 
 static HARNESS: OnceCell<Harness> = OnceCell::const_new();
 
+/// Statements this process's connections sent, by database: each test has a database of its
+/// own, so a test can count the round trips of one request (issue 19).
+static STATEMENTS: LazyLock<Mutex<HashMap<String, u64>>> = LazyLock::new(Default::default);
+
+/// Diesel's instrumentation for every new connection: counts the statements it sends, except
+/// those a connection sends while it is being set up (a pool may open one mid-request).
+fn count_statements() -> Option<Box<dyn Instrumentation>> {
+    let mut database = None;
+    let mut establishing = false;
+    Some(Box::new(
+        move |event: InstrumentationEvent<'_>| match event {
+            InstrumentationEvent::StartEstablishConnection { url, .. } => {
+                database = Some(database_name(url).to_string());
+                establishing = true;
+            }
+            InstrumentationEvent::FinishEstablishConnection { .. } => establishing = false,
+            InstrumentationEvent::StartQuery { .. } if !establishing => {
+                if let Some(database) = &database {
+                    let mut sent = STATEMENTS.lock().unwrap_or_else(|p| p.into_inner());
+                    *sent.entry(database.clone()).or_default() += 1;
+                }
+            }
+            _ => {}
+        },
+    ))
+}
+
+/// `postgres://user@host:5432/name?options` -> `name`.
+fn database_name(url: &str) -> &str {
+    let path = url.rsplit('/').next().unwrap_or_default();
+    path.split('?').next().unwrap_or_default()
+}
+
 /// The server tests use, and a template database migrated once per run of this binary.
 async fn harness() -> &'static Harness {
     HARNESS
@@ -40,6 +74,8 @@ async fn harness() -> &'static Harness {
                 panic!("tests need PostgreSQL and found none ({}): {e:#}", configured.as_deref().map(local::redact).unwrap_or_else(|| "DATABASE_URL unset; tried the local socket, 127.0.0.1:5432 and a private cluster".into()))
             });
             eprintln!("tests use {}", server.describe());
+            diesel::connection::set_default_instrumentation(count_statements)
+                .expect("install the statement counter");
             let template = build_template(&server).await;
             sweep_leftovers(&server).await;
             Harness { server, template }
@@ -616,6 +652,12 @@ impl TestApp {
     }
 
     /// A number `sql` computes as `n` in this test's database, for what the API does not show.
+    /// Statements the app's connections (and the test's own) have sent to this test's database.
+    pub fn statements_sent(&self) -> u64 {
+        let sent = STATEMENTS.lock().unwrap_or_else(|p| p.into_inner());
+        sent.get(database_name(&self.db_url)).copied().unwrap_or(0)
+    }
+
     pub async fn scalar(&self, sql: &str) -> i64 {
         scalar(&mut self.sql().await, sql).await
     }

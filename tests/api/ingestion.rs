@@ -206,6 +206,41 @@ async fn thirty_two_concurrent_retries_with_one_key_create_one_opinion() {
     assert!(ids.contains(replay.json()["id"].as_str().expect("id")));
 }
 
+/// Issue 19: an ingestion on a case that already has an opinion (its tasks open, its status
+/// moved on), as most are, costs ten statements: the API key's check (its own connection),
+/// BEGIN, the Idempotency-Key's claim, the referral and case locks, the reads (external id,
+/// plan, patient, open tasks), the opinion, its assessment, the referral's answer, the unit's
+/// queued writes (audit rows, events, the remembered answer) and COMMIT. It was 16.
+#[tokio::test]
+async fn a_typical_ingestion_sends_ten_statements() {
+    let app = spawn_app().await;
+    let s = app.setup().await;
+    app.record_plan(s.case_id, &example_picture()).await.ok(201);
+    let first = app.refer(s.case_id, s.partner_id).await;
+    app.submit_opinion(first, &s.partner_key, &opinion_body(&capox()))
+        .await
+        .ok(201);
+    let referral = app.refer(s.case_id, s.partner_id).await;
+    let mut body = opinion_body(&capox());
+    body["external_id"] = json!("TMC-7");
+    let path = format!("/v1/referrals/{referral}/second-opinions");
+    let tasks_before = count(&app, "tasks").await;
+    let before = app.statements_sent();
+    app.send(
+        Method::POST,
+        &path,
+        &s.partner_key,
+        Some(&body),
+        &[("idempotency-key", "ingest-7")],
+    )
+    .await
+    .ok(201);
+    let sent = app.statements_sent() - before;
+    // `count` itself sends one statement; it runs after the reading of `sent`.
+    assert_eq!(count(&app, "tasks").await, tasks_before, "no task opened");
+    assert_eq!(sent, 10, "statements sent by one ingestion");
+}
+
 #[tokio::test]
 async fn an_external_id_is_the_same_opinion_or_a_conflict_naming_it() {
     let app = spawn_app().await;

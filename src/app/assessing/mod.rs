@@ -3,15 +3,14 @@
 //! the result. Each keeps the case's tasks in step with the actions in force.
 
 use chrono::{NaiveDate, Utc};
-use diesel_async::AsyncPgConnection;
 use uuid::Uuid;
 
 use super::{AppError, AppResult, Tx, tasks};
-use crate::db::cases::{CaseRow, PlanVersionRow};
+use crate::db::cases::{AssessmentReads, CaseRow, PlanVersionRow};
 use crate::db::error::unique_violation;
 use crate::db::opinions::{self as stored, OpinionRow};
 use crate::db::sign_offs::{self, SignOffRow};
-use crate::db::{patients, tasks as task_rows};
+use crate::db::tasks as task_rows;
 use crate::domain::discordance::{
     Classification, ClassificationInput, Context, classify, clinician_review_reasons,
 };
@@ -58,24 +57,25 @@ pub fn effective(row: &AssessmentRecord) -> AppResult<Classification> {
     parse("assessment", row.effective())
 }
 
-/// What an assessment compares: an opinion with a plan version of its case.
+/// What an assessment compares: an opinion with a plan version of its case, and what it
+/// read of the case (`db::cases::assessment_reads`, after the case's lock).
 pub struct Comparison<'a> {
     pub case: &'a CaseRow,
     pub plan: &'a PlanVersionRow,
     pub opinion: &'a OpinionRow,
+    pub reads: &'a AssessmentReads,
 }
 
 /// The classification input for an opinion against a plan version, with the case's context.
-async fn classification_input(
-    conn: &mut AsyncPgConnection,
+fn classification_input(
     Comparison {
         case,
         plan,
         opinion,
+        reads,
     }: &Comparison<'_>,
     as_of: NaiveDate,
 ) -> AppResult<ClassificationInput> {
-    let patient = patients::find(conn, case.org_id, case.patient_id).await?;
     Ok(ClassificationInput {
         current: parse("plan version", &plan.picture)?,
         opinion: parse("opinion", &opinion.picture)?,
@@ -83,7 +83,7 @@ async fn classification_input(
             as_of: Some(as_of),
             treatment_status: Some(case.treatment()),
             next_irreversible_step: case.next_step(),
-            patient_country: patient.and_then(|p| p.country),
+            patient_country: reads.patient_country.clone(),
         },
     })
 }
@@ -124,7 +124,7 @@ pub async fn assess(
     previous: Option<&AssessmentRecord>,
 ) -> AppResult<AssessmentRecord> {
     let today = Utc::now().date_naive();
-    let input = classification_input(tx.conn, &comparison, today).await?;
+    let input = classification_input(&comparison, today)?;
     let mut computed = classify(&input, today);
     imported::hold_lossy_imports(&mut computed, comparison.plan, comparison.opinion);
     let computed_json = serde_json::to_value(&computed)?;
@@ -132,6 +132,7 @@ pub async fn assess(
         case,
         plan,
         opinion,
+        reads,
     } = comparison;
     let id = Uuid::now_v7();
     let review: Vec<String> = clinician_review_reasons(&computed)
@@ -203,7 +204,8 @@ pub async fn assess(
         )
         .await?;
     }
-    sync_tasks(tx, case, &row, &computed, previous.map(|p| p.id)).await?;
+    let superseded = previous.map(|p| p.id);
+    sync_tasks(tx, case, &reads.open_tasks, &row, &computed, superseded).await?;
     tx.emit(Event::AssessmentCreated {
         case_id: case.id,
         assessment_id: row.id,
@@ -222,22 +224,14 @@ pub async fn assess(
 async fn sync_tasks(
     tx: &mut Tx<'_>,
     case: &CaseRow,
+    open: &[OpenTask],
     assessment: &AssessmentRecord,
     effective: &Classification,
     superseded: Option<Uuid>,
 ) -> AppResult<()> {
     let today = Utc::now().date_naive();
-    let open: Vec<OpenTask> = task_rows::open_for_case(tx.conn, case.org_id, case.id)
-        .await?
-        .into_iter()
-        .map(|t| OpenTask {
-            id: t.id,
-            kind: t.kind,
-            assessment_id: t.assessment_id,
-        })
-        .collect();
     let held = !assessment.released;
-    let sync = plan_sync(&open, assessment.id, superseded, &effective.actions, held);
+    let sync = plan_sync(open, assessment.id, superseded, &effective.actions, held);
     for id in sync.cancel {
         task_rows::cancel(tx.conn, case.org_id, id).await?;
     }

@@ -47,12 +47,15 @@ pub async fn override_assessment(
     let plan = cases::plan_version(tx.conn, tx.org, case.id, row.plan_version)
         .await?
         .ok_or(AppError::NotFound("plan version"))?;
+    let reads = cases::assessment_reads(tx.conn, tx.org, &case, None).await?;
     let comparison = Comparison {
         case: &case,
         plan: &plan,
         opinion: &opinion,
+        reads: &reads,
     };
-    let mut input = classification_input(tx.conn, &comparison, Utc::now().date_naive()).await?;
+    // The context the assessment was made in, not today's.
+    let mut input = classification_input(&comparison, Utc::now().date_naive())?;
     input.context = parse("assessment context", &row.context)?;
     let computed: Classification = parse("assessment", &row.computed)?;
     let mut history: Vec<Override> = stored::overrides_for(tx.conn, tx.org, &[row.id])
@@ -100,7 +103,7 @@ pub async fn override_assessment(
         summaries::withhold(tx.conn, tx.org, row.id).await?;
     }
     let row = staff_assessment(stored::find_assessment(tx.conn, tx.org, id).await?)?;
-    sync_tasks(tx, &case, &row, &effective, Some(row.id)).await?;
+    sync_tasks(tx, &case, &reads.open_tasks, &row, &effective, Some(row.id)).await?;
     tx.audit(
         "assessment.override",
         "assessment",

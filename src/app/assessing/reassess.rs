@@ -29,16 +29,15 @@ pub async fn reassess_case(
         {
             continue;
         }
-        let row = assess(
-            tx,
-            Comparison {
-                case,
-                plan,
-                opinion: &opinion,
-            },
-            previous.as_ref(),
-        )
-        .await?;
+        // Read again for each opinion: the one before may have opened tasks.
+        let reads = cases::assessment_reads(tx.conn, tx.org, case, None).await?;
+        let comparison = Comparison {
+            case,
+            plan,
+            opinion: &opinion,
+            reads: &reads,
+        };
+        let row = assess(tx, comparison, previous.as_ref()).await?;
         tx.audit(
             "assessment.create",
             "assessment",
@@ -61,18 +60,18 @@ pub async fn reassess(tx: &mut Tx<'_>, opinion_id: Uuid) -> AppResult<Assessment
     let case = cases::lock(tx.conn, tx.org, opinion.case_id)
         .await?
         .ok_or(AppError::NotFound("case"))?;
-    let plan = cases::current_plan(tx.conn, tx.org, case.id)
-        .await?
-        .ok_or_else(|| {
-            AppError::conflict(
-                "the case has no plan yet: the assessment is made when the first plan version arrives",
-            )
-        })?;
+    let reads = cases::assessment_reads(tx.conn, tx.org, &case, None).await?;
+    let plan = reads.plan.clone().ok_or_else(|| {
+        AppError::conflict(
+            "the case has no plan yet: the assessment is made when the first plan version arrives",
+        )
+    })?;
     let previous = stored::current_assessment(tx.conn, tx.org, opinion.id).await?;
     let comparison = Comparison {
         case: &case,
         plan: &plan,
         opinion: &opinion,
+        reads: &reads,
     };
     let row = assess(tx, comparison, previous.as_ref()).await?;
     tx.audit(

@@ -63,24 +63,38 @@ pub async fn ingest(
     raw: &[u8],
 ) -> AppResult<Ingested> {
     let raw_sha = sha256(raw);
-    let (case_id, referral) = match source {
+    // The referral and its case are locked together; a coordinator's case after the access check.
+    let (case, referral) = match source {
         Source::Referral(id) => {
-            let referral = referrals::lock(tx.conn, tx.org, id)
+            let (referral, case) = referrals::lock_with_case(tx.conn, tx.org, id)
                 .await?
-                .filter(|r| policy::sees_referral(tx.actor, r.partner_id))
+                .filter(|(r, _)| policy::sees_referral(tx.actor, r.partner_id))
                 .ok_or(AppError::NotFound("referral"))?;
-            (referral.case_id, Some(referral))
+            (case, Some(referral))
         }
         Source::Case(id) => {
             access::case(tx.conn, tx.actor, id).await?;
-            (id, None)
+            let case = case_rows::lock(tx.conn, tx.org, id)
+                .await?
+                .ok_or(AppError::NotFound("case"))?;
+            (case, None)
         }
     };
+    let case_id = case.id;
     let external_id = submission.external_id.as_deref().map(str::trim);
-    if let (Some(referral), Some(external_id)) = (&referral, external_id)
-        && let Some(existing) =
-            stored::find_by_external_id(tx.conn, tx.org, referral.id, external_id).await?
-    {
+    // Everything this ingestion reads once it holds the locks, in one statement.
+    let probe = match (&referral, external_id) {
+        (Some(referral), Some(external_id)) => Some(case_rows::ExternalId {
+            referral_id: referral.id,
+            external_id,
+        }),
+        _ => None,
+    };
+    let reads = case_rows::assessment_reads(tx.conn, tx.org, &case, probe).await?;
+    if let Some(taken_by) = reads.external_id_taken_by {
+        let existing = stored::find(tx.conn, tx.org, taken_by)
+            .await?
+            .ok_or(AppError::NotFound("second opinion"))?;
         // The same opinion again: answer as the first time; another body: a conflict naming it.
         return if existing.raw_sha256 == raw_sha {
             Ok(Ingested::Again(existing))
@@ -102,9 +116,6 @@ pub async fn ingest(
         }
         None => check_supersedes_in_case(tx.conn, tx.org, case_id, submission.supersedes).await?,
     }
-    let case = case_rows::lock(tx.conn, tx.org, case_id)
-        .await?
-        .ok_or(AppError::NotFound("case"))?;
     for attachment in &submission.attachments {
         documents::store(tx, case_id, attachment).await?;
     }
@@ -159,15 +170,16 @@ pub async fn ingest(
         referral_id: opinion.referral_id,
         supersedes: opinion.supersedes,
     });
-    if let Some(plan) = case_rows::current_plan(tx.conn, tx.org, case_id).await? {
+    if let Some(plan) = &reads.plan {
         let previous = match submission.supersedes {
             Some(old) => stored::current_assessment(tx.conn, tx.org, old).await?,
             None => None,
         };
         let comparison = Comparison {
             case: &case,
-            plan: &plan,
+            plan,
             opinion: &opinion,
+            reads: &reads,
         };
         // An amendment's assessment supersedes the amended opinion's: that one stops being
         // current (it leaves the review queue and the counts) and its open work moves over.
@@ -190,7 +202,7 @@ pub async fn ingest(
             status: row.status,
         }));
     }
-    cases::advance(tx, case_id, CaseStatus::OpinionReceived).await?;
+    cases::advance_locked(tx, &case, CaseStatus::OpinionReceived).await?;
     Ok(Ingested::New(opinion))
 }
 
