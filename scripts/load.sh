@@ -281,8 +281,9 @@ psql -X -q -d "$DB" -c "VACUUM ANALYZE" >/dev/null
 run_wrk ingest-warm 8 "$WARMUP" "$BASE/" ingest "$WORK/referrals.warm.tsv" "$WORK/pictures.jsonl" "$API_KEY"
 # The captured ingestion must be a typical one: by the measured runs nearly every case has had an
 # opinion already, so its tasks are open and its status advanced, and an ingestion issues no
-# INSERT INTO tasks nor UPDATE cases. A case's first opinion does (9 more statements), so the
-# capture uses a fresh referral on a case the warm-up answered.
+# INSERT INTO tasks nor UPDATE cases. A case's first opinion does (a statement for each task it
+# opens, one for the case's move), so the capture uses a fresh referral on a case the warm-up
+# answered (it may still open a task; the run then warns).
 CAP_CASE=$(psql -X -q -d "$DB" -Atc "SELECT case_id FROM second_opinions ORDER BY received_at, id LIMIT 1")
 [[ -n "$CAP_CASE" ]] || die "the ingestion warm-up stored no second opinion"
 make_referrals 1 "$WORK/referrals.capture.tsv" "$CAP_CASE"
