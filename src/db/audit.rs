@@ -27,7 +27,7 @@ pub struct AuditRow {
 /// Writes the rows in one statement (the unit of work's, with no events).
 pub async fn insert(conn: &mut AsyncPgConnection, rows: &[AuditRow]) -> QueryResult<()> {
     match rows.first() {
-        Some(first) => super::unit::write(conn, first.org_id, rows, &[], None).await,
+        Some(first) => super::unit::write(conn, first.org_id, rows, &[], None, &[]).await,
         None => Ok(()),
     }
 }

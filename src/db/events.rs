@@ -22,5 +22,5 @@ pub async fn write(
     org_id: Uuid,
     new: &[NewEvent<'_>],
 ) -> QueryResult<()> {
-    super::unit::write(conn, org_id, &[], new, None).await
+    super::unit::write(conn, org_id, &[], new, None, &[]).await
 }

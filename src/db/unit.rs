@@ -1,7 +1,8 @@
 //! What a unit of work queued, written in one statement just before it commits: its audit
 //! rows, its events, a pending webhook delivery for each subscription that wants each event,
-//! and the answer its Idempotency-Key remembers. One round trip where there were five (audit
-//! insert, events insert, subscriptions read, deliveries insert, idempotency insert), and one
+//! the answer its Idempotency-Key remembers, and the new status of each referral it moved. One
+//! round trip where there were six (audit insert, events insert, subscriptions read, deliveries
+//! insert, idempotency insert, referral update), and one
 //! prepared statement whatever the number of rows, since the rows travel as JSON arrays
 //! (issue 19: statements per ingestion).
 
@@ -16,17 +17,27 @@ use super::audit::AuditRow;
 use super::events::NewEvent;
 use super::idempotency::Remembered;
 
-/// Writes `audit`, `events` (the events and their deliveries in `org`) and the `remembered`
-/// answer, all or nothing, in the caller's transaction. Disabled subscriptions get their
-/// deliveries too: held, not lost, until re-enabled.
+/// A referral's new status, queued by a unit that holds the referral locked and reads it no
+/// more before commit.
+#[derive(Debug, Serialize)]
+pub struct ReferralMove {
+    pub org_id: Uuid,
+    pub id: Uuid,
+    pub status: &'static str,
+}
+
+/// Writes `audit`, `events` (the events and their deliveries in `org`), the `remembered`
+/// answer and the referral `moves`, all or nothing, in the caller's transaction. Disabled
+/// subscriptions get their deliveries too: held, not lost, until re-enabled.
 pub async fn write(
     conn: &mut AsyncPgConnection,
     org: Uuid,
     audit: &[AuditRow],
     events: &[NewEvent<'_>],
     remembered: Option<&Remembered>,
+    moves: &[ReferralMove],
 ) -> diesel::QueryResult<()> {
-    if audit.is_empty() && events.is_empty() && remembered.is_none() {
+    if audit.is_empty() && events.is_empty() && remembered.is_none() && moves.is_empty() {
         return Ok(());
     }
     let statement = Queued {
@@ -43,6 +54,7 @@ pub async fn write(
                 .collect::<Vec<_>>(),
         )?,
         remembered: to_json(remembered.as_slice())?,
+        moves: to_json(moves)?,
         org,
         types: events.iter().map(|e| e.event_type).collect(),
     };
@@ -64,16 +76,17 @@ fn to_json<T: Serialize>(rows: &[T]) -> diesel::QueryResult<String> {
     serde_json::to_string(rows).map_err(|e| diesel::result::Error::SerializationError(e.into()))
 }
 
-/// The statement, with its five parameters.
+/// The statement, with its six parameters.
 struct Queued<'a> {
     audit: String,
     events: String,
     remembered: String,
+    moves: String,
     org: Uuid,
     types: Vec<&'a str>,
 }
 
-// Each parameter appears once, in order ($1 to $5; `prepared::walk`). KEY SHARE holds each
+// Each parameter appears once, in order ($1 to $6; `prepared::walk`). KEY SHARE holds each
 // subscription until the transaction commits: one deleted at the same moment is either skipped
 // (deleted first) or waits, instead of failing the deliveries' foreign key and with it the
 // whole change that caused the events. Foreign keys are checked at the end of the statement,
@@ -104,9 +117,13 @@ WITH audit AS (
        SET request_hash = EXCLUDED.request_hash, response_status = EXCLUDED.response_status,
            response_body = EXCLUDED.response_body, location = EXCLUDED.location,
            expires_at = EXCLUDED.expires_at, created_at = now()
+), moved AS (
+    UPDATE referrals r SET status = m.status, decline_reason = NULL, updated_at = now()
+      FROM jsonb_to_recordset($4::jsonb) AS m(org_id uuid, id uuid, status text)
+     WHERE r.org_id = m.org_id AND r.id = m.id
 ), subscribers AS (
     SELECT org_id, id, event_types FROM webhook_subscriptions
-     WHERE org_id = $4 AND event_types && $5
+     WHERE org_id = $5 AND event_types && $6
        FOR KEY SHARE
 )
 INSERT INTO webhook_deliveries (org_id, id, subscription_id, event_id)
@@ -119,7 +136,8 @@ impl QueryFragment<Pg> for Queued<'_> {
             '1' => out.push_bind_param::<Text, _>(&self.audit),
             '2' => out.push_bind_param::<Text, _>(&self.events),
             '3' => out.push_bind_param::<Text, _>(&self.remembered),
-            '4' => out.push_bind_param::<diesel::sql_types::Uuid, _>(&self.org),
+            '4' => out.push_bind_param::<Text, _>(&self.moves),
+            '5' => out.push_bind_param::<diesel::sql_types::Uuid, _>(&self.org),
             _ => out.push_bind_param::<Array<Text>, _>(&self.types),
         })
     }

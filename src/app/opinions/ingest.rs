@@ -194,12 +194,13 @@ pub async fn ingest(
     if let Some(referral) = &referral
         && ReferralStatus::parse(&referral.status) != ReferralStatus::Answered
     {
-        let row = referrals::set_status(tx.conn, tx.org, referral.id, "answered", None).await?;
+        // Written with the unit's queued rows: the referral is locked and read no more.
+        tx.move_referral(referral.id, ReferralStatus::Answered);
         tx.emit(Event::ReferralAnswered(ReferralState {
             case_id,
-            referral_id: row.id,
-            partner_id: row.partner_id,
-            status: row.status,
+            referral_id: referral.id,
+            partner_id: referral.partner_id,
+            status: ReferralStatus::Answered.code().to_string(),
         }));
     }
     cases::advance_locked(tx, &case, CaseStatus::OpinionReceived).await?;
