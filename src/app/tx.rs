@@ -1,7 +1,7 @@
 //! The unit of work a use case runs in: the connection, who acts, and the audit rows (and,
 //! for a write, the events) it queues, written together at its end in one statement
-//! (`db::unit`): the audit rows, the events and their webhook deliveries, and the answer an
-//! Idempotency-Key remembers.
+//! (`db::unit`): the audit rows, the events and their webhook deliveries, the answer an
+//! Idempotency-Key remembers, and referrals' new statuses.
 
 use diesel_async::AsyncPgConnection;
 use uuid::Uuid;
