@@ -76,7 +76,7 @@ pub struct AuditQuery {
 /// with `limit` and `cursor`: pass back `next_cursor` until it is null. Reading the trail is itself
 /// audited.
 #[utoipa::path(tag = "audit", params(AuditQuery), responses((status = 200, description = "A page of audit events", body = Page<AuditEvent>)), security(("jwt" = [])))]
-#[get("/audit-events")]
+#[get("")]
 pub async fn list_audit_events(
     state: State,
     caller: Caller,

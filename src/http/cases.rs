@@ -22,17 +22,14 @@ use crate::domain::discordance::{NextStep, TreatmentStatus};
 use crate::domain::records::RecordsChecklist;
 use crate::domain::validation::{FieldErrors, check_country, check_text};
 
+/// Under `/v1/cases`.
 pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     cfg.service(create_case)
         .service(list_cases)
         .service(get_case)
         .service(update_case)
-        .service(change_status);
-}
-
-/// Registered after the plan's routes, where the document has always listed it.
-pub fn checklist_routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
-    cfg.service(records_checklist);
+        .service(change_status)
+        .service(records_checklist);
 }
 
 /// The treating oncologist.
@@ -218,7 +215,7 @@ fn case_response(row: CaseRecord) -> HttpResponse {
     ),
     security(("jwt" = [])),
 )]
-#[post("/cases")]
+#[post("")]
 pub async fn create_case(
     state: State,
     caller: Caller,
@@ -273,7 +270,7 @@ pub struct CaseQuery {
 /// `patient_id`, `next_step_before` or `updated_since`; paged with `limit` (1 to 200, default 50)
 /// and `cursor`: pass back `next_cursor` until it is null. The read is audited.
 #[utoipa::path(tag = "cases", params(CaseQuery), responses((status = 200, description = "A page of cases", body = Page<Case>)), security(("jwt" = [])))]
-#[get("/cases")]
+#[get("")]
 pub async fn list_cases(
     state: State,
     caller: Caller,
@@ -307,7 +304,7 @@ pub async fn list_cases(
 /// covers; any other case is a 404. Send the ETag as `If-Match` when changing the case or its
 /// status. The read is audited.
 #[utoipa::path(tag = "cases", params(("id" = Uuid, Path)), responses((status = 200, description = "The case", body = Case, headers(("ETag" = String)))), security(("jwt" = [])))]
-#[get("/cases/{id}")]
+#[get("/{id}")]
 pub async fn get_case(
     state: State,
     caller: Caller,
@@ -337,7 +334,7 @@ pub async fn get_case(
     ),
     security(("jwt" = [])),
 )]
-#[patch("/cases/{id}")]
+#[patch("/{id}")]
 pub async fn update_case(
     state: State,
     caller: Caller,
@@ -380,7 +377,7 @@ pub async fn update_case(
     ),
     security(("jwt" = [])),
 )]
-#[post("/cases/{id}/status")]
+#[post("/{id}/status")]
 pub async fn change_status(
     state: State,
     caller: Caller,
@@ -405,7 +402,7 @@ pub async fn change_status(
 /// a 404. Worked out from the current plan, the treatment status and the kinds of document on file;
 /// nothing is stored, and the read is audited.
 #[utoipa::path(tag = "cases", params(("id" = Uuid, Path)), responses((status = 200, description = "The checklist", body = RecordsChecklist)), security(("jwt" = [])))]
-#[get("/cases/{id}/records-checklist")]
+#[get("/{id}/records-checklist")]
 pub async fn records_checklist(
     state: State,
     caller: Caller,

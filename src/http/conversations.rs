@@ -132,7 +132,7 @@ fn view(row: ConversationRecord, follow_ups: Vec<Uuid>) -> Conversation {
     ),
     security(("jwt" = [])),
 )]
-#[post("/cases/{id}/conversations")]
+#[post("/{id}/conversations")]
 pub async fn record_conversation(
     state: State,
     caller: Caller,
@@ -168,7 +168,7 @@ pub async fn record_conversation(
 /// For coordinators, clinicians and admins, on a case of their organisation (else a 404). Paged
 /// with `limit` and `cursor`: pass back `next_cursor` until it is null. The read is audited.
 #[utoipa::path(tag = "conversations", params(("id" = Uuid, Path), PageQuery), responses((status = 200, description = "Conversations", body = ConversationList)), security(("jwt" = [])))]
-#[get("/cases/{id}/conversations")]
+#[get("/{id}/conversations")]
 pub async fn list_conversations(
     state: State,
     caller: Caller,

@@ -40,7 +40,7 @@ pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     responses((status = 200, description = "The classification", body = Classification)),
     security(("jwt" = [])),
 )]
-#[post("/discordance/classify")]
+#[post("/classify")]
 pub async fn classify(
     principal: Principal,
     body: ValidJson<ClassificationInput>,

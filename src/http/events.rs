@@ -15,10 +15,19 @@ use crate::app::webhooks::{self, AttemptRecord, DeliveryRecord};
 use crate::auth::policy::{Op, Permission, Resource};
 use crate::events::catalogue::EVENT_TYPES;
 
+/// Under `/v1/events`.
 pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
-    cfg.service(list_deliveries)
-        .service(redeliver)
-        .service(list_events);
+    cfg.service(list_events);
+}
+
+/// Under `/v1/webhooks`.
+pub fn webhook_routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    cfg.service(list_deliveries);
+}
+
+/// Under `/v1/webhook-deliveries`.
+pub fn delivery_routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    cfg.service(redeliver);
 }
 
 /// One attempt to deliver.
@@ -77,7 +86,7 @@ pub fn delivery_view(d: DeliveryRecord, attempts: &[AttemptRecord]) -> Delivery 
 /// with every attempt's status code, latency and error. Paged with `limit` and `cursor`: pass back
 /// `next_cursor` until it is null.
 #[utoipa::path(tag = "webhooks", params(("id" = Uuid, Path), super::pagination::PageQuery), responses((status = 200, description = "A page of deliveries", body = Page<Delivery>)), security(("jwt" = [])))]
-#[get("/webhooks/{id}/deliveries")]
+#[get("/{id}/deliveries")]
 pub async fn list_deliveries(
     state: State,
     caller: Caller,
@@ -104,7 +113,7 @@ pub async fn list_deliveries(
 /// Admins only. Puts the delivery back to `pending` whatever its status, due at once, and answers
 /// 202; the delivery worker sends it. Audited.
 #[utoipa::path(tag = "webhooks", params(("id" = Uuid, Path)), responses((status = 202, description = "Queued", body = Delivery)), security(("jwt" = [])))]
-#[post("/webhook-deliveries/{id}/redeliver")]
+#[post("/{id}/redeliver")]
 pub async fn redeliver(
     state: State,
     caller: Caller,
@@ -164,7 +173,7 @@ pub struct EventQuery {
 /// milliseconds), so a page never ends before an event that could still appear: polling with
 /// the last id seen misses nothing.
 #[utoipa::path(tag = "webhooks", params(EventQuery), responses((status = 200, description = "Events after `after`, oldest first", body = EventFeed)), security(("jwt" = [])))]
-#[get("/events")]
+#[get("")]
 pub async fn list_events(
     state: State,
     caller: Caller,

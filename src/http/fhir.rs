@@ -38,7 +38,7 @@ pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     ),
     security(("jwt" = [])),
 )]
-#[post("/fhir/picture")]
+#[post("/picture")]
 pub async fn picture(
     state: State,
     principal: Principal,

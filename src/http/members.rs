@@ -112,7 +112,7 @@ pub struct MemberList {
     ),
     security(("jwt" = [])),
 )]
-#[post("/cases/{id}/members")]
+#[post("/{id}/members")]
 pub async fn add_member(
     state: State,
     caller: Caller,
@@ -161,7 +161,7 @@ pub async fn add_member(
 /// a 403. Revoked and expired grants are listed too. Paged with `limit` and `cursor`: pass back
 /// `next_cursor` until it is null. The read is audited.
 #[utoipa::path(tag = "cases", params(("id" = Uuid, Path), PageQuery), responses((status = 200, description = "Grants", body = MemberList)), security(("jwt" = [])))]
-#[get("/cases/{id}/members")]
+#[get("/{id}/members")]
 pub async fn list_members(
     state: State,
     caller: Caller,
@@ -186,7 +186,7 @@ pub async fn list_members(
 /// a 403. The advocate's next request no longer reaches the case; revoking again keeps the first
 /// `revoked_at`. Audited; no event is sent.
 #[utoipa::path(tag = "cases", params(("id" = Uuid, Path), ("member_id" = Uuid, Path)), responses((status = 200, description = "Revoked", body = Member)), security(("jwt" = [])))]
-#[delete("/cases/{id}/members/{member_id}")]
+#[delete("/{id}/members/{member_id}")]
 pub async fn revoke_member(
     state: State,
     caller: Caller,

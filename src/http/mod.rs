@@ -82,26 +82,55 @@ pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(utoipa_actix_web::scope("/v1").configure(v1));
 }
 
+/// The `/v1` routes in one scope per first path segment. actix tries a scope's routes one
+/// pattern at a time, in order: flat, a request was matched against every route registered
+/// before its own (a partner's ingestion against some sixty patterns, 6.8 % of its CPU).
 fn v1(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
-    cfg.configure(discordance::routes)
-        .configure(analytics::routes)
-        .configure(fhir::routes)
-        .configure(organizations::routes)
-        .configure(patients::routes)
-        .configure(cases::routes)
-        .configure(plans::routes)
-        .configure(cases::checklist_routes)
-        .configure(members::routes)
-        .configure(documents::routes)
-        .configure(referrals::routes)
-        .configure(opinions::routes)
-        .configure(tasks::routes)
-        .configure(audit_events::routes)
-        .configure(webhooks::routes)
-        .configure(events::routes)
-        .configure(summaries::routes)
-        .configure(share_links::routes)
-        .configure(conversations::routes);
+    use utoipa_actix_web::scope;
+    cfg.service(scope("/discordance").configure(discordance::routes))
+        .service(
+            scope("/referrals")
+                .configure(opinions::referral_routes)
+                .configure(referrals::routes),
+        )
+        .service(
+            scope("/cases")
+                .configure(cases::routes)
+                .configure(plans::routes)
+                .configure(members::routes)
+                .configure(documents::case_routes)
+                .configure(referrals::case_routes)
+                .configure(opinions::case_routes)
+                .configure(summaries::case_routes)
+                .configure(conversations::routes),
+        )
+        .service(scope("/second-opinions").configure(opinions::routes))
+        .service(
+            scope("/assessments")
+                .configure(opinions::assessment_routes)
+                .configure(summaries::assessment_routes),
+        )
+        .service(
+            scope("/summaries")
+                .configure(summaries::routes)
+                .configure(share_links::summary_routes),
+        )
+        .service(scope("/share-links").configure(share_links::routes))
+        .service(scope("/shared").configure(share_links::shared_routes))
+        .service(scope("/documents").configure(documents::routes))
+        .service(scope("/tasks").configure(tasks::routes))
+        .service(scope("/events").configure(events::routes))
+        .service(scope("/audit-events").configure(audit_events::routes))
+        .service(
+            scope("/webhooks")
+                .configure(webhooks::routes)
+                .configure(events::webhook_routes),
+        )
+        .service(scope("/webhook-deliveries").configure(events::delivery_routes))
+        .service(scope("/patients").configure(patients::routes))
+        .service(scope("/organizations").configure(organizations::routes))
+        .service(scope("/analytics").configure(analytics::routes))
+        .service(scope("/fhir").configure(fhir::routes));
 }
 
 /// Path and query extraction failures as problem+json naming each bad parameter.

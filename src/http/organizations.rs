@@ -113,7 +113,7 @@ pub struct OrganizationList {
     ),
     security(("jwt" = [])),
 )]
-#[post("/organizations")]
+#[post("")]
 pub async fn create_organization(
     state: State,
     caller: Caller,
@@ -145,7 +145,7 @@ pub async fn create_organization(
 /// For coordinators, clinicians and admins. Paged with `limit` and `cursor`: pass back
 /// `next_cursor` until it is null.
 #[utoipa::path(tag = "organizations", params(PageQuery), responses((status = 200, description = "Organisations", body = OrganizationList)), security(("jwt" = [])))]
-#[get("/organizations")]
+#[get("")]
 pub async fn list_organizations(
     state: State,
     caller: Caller,
@@ -167,7 +167,7 @@ pub async fn list_organizations(
 ///
 /// For coordinators, clinicians and admins; an organisation outside the caller's tenant is a 404.
 #[utoipa::path(tag = "organizations", params(("id" = Uuid, Path)), responses((status = 200, description = "The organisation", body = Organization)), security(("jwt" = [])))]
-#[get("/organizations/{id}")]
+#[get("/{id}")]
 pub async fn get_organization(
     state: State,
     caller: Caller,
@@ -186,7 +186,7 @@ pub async fn get_organization(
 /// Admins only; only `name` changes, and an organisation outside the caller's tenant is a 404.
 /// Audited.
 #[utoipa::path(tag = "organizations", params(("id" = Uuid, Path)), request_body = OrganizationChanges, responses((status = 200, description = "Renamed", body = Organization)), security(("jwt" = [])))]
-#[patch("/organizations/{id}")]
+#[patch("/{id}")]
 pub async fn rename_organization(
     state: State,
     caller: Caller,
@@ -292,7 +292,7 @@ pub struct ApiKeyList {
     ),
     security(("jwt" = [])),
 )]
-#[post("/organizations/{id}/api-keys")]
+#[post("/{id}/api-keys")]
 pub async fn create_api_key(
     state: State,
     caller: Caller,
@@ -333,7 +333,7 @@ pub async fn create_api_key(
 /// expiry, revocation and last use. Paged with `limit` and `cursor`: pass back `next_cursor` until
 /// it is null. The read is audited.
 #[utoipa::path(tag = "organizations", params(("id" = Uuid, Path, description = "The partner"), PageQuery), responses((status = 200, description = "Keys", body = ApiKeyList)), security(("jwt" = [])))]
-#[get("/organizations/{id}/api-keys")]
+#[get("/{id}/api-keys")]
 pub async fn list_api_keys(
     state: State,
     caller: Caller,
@@ -357,7 +357,7 @@ pub async fn list_api_keys(
 /// Admins only. Every later request with the key is a 401; revoking again keeps the first
 /// revocation time. A key that is not this partner's is a 404. Audited.
 #[utoipa::path(tag = "organizations", params(("id" = Uuid, Path, description = "The partner"), ("key_id" = Uuid, Path)), responses((status = 204, description = "Revoked")), security(("jwt" = [])))]
-#[delete("/organizations/{id}/api-keys/{key_id}")]
+#[delete("/{id}/api-keys/{key_id}")]
 pub async fn revoke_api_key(
     state: State,
     caller: Caller,

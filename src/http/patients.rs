@@ -184,7 +184,7 @@ impl From<PatientRecord> for Patient {
     ),
     security(("jwt" = [])),
 )]
-#[post("/patients")]
+#[post("")]
 pub async fn create_patient(
     state: State,
     caller: Caller,
@@ -233,7 +233,7 @@ pub struct PatientQuery {
 /// `erased` true. Paged with `limit` and `cursor`: pass back `next_cursor` until it is null. The
 /// read is audited.
 #[utoipa::path(tag = "patients", params(PatientQuery), responses((status = 200, description = "A page of patients", body = Page<Patient>)), security(("jwt" = [])))]
-#[get("/patients")]
+#[get("")]
 pub async fn list_patients(
     state: State,
     caller: Caller,
@@ -264,7 +264,7 @@ pub async fn list_patients(
 /// Staff read any patient of their organisation, a patient their own record, an advocate the
 /// patient of a case they hold a live grant on; anyone else gets a 404. The read is audited.
 #[utoipa::path(tag = "patients", params(("id" = Uuid, Path)), responses((status = 200, description = "The patient", body = Patient)), security(("jwt" = [])))]
-#[get("/patients/{id}")]
+#[get("/{id}")]
 pub async fn get_patient(
     state: State,
     caller: Caller,
@@ -284,7 +284,7 @@ pub async fn get_patient(
 /// `login_sub` already linked to another patient is a 409, and an erased patient is a 404. The
 /// change is audited and sends no event.
 #[utoipa::path(tag = "patients", params(("id" = Uuid, Path)), request_body = PatientPatch, responses((status = 200, description = "Updated", body = Patient), (status = 409, description = "login_sub is already linked to another patient", body = super::problem::Problem, content_type = "application/problem+json")), security(("jwt" = [])))]
-#[patch("/patients/{id}")]
+#[patch("/{id}")]
 pub async fn update_patient(
     state: State,
     caller: Caller,
@@ -314,7 +314,7 @@ pub async fn update_patient(
 /// summaries and share links (which stop working at once); the patient record stays as an
 /// id-only tombstone, and the id-only audit trail remains.
 #[utoipa::path(tag = "patients", params(("id" = Uuid, Path)), responses((status = 204, description = "Erased")), security(("jwt" = [])))]
-#[delete("/patients/{id}")]
+#[delete("/{id}")]
 pub async fn erase_patient(
     state: State,
     caller: Caller,

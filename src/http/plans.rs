@@ -88,7 +88,7 @@ fn plan_response(status: StatusCode, row: PlanVersionRecord) -> HttpResponse {
     ),
     security(("jwt" = [])),
 )]
-#[put("/cases/{id}/plan")]
+#[put("/{id}/plan")]
 pub async fn put_plan(
     state: State,
     caller: Caller,
@@ -166,7 +166,7 @@ pub async fn put_plan(
 /// otherwise a 404, as for a case without a plan yet. Send the ETag as `If-Match` on `PUT`.
 /// `Vary: Accept`; when FHIR is asked for, errors are an OperationOutcome. The read is audited.
 #[utoipa::path(tag = "plans", params(("id" = Uuid, Path)), responses((status = 200, description = "The current plan version (JSON), or its FHIR Bundle", headers(("ETag" = String), ("Vary" = String)), content((PlanVersion = "application/json"), (serde_json::Value = "application/fhir+json")))), security(("jwt" = [])))]
-#[get("/cases/{id}/plan")]
+#[get("/{id}/plan")]
 pub async fn get_plan(
     state: State,
     caller: Caller,
@@ -223,7 +223,7 @@ async fn read_plan(
 /// otherwise a 404. Paged with `limit` and `cursor`: pass back `next_cursor` until it is null. The
 /// read is audited.
 #[utoipa::path(tag = "plans", params(("id" = Uuid, Path), super::pagination::PageQuery), responses((status = 200, description = "A page of versions", body = Page<PlanVersion>)), security(("jwt" = [])))]
-#[get("/cases/{id}/plan/versions")]
+#[get("/{id}/plan/versions")]
 pub async fn list_plan_versions(
     state: State,
     caller: Caller,
@@ -254,7 +254,7 @@ pub async fn list_plan_versions(
 /// otherwise a 404, as for a version the plan never reached. Answers that version's ETag and
 /// `Vary: Accept`; when FHIR is asked for, errors are an OperationOutcome. The read is audited.
 #[utoipa::path(tag = "plans", params(("id" = Uuid, Path), ("n" = i32, Path, description = "The version number")), responses((status = 200, description = "The version (JSON), or its FHIR Bundle", headers(("ETag" = String), ("Vary" = String)), content((PlanVersion = "application/json"), (serde_json::Value = "application/fhir+json")))), security(("jwt" = [])))]
-#[get("/cases/{id}/plan/versions/{n}")]
+#[get("/{id}/plan/versions/{n}")]
 pub async fn get_plan_version(
     state: State,
     caller: Caller,

@@ -23,11 +23,19 @@ use crate::app::{Actor, Creation};
 use crate::auth::policy::{Op, Permission, Resource};
 use crate::auth::share_link;
 
+/// Under `/v1/summaries`.
+pub fn summary_routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    cfg.service(create_share_link).service(list_share_links);
+}
+
+/// Under `/v1/share-links`.
 pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
-    cfg.service(create_share_link)
-        .service(list_share_links)
-        .service(revoke_share_link)
-        .service(open_shared);
+    cfg.service(revoke_share_link);
+}
+
+/// Under `/v1/shared`: the page a share link opens.
+pub fn shared_routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    cfg.service(open_shared);
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -102,7 +110,7 @@ pub struct ShareLinkList {
     ),
     security(("jwt" = [])),
 )]
-#[post("/summaries/{id}/share-links")]
+#[post("/{id}/share-links")]
 pub async fn create_share_link(
     state: State,
     caller: Caller,
@@ -136,7 +144,7 @@ pub async fn create_share_link(
 /// others a 404). Shows each link's expiry, revocation, openings and last opening. Paged with
 /// `limit` and `cursor`: pass back `next_cursor` until it is null. The read is audited.
 #[utoipa::path(tag = "share-links", params(("id" = Uuid, Path, description = "The summary"), PageQuery), responses((status = 200, description = "Links", body = ShareLinkList)), security(("jwt" = [])))]
-#[get("/summaries/{id}/share-links")]
+#[get("/{id}/share-links")]
 pub async fn list_share_links(
     state: State,
     caller: Caller,
@@ -161,7 +169,7 @@ pub async fn list_share_links(
 /// a 403. The link answers 410 from then on; revoking again keeps the first revocation time.
 /// Audited.
 #[utoipa::path(tag = "share-links", params(("id" = Uuid, Path)), responses((status = 204, description = "Revoked")), security(("jwt" = [])))]
-#[delete("/share-links/{id}")]
+#[delete("/{id}")]
 pub async fn revoke_share_link(
     state: State,
     caller: Caller,
@@ -232,7 +240,7 @@ pub struct SharedQuery {
         (status = 429, description = "Too many opening attempts from this address", body = super::problem::Problem, content_type = "application/problem+json"),
     ),
 )]
-#[get("/shared/{token}")]
+#[get("/{token}")]
 pub async fn open_shared(
     state: State,
     req: HttpRequest,

@@ -21,10 +21,19 @@ use crate::domain::discordance::{ClassificationInput, classify};
 use crate::domain::summary::{Summary, SummaryRequest};
 use crate::domain::validation::FieldErrors;
 
+/// Under `/v1/assessments`.
+pub fn assessment_routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    cfg.service(create_summary);
+}
+
+/// Under `/v1/cases`.
+pub fn case_routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    cfg.service(list_case_summaries);
+}
+
+/// Under `/v1/summaries`.
 pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
-    cfg.service(create_summary)
-        .service(list_case_summaries)
-        .service(get_summary)
+    cfg.service(get_summary)
         .service(get_summary_pdf)
         .service(preview);
 }
@@ -91,7 +100,7 @@ impl RequestBody for NewSummary {}
     ),
     security(("jwt" = [])),
 )]
-#[post("/assessments/{id}/summaries")]
+#[post("/{id}/summaries")]
 pub async fn create_summary(
     state: State,
     caller: Caller,
@@ -148,7 +157,7 @@ pub struct FormatQuery {
     ),
     security(("jwt" = [])),
 )]
-#[get("/summaries/{id}")]
+#[get("/{id}")]
 pub async fn get_summary(
     state: State,
     caller: Caller,
@@ -173,7 +182,7 @@ pub async fn get_summary(
     responses((status = 200, description = "The one-page PDF", content_type = "application/pdf", body = Vec<u8>)),
     security(("jwt" = [])),
 )]
-#[get("/summaries/{id}/pdf")]
+#[get("/{id}/pdf")]
 pub async fn get_summary_pdf(
     state: State,
     caller: Caller,
@@ -206,7 +215,7 @@ async fn read_summary(
 /// released ones; any other case is a 404. Paged with `limit` and `cursor`: pass back `next_cursor`
 /// until it is null. The read is audited.
 #[utoipa::path(tag = "summaries", params(("id" = Uuid, Path), super::pagination::PageQuery), responses((status = 200, description = "A page of summaries", body = Page<StoredSummary>)), security(("jwt" = [])))]
-#[get("/cases/{id}/summaries")]
+#[get("/{id}/summaries")]
 pub async fn list_case_summaries(
     state: State,
     caller: Caller,
@@ -313,7 +322,7 @@ impl RequestBody for SummaryPreview {
     ),
     security(("jwt" = [])),
 )]
-#[post("/summaries/preview")]
+#[post("/preview")]
 pub async fn preview(
     state: State,
     caller: Caller,

@@ -96,7 +96,7 @@ pub struct TaskQuery {
 /// open task past its due date has `overdue` true. Paged with `limit` (1 to 200, default 50) and
 /// `cursor`: pass back `next_cursor` until it is null. The read is audited.
 #[utoipa::path(tag = "tasks", params(TaskQuery), responses((status = 200, description = "A page of tasks", body = Page<Task>)), security(("jwt" = [])))]
-#[get("/tasks")]
+#[get("")]
 pub async fn list_tasks(
     state: State,
     caller: Caller,
@@ -177,7 +177,7 @@ impl RequestBody for NewTask {
     ),
     security(("jwt" = [])),
 )]
-#[post("/tasks")]
+#[post("")]
 pub async fn create_task(
     state: State,
     caller: Caller,
@@ -211,7 +211,7 @@ pub async fn create_task(
 /// For coordinators, clinicians and admins; a task of another organisation is a 404. The read is
 /// audited.
 #[utoipa::path(tag = "tasks", params(("id" = Uuid, Path)), responses((status = 200, description = "The task", body = Task)), security(("jwt" = [])))]
-#[get("/tasks/{id}")]
+#[get("/{id}")]
 pub async fn get_task(
     state: State,
     caller: Caller,
@@ -255,7 +255,7 @@ impl RequestBody for TaskPatch {
 /// `assignee` or `due_date`. The status never changes here (see `POST /v1/tasks/{id}/complete`);
 /// the change is audited and sends no event.
 #[utoipa::path(tag = "tasks", params(("id" = Uuid, Path)), request_body = TaskPatch, responses((status = 200, description = "Updated", body = Task)), security(("jwt" = [])))]
-#[patch("/tasks/{id}")]
+#[patch("/{id}")]
 pub async fn update_task(
     state: State,
     caller: Caller,
@@ -282,7 +282,7 @@ pub async fn update_task(
 /// `task.completed`; a task already done is answered unchanged. A cancelled task is a 409, and so
 /// is a clinician review task: it is done when a clinician signs off its assessment.
 #[utoipa::path(tag = "tasks", params(("id" = Uuid, Path)), responses((status = 200, description = "Done", body = Task), (status = 409, description = "The task was cancelled", body = super::problem::Problem, content_type = "application/problem+json")), security(("jwt" = [])))]
-#[post("/tasks/{id}/complete")]
+#[post("/{id}/complete")]
 pub async fn complete_task(
     state: State,
     caller: Caller,

@@ -194,7 +194,7 @@ pub struct WebhookList {
     ),
     security(("jwt" = [])),
 )]
-#[post("/webhooks")]
+#[post("")]
 pub async fn create_webhook(
     state: State,
     caller: Caller,
@@ -229,7 +229,7 @@ pub async fn create_webhook(
 /// Admins only; never the secrets. Paged with `limit` and `cursor`: pass back `next_cursor` until
 /// it is null. The read is audited.
 #[utoipa::path(tag = "webhooks", params(PageQuery), responses((status = 200, description = "Subscriptions", body = WebhookList)), security(("jwt" = [])))]
-#[get("/webhooks")]
+#[get("")]
 pub async fn list_webhooks(
     state: State,
     caller: Caller,
@@ -251,7 +251,7 @@ pub async fn list_webhooks(
 ///
 /// Admins only; never the secret. A subscription of another organisation is a 404.
 #[utoipa::path(tag = "webhooks", params(("id" = Uuid, Path)), responses((status = 200, description = "The subscription", body = Webhook)), security(("jwt" = [])))]
-#[get("/webhooks/{id}")]
+#[get("/{id}")]
 pub async fn get_webhook(
     state: State,
     caller: Caller,
@@ -270,7 +270,7 @@ pub async fn get_webhook(
 /// Admins only. Absent fields stay as they are; a new `url` is checked as at creation (422).
 /// Audited.
 #[utoipa::path(tag = "webhooks", params(("id" = Uuid, Path)), request_body = WebhookPatch, responses((status = 200, description = "Updated", body = Webhook)), security(("jwt" = [])))]
-#[patch("/webhooks/{id}")]
+#[patch("/{id}")]
 pub async fn update_webhook(
     state: State,
     caller: Caller,
@@ -296,7 +296,7 @@ pub async fn update_webhook(
 ///
 /// Admins only; nothing more is delivered to it. Audited.
 #[utoipa::path(tag = "webhooks", params(("id" = Uuid, Path)), responses((status = 204, description = "Deleted")), security(("jwt" = [])))]
-#[delete("/webhooks/{id}")]
+#[delete("/{id}")]
 pub async fn delete_webhook(
     state: State,
     caller: Caller,
@@ -329,7 +329,7 @@ impl RequestBody for Rotation {}
 /// that overlap kept (at most five, until the later end), so a rotation retried after a lost
 /// answer never stops the secret the receiver still verifies with. Audited.
 #[utoipa::path(tag = "webhooks", params(("id" = Uuid, Path)), request_body = Rotation, responses((status = 200, description = "Rotated", body = WebhookWithSecret)), security(("jwt" = [])))]
-#[post("/webhooks/{id}/rotate-secret")]
+#[post("/{id}/rotate-secret")]
 pub async fn rotate_secret(
     state: State,
     caller: Caller,

@@ -217,6 +217,18 @@ async fn unknown_routes_are_404_and_wrong_methods_405_with_allow() {
     app.get("/v1/nothing-here", &Auth::None)
         .await
         .problem(404, "not-found");
+    // Inside a known group of routes (`/v1/cases`), an unknown path and a wrong method alike.
+    app.get(
+        &format!("/v1/cases/{}/nothing-here", Uuid::now_v7()),
+        &app.coordinator(),
+    )
+    .await
+    .problem(404, "not-found");
+    let reply = app
+        .send(Method::DELETE, "/v1/cases", &app.coordinator(), None, &[])
+        .await;
+    reply.problem(405, "method-not-allowed");
+    assert_eq!(reply.header("allow").as_deref(), Some("GET, POST"));
     let reply = app
         .send(Method::PUT, "/healthz", &Auth::None, None, &[])
         .await;

@@ -137,7 +137,7 @@ pub struct ConcordanceReport {
     ),
     security(("jwt" = [])),
 )]
-#[get("/analytics/concordance")]
+#[get("/concordance")]
 pub async fn concordance(
     state: State,
     caller: Caller,

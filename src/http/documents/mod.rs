@@ -24,11 +24,14 @@ use crate::auth::api_key::sha256;
 use crate::auth::policy::{Op, Permission, Resource};
 use crate::domain::records::{DocumentKind, content_type as clean_content_type};
 
+/// Under `/v1/cases`.
+pub fn case_routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    cfg.service(upload).service(list_documents);
+}
+
+/// Under `/v1/documents`.
 pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
-    cfg.service(upload)
-        .service(list_documents)
-        .service(get_document)
-        .service(download);
+    cfg.service(get_document).service(download);
 }
 
 /// Document metadata.
@@ -128,7 +131,7 @@ pub struct UploadForm {
     ),
     security(("jwt" = [])),
 )]
-#[post("/cases/{id}/documents")]
+#[post("/{id}/documents")]
 pub async fn upload(
     state: State,
     caller: Caller,
@@ -220,7 +223,7 @@ pub async fn upload(
 /// a 404. Metadata only (the bytes are at `/v1/documents/{id}/content`). Paged with `limit` and
 /// `cursor`: pass back `next_cursor` until it is null. The read is audited.
 #[utoipa::path(tag = "documents", params(("id" = Uuid, Path), super::pagination::PageQuery), responses((status = 200, description = "A page of documents", body = Page<Document>)), security(("jwt" = [])))]
-#[get("/cases/{id}/documents")]
+#[get("/{id}/documents")]
 pub async fn list_documents(
     state: State,
     caller: Caller,
@@ -247,7 +250,7 @@ pub async fn list_documents(
 /// Staff, the case's patient, and an advocate whose grant covers documents; any other document is
 /// a 404. The read is audited.
 #[utoipa::path(tag = "documents", params(("id" = Uuid, Path)), responses((status = 200, description = "The document", body = Document)), security(("jwt" = [])))]
-#[get("/documents/{id}")]
+#[get("/{id}")]
 pub async fn get_document(
     state: State,
     caller: Caller,
@@ -268,7 +271,7 @@ pub async fn get_document(
 /// `X-Content-Type-Options: nosniff` and `Cache-Control: private, no-store`. The download is
 /// audited.
 #[utoipa::path(tag = "documents", params(("id" = Uuid, Path)), responses((status = 200, description = "The bytes, as an attachment, with the media type they were uploaded with", content_type = "*/*", body = Vec<u8>)), security(("jwt" = [])))]
-#[get("/documents/{id}/content")]
+#[get("/{id}/content")]
 pub async fn download(
     state: State,
     caller: Caller,

@@ -184,7 +184,7 @@ pub struct AssessmentList {
 /// assessment comes with its overrides and valid sign-off. Paged with `limit` and `cursor`: pass
 /// back `next_cursor` until it is null. The read is audited.
 #[utoipa::path(tag = "assessments", params(("id" = Uuid, Path, description = "The second opinion"), PageQuery), responses((status = 200, description = "Assessments", body = AssessmentList)), security(("jwt" = [])))]
-#[get("/second-opinions/{id}/assessments")]
+#[get("/{id}/assessments")]
 pub async fn list_assessments(
     state: State,
     caller: Caller,
@@ -229,7 +229,7 @@ pub async fn list_assessments(
     ),
     security(("jwt" = [])),
 )]
-#[post("/second-opinions/{id}/assessments")]
+#[post("/{id}/assessments")]
 pub async fn reassess(
     state: State,
     caller: Caller,
@@ -266,7 +266,7 @@ fn created(row: &AssessmentRecord, annotations: &Annotations) -> Result<Creation
 /// override and sign-off and when the assessment is superseded; send it as `If-Match` when signing
 /// off. The read is audited.
 #[utoipa::path(tag = "assessments", params(("id" = Uuid, Path)), responses((status = 200, description = "The assessment", body = Assessment, headers(("ETag" = String)))), security(("jwt" = [])))]
-#[get("/assessments/{id}")]
+#[get("/{id}")]
 pub async fn get_assessment(
     state: State,
     caller: Caller,
@@ -325,7 +325,7 @@ impl RequestBody for NewOverride {
     ),
     security(("jwt" = [])),
 )]
-#[post("/assessments/{id}/overrides")]
+#[post("/{id}/overrides")]
 pub async fn override_assessment(
     state: State,
     caller: Caller,

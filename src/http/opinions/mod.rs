@@ -29,15 +29,27 @@ use crate::app::{AppError, Creation};
 use crate::auth::policy::{Op, Permission, Resource};
 use crate::domain::picture::Picture;
 
+/// Under `/v1/referrals`: a partner's ingestion.
+pub fn referral_routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    cfg.service(submit_to_referral);
+}
+
+/// Under `/v1/cases`.
+pub fn case_routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    cfg.service(enter_for_case).service(list_case_opinions);
+}
+
+/// Under `/v1/second-opinions`.
 pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
-    cfg.service(submit_to_referral)
-        .service(enter_for_case)
-        .service(list_case_opinions)
-        .service(get_opinion)
+    cfg.service(get_opinion)
         .service(get_submission)
         .service(assessments::list_assessments)
-        .service(assessments::reassess)
-        .service(assessments::get_assessment)
+        .service(assessments::reassess);
+}
+
+/// Under `/v1/assessments`.
+pub fn assessment_routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    cfg.service(assessments::get_assessment)
         .service(assessments::override_assessment)
         .service(sign_offs::sign_off)
         .service(sign_offs::review_queue);
@@ -99,7 +111,7 @@ async fn ingest(
     ),
     security(("api_key" = [])),
 )]
-#[post("/referrals/{id}/second-opinions")]
+#[post("/{id}/second-opinions")]
 pub async fn submit_to_referral(
     state: State,
     caller: Caller,
@@ -141,7 +153,7 @@ pub async fn submit_to_referral(
     ),
     security(("jwt" = [])),
 )]
-#[post("/cases/{id}/second-opinions")]
+#[post("/{id}/second-opinions")]
 pub async fn enter_for_case(
     state: State,
     caller: Caller,
@@ -201,7 +213,7 @@ fn opinion_view(
 /// `current_assessment` is null while the case has no plan. Paged with `limit` and `cursor`: pass
 /// back `next_cursor` until it is null. The read is audited.
 #[utoipa::path(tag = "second-opinions", params(("id" = Uuid, Path), super::pagination::PageQuery), responses((status = 200, description = "A page of opinions", body = Page<SecondOpinion>)), security(("jwt" = [])))]
-#[get("/cases/{id}/second-opinions")]
+#[get("/{id}/second-opinions")]
 pub async fn list_case_opinions(
     state: State,
     caller: Caller,
@@ -241,7 +253,7 @@ pub async fn list_case_opinions(
 /// advocates get a 403, anyone else a 404. `Vary: Accept`; when FHIR is asked for, errors are an
 /// OperationOutcome. The read is audited.
 #[utoipa::path(tag = "second-opinions", params(("id" = Uuid, Path)), responses((status = 200, description = "The opinion, or its FHIR Bundle", headers(("Vary" = String)), content((SecondOpinion = "application/json"), (Object = "application/fhir+json")))), security(("jwt" = []), ("api_key" = [])))]
-#[get("/second-opinions/{id}")]
+#[get("/{id}")]
 pub async fn get_opinion(
     state: State,
     caller: Caller,
@@ -288,7 +300,7 @@ pub async fn get_opinion(
 /// only admins and clinicians read it (403 otherwise), and after the patient's erasure it is a 410.
 /// The read is audited.
 #[utoipa::path(tag = "second-opinions", params(("id" = Uuid, Path)), responses((status = 200, description = "The bytes received", headers(("Content-Digest" = String, description = "The SHA-256 of the bytes received (RFC 9530)")), content((Object = "application/json"), (Object = "application/fhir+json")))), security(("jwt" = []), ("api_key" = [])))]
-#[get("/second-opinions/{id}/submission")]
+#[get("/{id}/submission")]
 pub async fn get_submission(
     state: State,
     caller: Caller,

@@ -62,7 +62,7 @@ impl RequestBody for NewSignOff {
     ),
     security(("jwt" = [])),
 )]
-#[post("/assessments/{id}/sign-offs")]
+#[post("/{id}/sign-offs")]
 pub async fn sign_off(
     state: State,
     caller: Caller,
@@ -124,7 +124,7 @@ pub struct ReviewQueue {
 /// long it has waited, when it is due and whether it is `overdue`. Paged with `limit` and `cursor`:
 /// pass back `next_cursor` until it is null. The read is audited.
 #[utoipa::path(tag = "assessments", params(ReviewQueueQuery), responses((status = 200, description = "Held assessments, urgent first, then oldest first", body = ReviewQueue)), security(("jwt" = [])))]
-#[get("/assessments")]
+#[get("")]
 pub async fn review_queue(
     state: State,
     caller: Caller,

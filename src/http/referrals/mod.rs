@@ -25,10 +25,14 @@ use crate::auth::policy::{Op, Permission, Resource};
 pub use crate::domain::referral::ReferralStatus;
 use crate::domain::validation::{FieldErrors, check_text};
 
+/// Under `/v1/cases`.
+pub fn case_routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    cfg.service(create_referral).service(list_case_referrals);
+}
+
+/// Under `/v1/referrals` (a partner's ingestion is in `opinions`).
 pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
-    cfg.service(create_referral)
-        .service(list_case_referrals)
-        .service(list_referrals)
+    cfg.service(list_referrals)
         .service(get_referral)
         .service(accept_referral)
         .service(decline_referral)
@@ -118,7 +122,7 @@ pub enum ReferralView {
     ),
     security(("jwt" = [])),
 )]
-#[post("/cases/{id}/referrals")]
+#[post("/{id}/referrals")]
 pub async fn create_referral(
     state: State,
     caller: Caller,
@@ -214,7 +218,7 @@ fn reader_permit(caller: &Caller) -> Result<Permit<'_>, crate::auth::AuthError> 
 /// keys use `GET /v1/referrals`. Filter by `status` or `partner_id`; paged with `limit` and
 /// `cursor`: pass back `next_cursor` until it is null. The read is audited.
 #[utoipa::path(tag = "referrals", params(("id" = Uuid, Path, description = "The case"), ReferralQuery), responses((status = 200, description = "A page of referrals", body = Page<ReferralView>)), security(("jwt" = [])))]
-#[get("/cases/{id}/referrals")]
+#[get("/{id}/referrals")]
 pub async fn list_case_referrals(
     state: State,
     caller: Caller,
@@ -232,7 +236,7 @@ pub async fn list_case_referrals(
 /// filtered by `status`, `case_id` or `partner_id`. Patients and advocates get a 403. Paged with
 /// `limit` and `cursor` from `next_cursor`; audited.
 #[utoipa::path(tag = "referrals", params(ReferralQuery), responses((status = 200, description = "A page of referrals", body = Page<ReferralView>)), security(("jwt" = []), ("api_key" = [])))]
-#[get("/referrals")]
+#[get("")]
 pub async fn list_referrals(
     state: State,
     caller: Caller,
@@ -249,7 +253,7 @@ pub async fn list_referrals(
 /// diagnosis, current plan and documents to download, and of the patient only birth year and
 /// country. The read is audited.
 #[utoipa::path(tag = "referrals", params(("id" = Uuid, Path)), responses((status = 200, description = "The referral", body = ReferralView)), security(("jwt" = []), ("api_key" = [])))]
-#[get("/referrals/{id}")]
+#[get("/{id}")]
 pub async fn get_referral(
     state: State,
     caller: Caller,
@@ -305,7 +309,7 @@ async fn move_to(
 /// referral to `accepted`; accepting again changes nothing, and a declined, withdrawn or answered
 /// referral is a 409 `referral-closed`. Sends `referral.updated`; audited.
 #[utoipa::path(tag = "referrals", params(("id" = Uuid, Path)), responses((status = 200, description = "Accepted", body = Referral), (status = 409, description = "The referral is closed", body = super::problem::Problem, content_type = "application/problem+json")), security(("api_key" = [])))]
-#[post("/referrals/{id}/accept")]
+#[post("/{id}/accept")]
 pub async fn accept_referral(
     state: State,
     caller: Caller,
@@ -322,7 +326,7 @@ pub async fn accept_referral(
 /// nothing, and a withdrawn or answered referral is a 409 `referral-closed`. Sends
 /// `referral.updated`; audited.
 #[utoipa::path(tag = "referrals", params(("id" = Uuid, Path)), request_body = Decline, responses((status = 200, description = "Declined", body = Referral), (status = 409, description = "The referral is closed", body = super::problem::Problem, content_type = "application/problem+json")), security(("api_key" = [])))]
-#[post("/referrals/{id}/decline")]
+#[post("/{id}/decline")]
 pub async fn decline_referral(
     state: State,
     caller: Caller,
@@ -340,7 +344,7 @@ pub async fn decline_referral(
 /// longer sees it or its documents and can submit no opinion. Withdrawing again changes nothing; a
 /// declined or answered referral is a 409 `referral-closed`. Sends `referral.updated`; audited.
 #[utoipa::path(tag = "referrals", params(("id" = Uuid, Path)), responses((status = 200, description = "Withdrawn", body = Referral), (status = 409, description = "The referral is closed", body = super::problem::Problem, content_type = "application/problem+json")), security(("jwt" = [])))]
-#[post("/referrals/{id}/withdraw")]
+#[post("/{id}/withdraw")]
 pub async fn withdraw_referral(
     state: State,
     caller: Caller,
@@ -356,7 +360,7 @@ pub async fn withdraw_referral(
 /// answered, and a document of the referred case; anything else is a 404. Answers the exact bytes
 /// with a `Content-Digest` (sha-256). The download is audited.
 #[utoipa::path(tag = "referrals", params(("id" = Uuid, Path), ("doc_id" = Uuid, Path)), responses((status = 200, description = "The bytes, as an attachment", content_type = "application/octet-stream", body = Vec<u8>)), security(("api_key" = [])))]
-#[get("/referrals/{id}/documents/{doc_id}")]
+#[get("/{id}/documents/{doc_id}")]
 pub async fn referral_document(
     state: State,
     caller: Caller,
