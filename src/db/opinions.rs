@@ -1,7 +1,9 @@
 //! Second opinions (verbatim and parsed), their assessments and clinicians' overrides.
 
 use chrono::{DateTime, Utc};
+use diesel::pg::Pg;
 use diesel::prelude::*;
+use diesel::query_builder::{AstPass, QueryFragment, QueryId};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
@@ -50,6 +52,43 @@ pub async fn insert(conn: &mut AsyncPgConnection, row: &OpinionRow) -> QueryResu
         .execute(conn)
         .await?;
     Ok(row)
+}
+
+/// A new opinion and its first assessment, in one statement (one round trip where there were
+/// two): the assessment's foreign key is checked at the statement's end, when the opinion is in.
+pub async fn insert_with_assessment(
+    conn: &mut AsyncPgConnection,
+    opinion: &OpinionRow,
+    assessment: &AssessmentRow,
+) -> QueryResult<(OpinionRow, AssessmentRow)> {
+    let opinion = OpinionRow {
+        received_at: super::stored_time(opinion.received_at),
+        ..opinion.clone()
+    };
+    let assessment = AssessmentRow {
+        created_at: super::stored_time(assessment.created_at),
+        ..assessment.clone()
+    };
+    Together(
+        diesel::insert_into(second_opinions::table).values(&opinion),
+        diesel::insert_into(assessments::table).values(&assessment),
+    )
+    .execute(conn)
+    .await?;
+    Ok((opinion, assessment))
+}
+
+/// `WITH first AS (a) b`: two writes as one statement, their binds in order.
+#[derive(QueryId)]
+struct Together<A, B>(A, B);
+
+impl<A: QueryFragment<Pg>, B: QueryFragment<Pg>> QueryFragment<Pg> for Together<A, B> {
+    fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Pg>) -> QueryResult<()> {
+        out.push_sql("WITH first AS (");
+        self.0.walk_ast(out.reborrow())?;
+        out.push_sql(") ");
+        self.1.walk_ast(out.reborrow())
+    }
 }
 
 pub async fn find(

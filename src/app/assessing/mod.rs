@@ -64,6 +64,9 @@ pub struct Comparison<'a> {
     pub plan: &'a PlanVersionRow,
     pub opinion: &'a OpinionRow,
     pub reads: &'a AssessmentReads,
+    /// The opinion has just arrived and is not written yet: it goes in with its assessment,
+    /// in the assessment's statement.
+    pub opinion_unsaved: bool,
 }
 
 /// The classification input for an opinion against a plan version, with the case's context.
@@ -73,6 +76,7 @@ fn classification_input(
         plan,
         opinion,
         reads,
+        ..
     }: &Comparison<'_>,
     as_of: NaiveDate,
 ) -> AppResult<ClassificationInput> {
@@ -133,6 +137,7 @@ pub async fn assess(
         plan,
         opinion,
         reads,
+        opinion_unsaved,
     } = comparison;
     let id = Uuid::now_v7();
     let review: Vec<String> = clinician_review_reasons(&computed)
@@ -156,32 +161,35 @@ pub async fn assess(
     if let Some(previous) = previous {
         stored::supersede(tx.conn, case.org_id, previous.id, id).await?;
     }
-    let row = stored::insert_assessment(
-        tx.conn,
-        &AssessmentRecord {
-            org_id: case.org_id,
-            id,
-            second_opinion_id: opinion.id,
-            case_id: case.id,
-            plan_version: plan.version,
-            context: serde_json::to_value(&input.context)?,
-            effective: None,
-            computed: computed_json,
-            ruleset_version: computed.ruleset_version.clone(),
-            outcome: code(computed.outcome),
-            primary_scenario: code(computed.primary_scenario),
-            urgency: code(computed.urgency),
-            current: true,
-            superseded_by: None,
-            created_by: tx.created_by(),
-            created_at: Utc::now(),
-            needs_clinician_review: !review.is_empty(),
-            released: review.is_empty() || carried.is_some(),
-            clinician_review_reasons: review,
-        },
-    )
-    .await
-    .map_err(|e| {
+    let record = AssessmentRecord {
+        org_id: case.org_id,
+        id,
+        second_opinion_id: opinion.id,
+        case_id: case.id,
+        plan_version: plan.version,
+        context: serde_json::to_value(&input.context)?,
+        effective: None,
+        computed: computed_json,
+        ruleset_version: computed.ruleset_version.clone(),
+        outcome: code(computed.outcome),
+        primary_scenario: code(computed.primary_scenario),
+        urgency: code(computed.urgency),
+        current: true,
+        superseded_by: None,
+        created_by: tx.created_by(),
+        created_at: Utc::now(),
+        needs_clinician_review: !review.is_empty(),
+        released: review.is_empty() || carried.is_some(),
+        clinician_review_reasons: review,
+    };
+    let written = if opinion_unsaved {
+        stored::insert_with_assessment(tx.conn, opinion, &record)
+            .await
+            .map(|(_, row)| row)
+    } else {
+        stored::insert_assessment(tx.conn, &record).await
+    };
+    let row = written.map_err(|e| {
         // Two reassessments of one opinion at once: the "one current" index refuses the second.
         if unique_violation(&e, "assessments_one_current") {
             AppError::conflict(

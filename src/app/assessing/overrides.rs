@@ -53,6 +53,7 @@ pub async fn override_assessment(
         plan: &plan,
         opinion: &opinion,
         reads: &reads,
+        opinion_unsaved: false,
     };
     // The context the assessment was made in, not today's.
     let mut input = classification_input(&comparison, Utc::now().date_naive())?;

@@ -36,6 +36,7 @@ pub async fn reassess_case(
             plan,
             opinion: &opinion,
             reads: &reads,
+            opinion_unsaved: false,
         };
         let row = assess(tx, comparison, previous.as_ref()).await?;
         tx.audit(
@@ -72,6 +73,7 @@ pub async fn reassess(tx: &mut Tx<'_>, opinion_id: Uuid) -> AppResult<Assessment
         plan: &plan,
         opinion: &opinion,
         reads: &reads,
+        opinion_unsaved: false,
     };
     let row = assess(tx, comparison, previous.as_ref()).await?;
     tx.audit(

@@ -126,37 +126,38 @@ pub async fn ingest(
     } else {
         raw.to_vec()
     };
-    let opinion = stored::insert(
-        tx.conn,
-        &OpinionRow {
-            org_id: tx.org,
-            id: Uuid::now_v7(),
-            case_id,
-            referral_id: referral.as_ref().map(|r| r.id),
-            submitted_by_kind: if matches!(tx.actor.principal, Principal::Partner { .. }) {
-                "partner".into()
-            } else {
-                "staff".into()
-            },
-            submitted_by: tx.created_by(),
-            reviewer: submission.reviewer,
-            narrative: submission.narrative.unwrap_or_default(),
-            picture: serde_json::to_value(submission.picture.normalised())?,
-            answers: submission.answers,
-            external_id: external_id.map(str::to_owned),
-            supersedes: submission.supersedes,
-            raw_body,
-            raw_sha256: raw_sha.to_vec(),
-            status: "received".into(),
-            received_at: chrono::Utc::now(),
-            fhir_report: submission.fhir_report.clone(),
-            fhir_composition: submission.fhir_composition.clone(),
-            raw_sealed: sealed,
+    let opinion = OpinionRow {
+        org_id: tx.org,
+        id: Uuid::now_v7(),
+        case_id,
+        referral_id: referral.as_ref().map(|r| r.id),
+        submitted_by_kind: if matches!(tx.actor.principal, Principal::Partner { .. }) {
+            "partner".into()
+        } else {
+            "staff".into()
         },
-    )
-    .await?;
+        submitted_by: tx.created_by(),
+        reviewer: submission.reviewer,
+        narrative: submission.narrative.unwrap_or_default(),
+        picture: serde_json::to_value(submission.picture.normalised())?,
+        answers: submission.answers,
+        external_id: external_id.map(str::to_owned),
+        supersedes: submission.supersedes,
+        raw_body,
+        raw_sha256: raw_sha.to_vec(),
+        status: "received".into(),
+        // As PostgreSQL keeps it: the row is answered as sent, not read back.
+        received_at: crate::db::stored_time(chrono::Utc::now()),
+        fhir_report: submission.fhir_report.clone(),
+        fhir_composition: submission.fhir_composition.clone(),
+        raw_sealed: sealed,
+    };
     if let Some(old) = submission.supersedes {
         stored::mark_superseded(tx.conn, tx.org, old).await?;
+    }
+    // With a plan, the opinion is written with its assessment, in one statement (below).
+    if reads.plan.is_none() {
+        stored::insert(tx.conn, &opinion).await?;
     }
     tx.audit(
         "second_opinion.create",
@@ -180,6 +181,7 @@ pub async fn ingest(
             plan,
             opinion: &opinion,
             reads: &reads,
+            opinion_unsaved: true,
         };
         // An amendment's assessment supersedes the amended opinion's: that one stops being
         // current (it leaves the review queue and the counts) and its open work moves over.
