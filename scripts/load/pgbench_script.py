@@ -117,7 +117,8 @@ def main():
     # Per connection or per minute, not per request: a fresh connection's session settings, and
     # the key's last_used_at (written once a minute).
     captured = [s for s in captured if not re.match(r'\s*(UPDATE "api_keys"|SET )', s[0], re.I)]
-    if not any(sql.strip().upper().startswith("INSERT INTO \"SECOND_OPINIONS\"") for sql, _ in captured):
+    # Alone, or carried by its assessment's statement (`WITH first AS (INSERT INTO ...`).
+    if not any("INSERT INTO \"SECOND_OPINIONS\"" in sql.upper() for sql, _ in captured):
         raise SystemExit("pgbench_script: the log holds no INSERT INTO second_opinions: nothing was captured")
 
     # Which UUIDs change per transaction.
