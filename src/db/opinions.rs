@@ -60,7 +60,7 @@ pub async fn insert_with_assessment(
     conn: &mut AsyncPgConnection,
     opinion: &OpinionRow,
     assessment: &AssessmentRow,
-) -> QueryResult<(OpinionRow, AssessmentRow)> {
+) -> QueryResult<AssessmentRow> {
     let opinion = OpinionRow {
         received_at: super::stored_time(opinion.received_at),
         ..opinion.clone()
@@ -75,7 +75,7 @@ pub async fn insert_with_assessment(
     )
     .execute(conn)
     .await?;
-    Ok((opinion, assessment))
+    Ok(assessment)
 }
 
 /// `WITH first AS (a) b`: two writes as one statement, their binds in order.

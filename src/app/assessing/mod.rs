@@ -183,9 +183,7 @@ pub async fn assess(
         clinician_review_reasons: review,
     };
     let written = if opinion_unsaved {
-        stored::insert_with_assessment(tx.conn, opinion, &record)
-            .await
-            .map(|(_, row)| row)
+        stored::insert_with_assessment(tx.conn, opinion, &record).await
     } else {
         stored::insert_assessment(tx.conn, &record).await
     };
