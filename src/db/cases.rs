@@ -44,17 +44,26 @@ impl CaseRow {
     }
 
     pub fn treatment(&self) -> TreatmentStatus {
-        serde_json::from_value(serde_json::Value::from(self.treatment_status.as_str()))
-            .unwrap_or(TreatmentStatus::NotStarted)
+        treatment_of(&self.treatment_status)
     }
 
     /// The case's next irreversible step, as the discordance context wants it.
     pub fn next_step(&self) -> Option<NextStep> {
-        self.next_step_kind.as_deref().map(|kind| NextStep {
-            kind: serde_json::from_value(serde_json::Value::from(kind)).unwrap_or(StepKind::Other),
-            date: self.next_step_date,
-        })
+        next_step_of(self.next_step_kind.as_deref(), self.next_step_date)
     }
+}
+
+/// A stored treatment status; an unknown code reads as not started.
+pub fn treatment_of(code: &str) -> TreatmentStatus {
+    serde_json::from_value(serde_json::Value::from(code)).unwrap_or(TreatmentStatus::NotStarted)
+}
+
+/// A stored next irreversible step; an unknown kind reads as other.
+pub fn next_step_of(kind: Option<&str>, date: Option<NaiveDate>) -> Option<NextStep> {
+    kind.map(|kind| NextStep {
+        kind: serde_json::from_value(serde_json::Value::from(kind)).unwrap_or(StepKind::Other),
+        date,
+    })
 }
 
 /// How a treatment status is stored.
@@ -291,36 +300,6 @@ pub struct PlanVersionRow {
     pub created_at: DateTime<Utc>,
     /// The FHIR import report, for a version read from a FHIR Bundle.
     pub fhir_report: Option<serde_json::Value>,
-}
-
-/// The cases with these ids (a page's worth), in no particular order.
-pub async fn find_many(
-    conn: &mut AsyncPgConnection,
-    org_id: Uuid,
-    ids: &[Uuid],
-) -> QueryResult<Vec<CaseRow>> {
-    cases::table
-        .filter(cases::org_id.eq(org_id))
-        .filter(cases::id.eq_any(ids))
-        .select(CaseRow::as_select())
-        .load(conn)
-        .await
-}
-
-/// The current (latest) plan version of each of these cases that has one.
-pub async fn current_plans(
-    conn: &mut AsyncPgConnection,
-    org_id: Uuid,
-    case_ids: &[Uuid],
-) -> QueryResult<Vec<PlanVersionRow>> {
-    plan_versions::table
-        .filter(plan_versions::org_id.eq(org_id))
-        .filter(plan_versions::case_id.eq_any(case_ids))
-        .distinct_on(plan_versions::case_id)
-        .order((plan_versions::case_id, plan_versions::version.desc()))
-        .select(PlanVersionRow::as_select())
-        .load(conn)
-        .await
 }
 
 pub async fn current_plan(

@@ -11,6 +11,7 @@ pub mod documents;
 pub mod error;
 pub mod events;
 pub mod idempotency;
+mod jsonb;
 pub mod local;
 pub mod members;
 pub mod opinions;

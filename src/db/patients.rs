@@ -71,20 +71,6 @@ pub async fn find(
         .optional()
 }
 
-/// The patients with these ids, in no particular order.
-pub async fn find_many(
-    conn: &mut AsyncPgConnection,
-    org_id: Uuid,
-    ids: &[Uuid],
-) -> QueryResult<Vec<PatientRow>> {
-    patients::table
-        .filter(patients::org_id.eq(org_id))
-        .filter(patients::id.eq_any(ids))
-        .select(PatientRow::as_select())
-        .load(conn)
-        .await
-}
-
 pub async fn update(
     conn: &mut AsyncPgConnection,
     org_id: Uuid,

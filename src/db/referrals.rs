@@ -1,13 +1,21 @@
 //! Referrals of a case to a partner hospital.
 
 use chrono::{DateTime, NaiveDate, Utc};
+use diesel::pg::Pg;
 use diesel::prelude::*;
+use diesel::query_builder::{AstPass, Query, QueryFragment, QueryId};
+use diesel::sql_types::{
+    Array, Date, Integer, Jsonb, Nullable, SmallInt, Text, Untyped, Uuid as SqlUuid,
+};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
-use super::cases::CaseRow;
+use super::cases::{CaseRow, next_step_of, treatment_of};
+use super::jsonb::Typed;
 use super::newest_first;
 use super::schema::{cases, referrals};
+use crate::domain::discordance::{NextStep, TreatmentStatus};
+use crate::domain::picture::Picture;
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = referrals)]
@@ -138,4 +146,99 @@ pub async fn list(
         q = q.filter(referrals::status.eq(s));
     }
     q.select(ReferralRow::as_select()).load(conn).await
+}
+
+/// What a partner's packet shows of a referred case: its treatment status and next step, of
+/// the patient the birth year and country, and the current plan.
+#[derive(Debug, Clone)]
+pub struct PacketCase {
+    pub case_id: Uuid,
+    pub treatment: TreatmentStatus,
+    pub next_step: Option<NextStep>,
+    pub birth_year: Option<i16>,
+    pub country: Option<String>,
+    pub plan_version: Option<i32>,
+    /// The current plan's picture; `None` as well when the stored one no longer reads as a
+    /// picture (the packet then carries no diagnosis and plan, as it always did).
+    pub picture: Option<Picture>,
+}
+
+/// The packet parts of these cases (a page of referrals' worth), in no particular order: one
+/// statement where a page took three (cases, patients, current plans), with the plan decoded
+/// from its bytes into a picture.
+pub async fn packet_cases(
+    conn: &mut AsyncPgConnection,
+    org_id: Uuid,
+    case_ids: &[Uuid],
+) -> QueryResult<Vec<PacketCase>> {
+    let rows: Vec<PacketCaseRow> = PacketCasesQuery { org_id, case_ids }.load(conn).await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| PacketCase {
+            case_id: r.case_id,
+            treatment: treatment_of(&r.treatment_status),
+            next_step: next_step_of(r.next_step_kind.as_deref(), r.next_step_date),
+            birth_year: r.birth_year,
+            country: r.country,
+            plan_version: r.plan_version,
+            picture: r.plan_picture.and_then(|p| p.0),
+        })
+        .collect())
+}
+
+struct PacketCasesQuery<'a> {
+    org_id: Uuid,
+    case_ids: &'a [Uuid],
+}
+
+// Each case's current plan is its highest version, found through plan_versions' primary key
+// (org_id, case_id, version) one case at a time.
+const PACKET_CASES_SQL: &str = "\
+SELECT c.id AS case_id, c.treatment_status, c.next_step_kind, c.next_step_date,
+       pt.birth_year, pt.country, plan.version AS plan_version, plan.picture AS plan_picture
+  FROM cases c
+  LEFT JOIN patients pt ON pt.org_id = c.org_id AND pt.id = c.patient_id
+  LEFT JOIN LATERAL (
+        SELECT p.version, p.picture FROM plan_versions p
+         WHERE p.org_id = c.org_id AND p.case_id = c.id
+         ORDER BY p.version DESC LIMIT 1) plan ON true
+ WHERE c.org_id = $1 AND c.id = ANY($2)";
+
+#[derive(QueryableByName)]
+struct PacketCaseRow {
+    #[diesel(sql_type = SqlUuid)]
+    case_id: Uuid,
+    #[diesel(sql_type = Text)]
+    treatment_status: String,
+    #[diesel(sql_type = Nullable<Text>)]
+    next_step_kind: Option<String>,
+    #[diesel(sql_type = Nullable<Date>)]
+    next_step_date: Option<NaiveDate>,
+    #[diesel(sql_type = Nullable<SmallInt>)]
+    birth_year: Option<i16>,
+    #[diesel(sql_type = Nullable<Text>)]
+    country: Option<String>,
+    #[diesel(sql_type = Nullable<Integer>)]
+    plan_version: Option<i32>,
+    #[diesel(sql_type = Nullable<Jsonb>)]
+    plan_picture: Option<Typed<Picture>>,
+}
+
+impl QueryFragment<Pg> for PacketCasesQuery<'_> {
+    fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Pg>) -> QueryResult<()> {
+        super::prepared::walk(PACKET_CASES_SQL, &mut out, |n, out| match n {
+            '1' => out.push_bind_param::<SqlUuid, _>(&self.org_id),
+            _ => out.push_bind_param::<Array<SqlUuid>, _>(self.case_ids),
+        })
+    }
+}
+
+/// Prepared once per connection.
+impl QueryId for PacketCasesQuery<'_> {
+    type QueryId = PacketCasesQuery<'static>;
+    const HAS_STATIC_QUERY_ID: bool = true;
+}
+
+impl Query for PacketCasesQuery<'_> {
+    type SqlType = Untyped;
 }

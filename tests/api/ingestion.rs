@@ -588,6 +588,61 @@ async fn a_partner_inbox_page_carries_each_referrals_own_packet() {
 }
 
 #[tokio::test]
+async fn a_packet_carries_the_newest_plan_and_the_case_as_it_stands() {
+    let app = spawn_app().await;
+    let s = app.setup().await;
+    app.record_plan(s.case_id, &example_picture()).await.ok(201);
+    app.record_plan(s.case_id, &capox()).await.ok(200);
+    let planned = app.refer(s.case_id, s.partner_id).await;
+    // A case referred before any plan was recorded, with a surgery ahead.
+    let surgery = (Utc::now().date_naive() + chrono::Days::new(30)).to_string();
+    let patient = app.create_patient(None).await;
+    let unplanned_case = app
+        .create_case(
+            patient,
+            &json!({"treatment_status": "in_treatment",
+                    "next_irreversible_step": {"kind": "surgery", "date": surgery}}),
+        )
+        .await;
+    let unplanned = app.refer(unplanned_case, s.partner_id).await;
+
+    let inbox = app.get("/v1/referrals", &s.partner_key).await.ok(200);
+    let packet_of = |id: Uuid| {
+        items(&inbox)
+            .iter()
+            .find(|p| p["id"] == id.to_string())
+            .unwrap_or_else(|| panic!("referral {id} missing"))
+            .clone()
+    };
+    let newest = packet_of(planned);
+    assert_eq!(newest["plan_version"], 2, "{newest}");
+    assert_eq!(newest["current_plan"], capox()["plan"]);
+    assert_eq!(newest["diagnosis"], capox()["diagnosis"]);
+    assert_eq!(newest["treatment_status"], "not_started");
+    assert!(newest["next_irreversible_step"].is_null(), "{newest}");
+
+    let bare = packet_of(unplanned);
+    for absent in ["plan_version", "current_plan", "diagnosis"] {
+        assert!(bare[absent].is_null(), "{absent}: {bare}");
+    }
+    assert_eq!(bare["treatment_status"], "in_treatment");
+    assert_eq!(
+        bare["next_irreversible_step"],
+        json!({"kind": "surgery", "date": surgery})
+    );
+    assert_eq!(bare["patient"], json!({"birth_year": 1968, "country": "IN"}));
+
+    // One referral read alone is the same packet as on the inbox's page.
+    for id in [planned, unplanned] {
+        let alone = app
+            .get(&format!("/v1/referrals/{id}"), &s.partner_key)
+            .await
+            .ok(200);
+        assert_eq!(alone, packet_of(id));
+    }
+}
+
+#[tokio::test]
 async fn a_retried_override_or_reassessment_replays_instead_of_doing_it_twice() {
     let app = spawn_app().await;
     let (_, opinion, assessment) = app.answered_case().await;

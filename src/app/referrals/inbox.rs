@@ -9,59 +9,42 @@ use diesel_async::AsyncPgConnection;
 use uuid::Uuid;
 
 use super::{ReferralRecord, visible};
-use crate::app::cases::CaseRecord;
 use crate::app::documents::{self, DocumentRecord};
-use crate::app::patients::PatientRecord;
-use crate::app::plans::PlanVersionRecord;
 use crate::app::{AppError, AppResult, Reader, access};
 use crate::auth::Principal;
-use crate::db::referrals::{self, ReferralFilter};
-use crate::db::{cases as case_rows, documents as document_rows, patients};
+use crate::db::documents as document_rows;
+use crate::db::referrals::{self, PacketCase, ReferralFilter};
 use crate::domain::referral::ReferralStatus;
 
 /// What a partner sees of a referral: the case's current plan and documents, and of the
-/// patient only what the packet shows (http picks the fields).
+/// patient only what the packet shows.
 #[derive(Debug)]
 pub struct Packet {
     pub referral: ReferralRecord,
-    pub case: CaseRecord,
-    pub patient: Option<PatientRecord>,
-    pub plan: Option<PlanVersionRecord>,
+    pub case: PacketCase,
     pub documents: Vec<DocumentRecord>,
 }
 
-/// The packets of these referrals, in their order: cases, patients, current plans and
-/// documents are read once for all of them, not once per referral.
+/// The packets of these referrals, in their order: the cases' parts (with their patients and
+/// current plans) and their documents are read once for all of them, not once per referral.
 async fn packets(
     conn: &mut AsyncPgConnection,
     org: Uuid,
     rows: Vec<ReferralRecord>,
 ) -> AppResult<Vec<Packet>> {
     let case_ids: Vec<Uuid> = rows.iter().map(|r| r.case_id).collect();
-    let mut case_of: HashMap<Uuid, CaseRecord> = case_rows::find_many(conn, org, &case_ids)
+    let mut case_of: HashMap<Uuid, PacketCase> = referrals::packet_cases(conn, org, &case_ids)
         .await?
         .into_iter()
-        .map(|c| (c.id, c))
+        .map(|c| (c.case_id, c))
         .collect();
-    let patient_ids: Vec<Uuid> = case_of.values().map(|c| c.patient_id).collect();
-    let patient_of: HashMap<Uuid, PatientRecord> = patients::find_many(conn, org, &patient_ids)
-        .await?
-        .into_iter()
-        .map(|p| (p.id, p))
-        .collect();
-    let mut plan_of: HashMap<Uuid, PlanVersionRecord> =
-        case_rows::current_plans(conn, org, &case_ids)
-            .await?
-            .into_iter()
-            .map(|p| (p.case_id, p))
-            .collect();
     let mut documents_of: HashMap<Uuid, Vec<DocumentRecord>> = HashMap::new();
     for d in document_rows::of_cases(conn, org, &case_ids).await? {
         documents_of.entry(d.case_id).or_default().push(d);
     }
-    // Two referrals of one case share its patient, plan and documents: each referral but a
-    // case's last on the page gets a copy, the last one the parts themselves (most pages have
-    // one referral a case, and the plan is most of a packet).
+    // Two referrals of one case share its parts and documents: each referral but a case's
+    // last on the page gets a copy, the last one the parts themselves (most pages have one
+    // referral a case, and the plan is most of a packet).
     let mut left: HashMap<Uuid, usize> = HashMap::new();
     for referral in &rows {
         *left.entry(referral.case_id).or_default() += 1;
@@ -75,8 +58,6 @@ async fn packets(
             });
             let case = take(&mut case_of, &id, last).ok_or(AppError::NotFound("referral"))?;
             Ok(Packet {
-                patient: patient_of.get(&case.patient_id).cloned(),
-                plan: take(&mut plan_of, &id, last),
                 documents: take(&mut documents_of, &id, last).unwrap_or_default(),
                 case,
                 referral,

@@ -60,15 +60,9 @@ pub(super) fn partner_view(packet: Packet) -> PartnerReferral {
     let Packet {
         referral: row,
         case,
-        patient,
-        plan,
         documents,
     } = packet;
-    let plan_version = plan.as_ref().map(|p| p.version);
-    // The stored picture is moved into the typed one, not copied: the plan is most of a packet.
-    let picture: Option<crate::domain::picture::Picture> =
-        plan.and_then(|p| serde_json::from_value(p.picture).ok());
-    let (diagnosis, current_plan) = picture.map_or((None, None), |p| (p.diagnosis, p.plan));
+    let (diagnosis, current_plan) = case.picture.map_or((None, None), |p| (p.diagnosis, p.plan));
     PartnerReferral {
         id: row.id,
         status: ReferralStatus::parse(&row.status),
@@ -76,12 +70,12 @@ pub(super) fn partner_view(packet: Packet) -> PartnerReferral {
         due_date: row.due_date,
         diagnosis,
         current_plan,
-        plan_version,
-        treatment_status: case.treatment(),
-        next_irreversible_step: case.next_step(),
+        plan_version: case.plan_version,
+        treatment_status: case.treatment,
+        next_irreversible_step: case.next_step,
         patient: PartnerPatient {
-            birth_year: patient.as_ref().and_then(|p| p.birth_year).map(i32::from),
-            country: patient.and_then(|p| p.country),
+            birth_year: case.birth_year.map(i32::from),
+            country: case.country,
         },
         // At most 200, newest first, as the packet always carried.
         documents: documents
