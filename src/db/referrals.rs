@@ -8,6 +8,7 @@ use diesel::sql_types::{
     Array, Date, Integer, Jsonb, Nullable, SmallInt, Text, Untyped, Uuid as SqlUuid,
 };
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use serde_json::value::RawValue;
 use uuid::Uuid;
 
 use super::cases::{CaseRow, next_step_of, treatment_of};
@@ -15,7 +16,6 @@ use super::jsonb::Typed;
 use super::newest_first;
 use super::schema::{cases, referrals};
 use crate::domain::discordance::{NextStep, TreatmentStatus};
-use crate::domain::picture::Picture;
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = referrals)]
@@ -158,14 +158,15 @@ pub struct PacketCase {
     pub birth_year: Option<i16>,
     pub country: Option<String>,
     pub plan_version: Option<i32>,
-    /// The current plan's picture; `None` as well when the stored one no longer reads as a
-    /// picture (the packet then carries no diagnosis and plan, as it always did).
-    pub picture: Option<Picture>,
+    /// The current plan's diagnosis and plan as stored: the service's own serialisation of a
+    /// validated picture (`app::plans` records nothing else), passed on as it is rather than
+    /// decoded into a `Picture` and encoded again for each packet.
+    pub diagnosis: Option<Box<RawValue>>,
+    pub plan: Option<Box<RawValue>>,
 }
 
 /// The packet parts of these cases (a page of referrals' worth), in no particular order: one
-/// statement where a page took three (cases, patients, current plans), with the plan decoded
-/// from its bytes into a picture.
+/// statement where a page took three (cases, patients, current plans).
 pub async fn packet_cases(
     conn: &mut AsyncPgConnection,
     org_id: Uuid,
@@ -181,7 +182,8 @@ pub async fn packet_cases(
             birth_year: r.birth_year,
             country: r.country,
             plan_version: r.plan_version,
-            picture: r.plan_picture.and_then(|p| p.0),
+            diagnosis: r.plan_diagnosis.and_then(|d| d.0),
+            plan: r.plan_plan.and_then(|p| p.0),
         })
         .collect())
 }
@@ -195,7 +197,8 @@ struct PacketCasesQuery<'a> {
 // (org_id, case_id, version) one case at a time.
 const PACKET_CASES_SQL: &str = "\
 SELECT c.id AS case_id, c.treatment_status, c.next_step_kind, c.next_step_date,
-       pt.birth_year, pt.country, plan.version AS plan_version, plan.picture AS plan_picture
+       pt.birth_year, pt.country, plan.version AS plan_version,
+       plan.picture -> 'diagnosis' AS plan_diagnosis, plan.picture -> 'plan' AS plan_plan
   FROM cases c
   LEFT JOIN patients pt ON pt.org_id = c.org_id AND pt.id = c.patient_id
   LEFT JOIN LATERAL (
@@ -221,7 +224,9 @@ struct PacketCaseRow {
     #[diesel(sql_type = Nullable<Integer>)]
     plan_version: Option<i32>,
     #[diesel(sql_type = Nullable<Jsonb>)]
-    plan_picture: Option<Typed<Picture>>,
+    plan_diagnosis: Option<Typed<Box<RawValue>>>,
+    #[diesel(sql_type = Nullable<Jsonb>)]
+    plan_plan: Option<Typed<Box<RawValue>>>,
 }
 
 impl QueryFragment<Pg> for PacketCasesQuery<'_> {

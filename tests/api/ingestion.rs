@@ -630,7 +630,10 @@ async fn a_packet_carries_the_newest_plan_and_the_case_as_it_stands() {
         bare["next_irreversible_step"],
         json!({"kind": "surgery", "date": surgery})
     );
-    assert_eq!(bare["patient"], json!({"birth_year": 1968, "country": "IN"}));
+    assert_eq!(
+        bare["patient"],
+        json!({"birth_year": 1968, "country": "IN"})
+    );
 
     // One referral read alone is the same packet as on the inbox's page.
     for id in [planned, unplanned] {

@@ -3,6 +3,7 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
+use serde_json::value::RawValue;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
@@ -43,9 +44,11 @@ pub struct PartnerReferral {
     #[schema(value_type = Option<String>, format = Date)]
     pub due_date: Option<NaiveDate>,
     /// The treating team's diagnosis (from the current plan version).
-    pub diagnosis: Option<Diagnosis>,
+    #[schema(value_type = Option<Diagnosis>)]
+    pub diagnosis: Option<Box<RawValue>>,
     /// The treating team's current plan.
-    pub current_plan: Option<Plan>,
+    #[schema(value_type = Option<Plan>)]
+    pub current_plan: Option<Box<RawValue>>,
     pub plan_version: Option<i32>,
     pub treatment_status: TreatmentStatus,
     pub next_irreversible_step: Option<NextStep>,
@@ -62,14 +65,13 @@ pub(super) fn partner_view(packet: Packet) -> PartnerReferral {
         case,
         documents,
     } = packet;
-    let (diagnosis, current_plan) = case.picture.map_or((None, None), |p| (p.diagnosis, p.plan));
     PartnerReferral {
         id: row.id,
         status: ReferralStatus::parse(&row.status),
         questions: serde_json::from_value(row.questions).unwrap_or_default(),
         due_date: row.due_date,
-        diagnosis,
-        current_plan,
+        diagnosis: case.diagnosis,
+        current_plan: case.plan,
         plan_version: case.plan_version,
         treatment_status: case.treatment,
         next_irreversible_step: case.next_step,
