@@ -3,10 +3,8 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use diesel::pg::Pg;
 use diesel::prelude::*;
-use diesel::query_builder::{AstPass, Query, QueryFragment, QueryId};
-use diesel::sql_types::{
-    Array, Integer, Jsonb, Nullable, Text, Timestamptz, Untyped, Uuid as SqlUuid,
-};
+use diesel::query_builder::{AstPass, QueryFragment};
+use diesel::sql_types::{Array, Integer, Jsonb, Nullable, Text, Timestamptz, Uuid as SqlUuid};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
@@ -538,12 +536,4 @@ impl QueryFragment<Pg> for ReadsQuery<'_> {
     }
 }
 
-/// Prepared once per connection.
-impl QueryId for ReadsQuery<'_> {
-    type QueryId = ReadsQuery<'static>;
-    const HAS_STATIC_QUERY_ID: bool = true;
-}
-
-impl Query for ReadsQuery<'_> {
-    type SqlType = Untyped;
-}
+super::prepared::prepared_once!(ReadsQuery);

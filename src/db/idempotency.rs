@@ -3,8 +3,8 @@
 use chrono::{DateTime, Utc};
 use diesel::pg::Pg;
 use diesel::prelude::*;
-use diesel::query_builder::{AstPass, Query, QueryFragment, QueryId};
-use diesel::sql_types::{BigInt, Bool, Bytea, Nullable, SmallInt, Text, Untyped, Uuid as SqlUuid};
+use diesel::query_builder::{AstPass, QueryFragment};
+use diesel::sql_types::{BigInt, Bool, Bytea, Nullable, SmallInt, Text, Uuid as SqlUuid};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use serde::Serialize;
 use uuid::Uuid;
@@ -99,15 +99,7 @@ impl QueryFragment<Pg> for ClaimQuery<'_> {
     }
 }
 
-/// Prepared once per connection.
-impl QueryId for ClaimQuery<'_> {
-    type QueryId = ClaimQuery<'static>;
-    const HAS_STATIC_QUERY_ID: bool = true;
-}
-
-impl Query for ClaimQuery<'_> {
-    type SqlType = Untyped;
-}
+super::prepared::prepared_once!(ClaimQuery);
 
 /// An answer to remember for a key until `expires_at` (replacing an expired record): written
 /// with the rest of the unit of work, in `db::unit`'s one statement.

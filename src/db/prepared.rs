@@ -22,3 +22,19 @@ pub(super) fn walk<'b>(
     }
     Ok(())
 }
+
+/// Marks a statement type whose text never changes and whose rows are read by name
+/// (`QueryableByName`): diesel prepares it once per connection.
+macro_rules! prepared_once {
+    ($statement:ident) => {
+        impl diesel::query_builder::QueryId for $statement<'_> {
+            type QueryId = $statement<'static>;
+            const HAS_STATIC_QUERY_ID: bool = true;
+        }
+
+        impl diesel::query_builder::Query for $statement<'_> {
+            type SqlType = diesel::sql_types::Untyped;
+        }
+    };
+}
+pub(super) use prepared_once;

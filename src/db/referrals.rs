@@ -3,10 +3,8 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use diesel::pg::Pg;
 use diesel::prelude::*;
-use diesel::query_builder::{AstPass, Query, QueryFragment, QueryId};
-use diesel::sql_types::{
-    Array, Date, Integer, Jsonb, Nullable, SmallInt, Text, Untyped, Uuid as SqlUuid,
-};
+use diesel::query_builder::{AstPass, QueryFragment};
+use diesel::sql_types::{Array, Date, Integer, Jsonb, Nullable, SmallInt, Text, Uuid as SqlUuid};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use serde::Deserialize;
 use serde_json::value::RawValue;
@@ -249,12 +247,4 @@ impl QueryFragment<Pg> for PacketCasesQuery<'_> {
     }
 }
 
-/// Prepared once per connection.
-impl QueryId for PacketCasesQuery<'_> {
-    type QueryId = PacketCasesQuery<'static>;
-    const HAS_STATIC_QUERY_ID: bool = true;
-}
-
-impl Query for PacketCasesQuery<'_> {
-    type SqlType = Untyped;
-}
+super::prepared::prepared_once!(PacketCasesQuery);
