@@ -121,6 +121,17 @@ impl Probe {
         flat: bool,
         read: impl AsyncFnOnce(&mut AsyncPgConnection) -> QueryResult<Vec<T>>,
     ) -> Vec<T> {
+        self.read_within(name, flat.then_some(2 * LIMIT), read)
+            .await
+    }
+
+    /// As `read`, with the most rows the read may take (`None`: any number).
+    async fn read_within<T>(
+        &mut self,
+        name: &str,
+        most: Option<i64>,
+        read: impl AsyncFnOnce(&mut AsyncPgConnection) -> QueryResult<Vec<T>>,
+    ) -> Vec<T> {
         let before = self.counters().await;
         let rows = read(&mut self.conn).await.expect(name);
         let after = self.counters().await;
@@ -133,7 +144,7 @@ impl Probe {
                     .push(format!("{name}: a sequential scan of {table}"));
             }
         }
-        if flat && rows_read > 2 * LIMIT {
+        if most.is_some_and(|most| rows_read > most) {
             self.faults.push(format!(
                 "{name}: {rows_read} rows read for a page of {LIMIT}"
             ));
@@ -546,6 +557,35 @@ async fn every_list_reads_through_an_index_and_page_100_costs_what_page_1_costs(
         })
         .await;
     }
+
+    // The packets of the inbox's first page: its cases with their patients and current plans,
+    // in one statement: a row of each of the three tables a case (the newest plan version
+    // only), never a scan of them.
+    let page = referrals::list(
+        &mut helper,
+        org,
+        &referrals::ReferralFilter {
+            partner_id: Some(partner),
+            limit: LIMIT,
+            ..Default::default()
+        },
+    )
+    .await
+    .expect("inbox");
+    let case_ids: Vec<Uuid> = page.iter().map(|r| r.case_id).collect();
+    let parts = probe
+        .read_within("partner inbox packets", Some(3 * LIMIT), async |c| {
+            referrals::packet_cases(c, org, &case_ids).await
+        })
+        .await;
+    let cases: std::collections::BTreeSet<Uuid> = case_ids.iter().copied().collect();
+    assert_eq!(parts.len(), cases.len(), "one packet part per case");
+    assert!(
+        parts
+            .iter()
+            .any(|p| p.plan.is_some() && p.plan_version.is_some()),
+        "no packet on the page carries a plan"
+    );
 
     let faults = probe.take_faults();
     assert!(
