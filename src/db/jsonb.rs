@@ -7,7 +7,7 @@ use serde::de::DeserializeOwned;
 
 /// A jsonb column decoded from its bytes into `T`, with no `serde_json::Value` between: a
 /// `Value` is a tree of maps allocated, walked and freed again, which was a seventh of the
-/// partner inbox's CPU (issue 19). `None` when the stored JSON is not a `T`; the reader says
+/// partner inbox's service CPU in a profile (issue 19). `None` when the stored JSON is not a `T`; the reader says
 /// what that means.
 #[derive(Debug)]
 pub struct Typed<T>(pub Option<T>);
