@@ -149,7 +149,7 @@ pub async fn list(
 
 /// Every document of these cases, newest first.
 pub async fn of_cases(
-    conn: &mut AsyncPgConnection,
+    mut conn: &AsyncPgConnection,
     org_id: Uuid,
     case_ids: &[Uuid],
 ) -> QueryResult<Vec<DocumentRow>> {
@@ -158,7 +158,7 @@ pub async fn of_cases(
         .filter(documents::case_id.eq_any(case_ids))
         .order((documents::created_at.desc(), documents::id.desc()))
         .select(DocumentRow::as_select())
-        .load(conn)
+        .load(&mut conn)
         .await
 }
 

@@ -167,11 +167,13 @@ pub struct PacketCase {
 /// The packet parts of these cases (a page of referrals' worth), in no particular order: one
 /// statement where a page took three (cases, patients, current plans).
 pub async fn packet_cases(
-    conn: &mut AsyncPgConnection,
+    mut conn: &AsyncPgConnection,
     org_id: Uuid,
     case_ids: &[Uuid],
 ) -> QueryResult<Vec<PacketCase>> {
-    let rows: Vec<PacketCaseRow> = PacketCasesQuery { org_id, case_ids }.load(conn).await?;
+    let rows: Vec<PacketCaseRow> = PacketCasesQuery { org_id, case_ids }
+        .load(&mut conn)
+        .await?;
     Ok(rows
         .into_iter()
         .map(|r| {

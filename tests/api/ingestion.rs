@@ -593,6 +593,16 @@ async fn a_packet_carries_the_newest_plan_and_the_case_as_it_stands() {
     let s = app.setup().await;
     app.record_plan(s.case_id, &example_picture()).await.ok(201);
     app.record_plan(s.case_id, &capox()).await.ok(200);
+    // Two documents of the planned case, read beside the case's parts: newest first.
+    let mut uploaded = Vec::new();
+    for (title, bytes) in [("Biopsy", vec![1u8; 300]), ("CT%20scan", vec![2u8; 500])] {
+        let query = format!("kind=pathology_report&title={title}&date=2026-11-01");
+        let doc = app
+            .upload_document(s.case_id, &query, "application/pdf", bytes)
+            .await
+            .ok(201);
+        uploaded.push(doc["id"].as_str().expect("id").to_string());
+    }
     let planned = app.refer(s.case_id, s.partner_id).await;
     // A case referred before any plan was recorded, with a surgery ahead.
     let surgery = (Utc::now().date_naive() + chrono::Days::new(30)).to_string();
@@ -620,11 +630,29 @@ async fn a_packet_carries_the_newest_plan_and_the_case_as_it_stands() {
     assert_eq!(newest["diagnosis"], capox()["diagnosis"]);
     assert_eq!(newest["treatment_status"], "not_started");
     assert!(newest["next_irreversible_step"].is_null(), "{newest}");
+    let documents = newest["documents"].as_array().expect("documents");
+    let ids: Vec<&str> = documents.iter().filter_map(|d| d["id"].as_str()).collect();
+    assert_eq!(
+        ids,
+        [uploaded[1].as_str(), uploaded[0].as_str()],
+        "{newest}"
+    );
+    assert_eq!(documents[0]["title"], "CT scan");
+    assert_eq!(documents[0]["size_bytes"], 500);
+    assert_eq!(
+        documents[0]["download"],
+        format!("/v1/referrals/{planned}/documents/{}", uploaded[1])
+    );
 
     let bare = packet_of(unplanned);
     for absent in ["plan_version", "current_plan", "diagnosis"] {
         assert!(bare[absent].is_null(), "{absent}: {bare}");
     }
+    assert_eq!(
+        bare["documents"],
+        json!([]),
+        "another case's documents: {bare}"
+    );
     assert_eq!(bare["treatment_status"], "in_treatment");
     assert_eq!(
         bare["next_irreversible_step"],

@@ -6,6 +6,7 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use diesel_async::AsyncPgConnection;
+use futures_util::future::try_join;
 use uuid::Uuid;
 
 use super::{ReferralRecord, visible};
@@ -28,18 +29,21 @@ pub struct Packet {
 /// The packets of these referrals, in their order: the cases' parts (with their patients and
 /// current plans) and their documents are read once for all of them, not once per referral.
 async fn packets(
-    conn: &mut AsyncPgConnection,
+    conn: &AsyncPgConnection,
     org: Uuid,
     rows: Vec<ReferralRecord>,
 ) -> AppResult<Vec<Packet>> {
     let case_ids: Vec<Uuid> = rows.iter().map(|r| r.case_id).collect();
-    let mut case_of: HashMap<Uuid, PacketCase> = referrals::packet_cases(conn, org, &case_ids)
-        .await?
-        .into_iter()
-        .map(|c| (c.case_id, c))
-        .collect();
+    // The two reads are independent: sent together, they cost one round trip, not two.
+    let (parts, documents) = try_join(
+        referrals::packet_cases(conn, org, &case_ids),
+        document_rows::of_cases(conn, org, &case_ids),
+    )
+    .await?;
+    let mut case_of: HashMap<Uuid, PacketCase> =
+        parts.into_iter().map(|c| (c.case_id, c)).collect();
     let mut documents_of: HashMap<Uuid, Vec<DocumentRecord>> = HashMap::new();
-    for d in document_rows::of_cases(conn, org, &case_ids).await? {
+    for d in documents {
         documents_of.entry(d.case_id).or_default().push(d);
     }
     // Two referrals of one case share its parts and documents: each referral but a case's
