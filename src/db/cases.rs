@@ -401,30 +401,46 @@ pub struct AssessmentReads {
     pub external_id_taken_by: Option<Uuid>,
 }
 
-/// An ingestion's question beside the reads: which opinion of this referral has this external id.
-#[derive(Debug, Clone, Copy)]
-pub struct ExternalId<'a> {
-    pub referral_id: Uuid,
-    pub external_id: &'a str,
-}
-
 /// The reads of `AssessmentReads` in one statement (issue 19: an ingestion made four round
 /// trips of them). Made after the case's lock, so they see what committed before it.
 pub async fn assessment_reads(
     conn: &mut AsyncPgConnection,
     org_id: Uuid,
     case: &CaseRow,
-    external: Option<ExternalId<'_>>,
 ) -> QueryResult<AssessmentReads> {
     let row: ReadsRow = ReadsQuery {
         org_id,
         case_id: case.id,
         patient_id: case.patient_id,
-        referral_id: external.map(|e| e.referral_id),
-        external_id: external.map(|e| e.external_id),
     }
     .get_result(conn)
     .await?;
+    Ok(reads_of(org_id, row))
+}
+
+/// The same reads for a referral's case, found from the referral in SQL, so that they can go
+/// out in one round trip with the statement that locks the referral and its case (pipelined on
+/// `conn`, sent after it): PostgreSQL runs a connection's statements in order, and each one
+/// sees what committed before it began, so these still see everything committed before the
+/// lock. None when the referral does not exist.
+pub async fn referral_assessment_reads(
+    mut conn: &AsyncPgConnection,
+    org_id: Uuid,
+    referral_id: Uuid,
+    external_id: Option<&str>,
+) -> QueryResult<Option<AssessmentReads>> {
+    let row: Option<ReadsRow> = ReferralReadsQuery {
+        org_id,
+        referral_id,
+        external_id,
+    }
+    .get_result(&mut conn)
+    .await
+    .optional()?;
+    Ok(row.map(|row| reads_of(org_id, row)))
+}
+
+fn reads_of(org_id: Uuid, row: ReadsRow) -> AssessmentReads {
     let plan = match (
         row.plan_version,
         row.plan_picture,
@@ -434,7 +450,7 @@ pub async fn assessment_reads(
         (Some(version), Some(picture), Some(created_by), Some(created_at)) => {
             Some(PlanVersionRow {
                 org_id,
-                case_id: case.id,
+                case_id: row.case_id,
                 version,
                 picture,
                 created_by,
@@ -455,27 +471,29 @@ pub async fn assessment_reads(
             assessment_id,
         })
         .collect();
-    Ok(AssessmentReads {
+    AssessmentReads {
         plan,
         patient_country: row.patient_country,
         open_tasks,
         external_id_taken_by: row.external_id_taken_by,
-    })
+    }
 }
 
-struct ReadsQuery<'a> {
+struct ReadsQuery {
     org_id: Uuid,
     case_id: Uuid,
     patient_id: Uuid,
-    referral_id: Option<Uuid>,
-    external_id: Option<&'a str>,
 }
 
 // The plan is LEFT JOINed (a case may have none yet); the open tasks come as three arrays in one
-// order (a CTE read more than once is materialised once).
-const READS_SQL: &str = "\
-WITH k AS (SELECT $1::uuid AS org_id, $2::uuid AS case_id, $3::uuid AS patient_id,
-                  $4::uuid AS referral_id, $5::text AS external_id),
+// order (a CTE read more than once is materialised once). `k` names the case: given, or the
+// referral's (then no row when the referral does not exist).
+macro_rules! reads_sql {
+    ($k:literal) => {
+        concat!(
+            "WITH k AS (",
+            $k,
+            "),
 plan AS (
     SELECT p.version, p.picture, p.created_by, p.created_at, p.fhir_report
       FROM plan_versions p, k
@@ -487,7 +505,7 @@ plan AS (
      WHERE t.org_id = k.org_id AND t.case_id = k.case_id AND t.status = 'open'
      ORDER BY t.created_at, t.id
 )
-SELECT plan.version AS plan_version, plan.picture AS plan_picture,
+SELECT k.case_id, plan.version AS plan_version, plan.picture AS plan_picture,
        plan.created_by AS plan_created_by, plan.created_at AS plan_created_at,
        plan.fhir_report AS plan_fhir_report,
        (SELECT pt.country FROM patients pt
@@ -498,10 +516,26 @@ SELECT plan.version AS plan_version, plan.picture AS plan_picture,
        (SELECT o.id FROM second_opinions o
          WHERE o.org_id = k.org_id AND o.referral_id = k.referral_id
            AND o.external_id = k.external_id) AS external_id_taken_by
-  FROM k LEFT JOIN plan ON true";
+  FROM k LEFT JOIN plan ON true"
+        )
+    };
+}
+
+const READS_SQL: &str = reads_sql!(
+    "SELECT $1::uuid AS org_id, $2::uuid AS case_id, $3::uuid AS patient_id,
+            NULL::uuid AS referral_id, NULL::text AS external_id"
+);
+
+const REFERRAL_READS_SQL: &str = reads_sql!(
+    "SELECT r.org_id, r.case_id, c.patient_id, r.id AS referral_id, $1::text AS external_id
+       FROM referrals r JOIN cases c ON c.org_id = r.org_id AND c.id = r.case_id
+      WHERE r.org_id = $2 AND r.id = $3"
+);
 
 #[derive(QueryableByName)]
 struct ReadsRow {
+    #[diesel(sql_type = SqlUuid)]
+    case_id: Uuid,
     #[diesel(sql_type = Nullable<Integer>)]
     plan_version: Option<i32>,
     #[diesel(sql_type = Nullable<Jsonb>)]
@@ -524,16 +558,32 @@ struct ReadsRow {
     external_id_taken_by: Option<Uuid>,
 }
 
-impl QueryFragment<Pg> for ReadsQuery<'_> {
+impl QueryFragment<Pg> for ReadsQuery {
     fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Pg>) -> QueryResult<()> {
         super::prepared::walk(READS_SQL, &mut out, |n, out| match n {
             '1' => out.push_bind_param::<SqlUuid, _>(&self.org_id),
             '2' => out.push_bind_param::<SqlUuid, _>(&self.case_id),
-            '3' => out.push_bind_param::<SqlUuid, _>(&self.patient_id),
-            '4' => out.push_bind_param::<Nullable<SqlUuid>, _>(&self.referral_id),
-            _ => out.push_bind_param::<Nullable<Text>, _>(&self.external_id),
+            _ => out.push_bind_param::<SqlUuid, _>(&self.patient_id),
         })
     }
 }
 
-super::prepared::prepared_once!(ReadsQuery);
+super::prepared::prepared_once!(owned ReadsQuery);
+
+struct ReferralReadsQuery<'a> {
+    org_id: Uuid,
+    referral_id: Uuid,
+    external_id: Option<&'a str>,
+}
+
+impl QueryFragment<Pg> for ReferralReadsQuery<'_> {
+    fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Pg>) -> QueryResult<()> {
+        super::prepared::walk(REFERRAL_READS_SQL, &mut out, |n, out| match n {
+            '1' => out.push_bind_param::<Nullable<Text>, _>(&self.external_id),
+            '2' => out.push_bind_param::<SqlUuid, _>(&self.org_id),
+            _ => out.push_bind_param::<SqlUuid, _>(&self.referral_id),
+        })
+    }
+}
+
+super::prepared::prepared_once!(ReferralReadsQuery);

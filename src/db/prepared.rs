@@ -26,6 +26,17 @@ pub(super) fn walk<'b>(
 /// Marks a statement type whose text never changes and whose rows are read by name
 /// (`QueryableByName`): diesel prepares it once per connection.
 macro_rules! prepared_once {
+    // A statement that borrows none of its binds.
+    (owned $statement:ident) => {
+        impl diesel::query_builder::QueryId for $statement {
+            type QueryId = $statement;
+            const HAS_STATIC_QUERY_ID: bool = true;
+        }
+
+        impl diesel::query_builder::Query for $statement {
+            type SqlType = diesel::sql_types::Untyped;
+        }
+    };
     ($statement:ident) => {
         impl diesel::query_builder::QueryId for $statement<'_> {
             type QueryId = $statement<'static>;

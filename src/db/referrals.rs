@@ -73,7 +73,7 @@ pub async fn lock(
 /// The referral and its case, both locked FOR UPDATE by one statement (one round trip where
 /// an ingestion took two).
 pub async fn lock_with_case(
-    conn: &mut AsyncPgConnection,
+    mut conn: &AsyncPgConnection,
     org_id: Uuid,
     id: Uuid,
 ) -> QueryResult<Option<(ReferralRow, CaseRow)>> {
@@ -87,7 +87,7 @@ pub async fn lock_with_case(
         .filter(referrals::id.eq(id))
         .for_update()
         .select((ReferralRow::as_select(), CaseRow::as_select()))
-        .first(conn)
+        .first(&mut conn)
         .await
         .optional()
 }

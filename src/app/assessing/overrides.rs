@@ -47,7 +47,7 @@ pub async fn override_assessment(
     let plan = cases::plan_version(tx.conn, tx.org, case.id, row.plan_version)
         .await?
         .ok_or(AppError::NotFound("plan version"))?;
-    let reads = cases::assessment_reads(tx.conn, tx.org, &case, None).await?;
+    let reads = cases::assessment_reads(tx.conn, tx.org, &case).await?;
     let comparison = Comparison {
         case: &case,
         plan: &plan,

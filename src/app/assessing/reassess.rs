@@ -30,7 +30,7 @@ pub async fn reassess_case(
             continue;
         }
         // Read again for each opinion: the one before may have opened tasks.
-        let reads = cases::assessment_reads(tx.conn, tx.org, case, None).await?;
+        let reads = cases::assessment_reads(tx.conn, tx.org, case).await?;
         let comparison = Comparison {
             case,
             plan,
@@ -61,7 +61,7 @@ pub async fn reassess(tx: &mut Tx<'_>, opinion_id: Uuid) -> AppResult<Assessment
     let case = cases::lock(tx.conn, tx.org, opinion.case_id)
         .await?
         .ok_or(AppError::NotFound("case"))?;
-    let reads = cases::assessment_reads(tx.conn, tx.org, &case, None).await?;
+    let reads = cases::assessment_reads(tx.conn, tx.org, &case).await?;
     let plan = reads.plan.clone().ok_or_else(|| {
         AppError::conflict(
             "the case has no plan yet: the assessment is made when the first plan version arrives",

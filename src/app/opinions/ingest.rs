@@ -4,6 +4,7 @@
 //! waits for the first plan version.
 
 use diesel_async::AsyncPgConnection;
+use futures_util::future::try_join;
 use uuid::Uuid;
 
 use super::OpinionRecord;
@@ -63,34 +64,33 @@ pub async fn ingest(
     raw: &[u8],
 ) -> AppResult<Ingested> {
     let raw_sha = sha256(raw);
-    // The referral and its case are locked together; a coordinator's case after the access check.
-    let (case, referral) = match source {
+    let external_id = submission.external_id.as_deref().map(str::trim);
+    // The referral and its case are locked together, and what the ingestion reads of the case
+    // goes out with the lock (one round trip); a coordinator's case after the access check.
+    let (case, referral, reads) = match source {
         Source::Referral(id) => {
-            let (referral, case) = referrals::lock_with_case(tx.conn, tx.org, id)
-                .await?
+            let conn: &AsyncPgConnection = tx.conn;
+            let (locked, reads) = try_join(
+                referrals::lock_with_case(conn, tx.org, id),
+                case_rows::referral_assessment_reads(conn, tx.org, id, external_id),
+            )
+            .await?;
+            let (referral, case) = locked
                 .filter(|(r, _)| policy::sees_referral(tx.actor, r.partner_id))
                 .ok_or(AppError::NotFound("referral"))?;
-            (case, Some(referral))
+            let reads = reads.ok_or(AppError::NotFound("referral"))?;
+            (case, Some(referral), reads)
         }
         Source::Case(id) => {
             access::case(tx.conn, tx.actor, id).await?;
             let case = case_rows::lock(tx.conn, tx.org, id)
                 .await?
                 .ok_or(AppError::NotFound("case"))?;
-            (case, None)
+            let reads = case_rows::assessment_reads(tx.conn, tx.org, &case).await?;
+            (case, None, reads)
         }
     };
     let case_id = case.id;
-    let external_id = submission.external_id.as_deref().map(str::trim);
-    // Everything this ingestion reads once it holds the locks, in one statement.
-    let probe = match (&referral, external_id) {
-        (Some(referral), Some(external_id)) => Some(case_rows::ExternalId {
-            referral_id: referral.id,
-            external_id,
-        }),
-        _ => None,
-    };
-    let reads = case_rows::assessment_reads(tx.conn, tx.org, &case, probe).await?;
     if let Some(taken_by) = reads.external_id_taken_by {
         let existing = stored::find(tx.conn, tx.org, taken_by)
             .await?
