@@ -9,7 +9,7 @@ use crate::events::signing;
 
 pub use crate::db::webhooks::{
     AttemptRow as AttemptRecord, DeliveryRow as DeliveryRecord, EventRow as EventRecord,
-    SubscriptionRow as Subscription,
+    FeedEventRow as FeedEventRecord, SubscriptionRow as Subscription,
 };
 
 /// What a change to a subscription sets (absent: unchanged).
@@ -183,7 +183,7 @@ pub async fn events_after(
     after: Option<Uuid>,
     types: Option<&[String]>,
     limit: i64,
-) -> AppResult<Vec<EventRecord>> {
+) -> AppResult<Vec<FeedEventRecord>> {
     Ok(webhooks::events_after(q.conn, q.org, after, types, limit).await?)
 }
 

@@ -4,6 +4,7 @@ use diesel::deserialize::{self, FromSql};
 use diesel::pg::{Pg, PgValue};
 use diesel::sql_types::Jsonb;
 use serde::de::DeserializeOwned;
+use serde_json::value::RawValue;
 
 /// A jsonb column decoded from its bytes into `T`, with no `serde_json::Value` between: a
 /// `Value` is a tree of maps allocated, walked and freed again, which was a seventh of the
@@ -15,6 +16,32 @@ pub struct Typed<T>(pub Option<T>);
 impl<T: DeserializeOwned> FromSql<Jsonb, Pg> for Typed<T> {
     fn from_sql(value: PgValue<'_>) -> deserialize::Result<Self> {
         decode(value.as_bytes())
+    }
+}
+
+/// A jsonb column kept as its JSON text, for a reader that passes it on unchanged: no
+/// `serde_json::Value` is built to be written out again (the event feed's `data`).
+#[derive(diesel::deserialize::FromSqlRow)]
+pub struct Text(Box<RawValue>);
+
+impl FromSql<Jsonb, Pg> for Text {
+    fn from_sql(value: PgValue<'_>) -> deserialize::Result<Self> {
+        text(value.as_bytes())
+    }
+}
+
+fn text(bytes: &[u8]) -> deserialize::Result<Text> {
+    match bytes.split_first() {
+        Some((1, json)) => Ok(Text(RawValue::from_string(
+            std::str::from_utf8(json)?.to_owned(),
+        )?)),
+        _ => Err("unsupported jsonb encoding version".into()),
+    }
+}
+
+impl From<Text> for Box<RawValue> {
+    fn from(text: Text) -> Self {
+        text.0
     }
 }
 
@@ -50,5 +77,16 @@ mod tests {
             "an unknown encoding is an error"
         );
         assert!(decode::<Dose>(b"").is_err());
+    }
+
+    #[test]
+    fn a_stored_value_passes_on_as_its_text() {
+        let passed = |bytes: &[u8]| text(bytes).map(|t| Box::<RawValue>::from(t).get().to_owned());
+        assert_eq!(passed(b"\x01{\"mg\": 5}").expect("decodes"), "{\"mg\": 5}");
+        assert!(
+            passed(b"\x02{}").is_err(),
+            "an unknown encoding is an error"
+        );
+        assert!(passed(b"\x01{\"mg\"").is_err(), "not JSON is an error");
     }
 }

@@ -183,6 +183,17 @@ pub async fn event(
         .optional()
 }
 
+/// An event as the feed passes it on: its payload as stored, never parsed.
+#[derive(Debug, Queryable, Selectable)]
+#[diesel(table_name = events, check_for_backend(diesel::pg::Pg))]
+pub struct FeedEventRow {
+    pub id: Uuid,
+    pub event_type: String,
+    pub occurred_at: DateTime<Utc>,
+    #[diesel(deserialize_as = super::jsonb::Text)]
+    pub data: Box<serde_json::value::RawValue>,
+}
+
 /// Events after `after` (by id, which orders by time), oldest first.
 /// The feed after event `after`: only events of transactions older than every one still
 /// running (so none can still appear before them), in commit-safe `(transaction, id)` order.
@@ -193,7 +204,7 @@ pub async fn events_after(
     after: Option<Uuid>,
     types: Option<&[String]>,
     limit: i64,
-) -> QueryResult<Vec<EventRow>> {
+) -> QueryResult<Vec<FeedEventRow>> {
     use diesel::dsl::sql;
     use diesel::sql_types::{Bool, Text};
     let mut q = events::table
@@ -226,7 +237,7 @@ pub async fn events_after(
     }
     q.order((sql::<Text>("events.tx"), events::id.asc()))
         .limit(limit)
-        .select(EventRow::as_select())
+        .select(FeedEventRow::as_select())
         .load(conn)
         .await
 }

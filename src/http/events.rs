@@ -140,7 +140,7 @@ pub struct Event {
     pub timestamp: DateTime<Utc>,
     /// Ids, statuses, codes and links; never names or clinical free text.
     #[schema(value_type = Object)]
-    pub data: serde_json::Value,
+    pub data: Box<serde_json::value::RawValue>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
