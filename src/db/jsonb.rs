@@ -22,33 +22,33 @@ impl<T: DeserializeOwned> FromSql<Jsonb, Pg> for Typed<T> {
 /// A jsonb column kept as its JSON text, for a reader that passes it on unchanged: no
 /// `serde_json::Value` is built to be written out again (the event feed's `data`).
 #[derive(diesel::deserialize::FromSqlRow)]
-pub struct Text(Box<RawValue>);
+pub struct JsonText(Box<RawValue>);
 
-impl FromSql<Jsonb, Pg> for Text {
+impl FromSql<Jsonb, Pg> for JsonText {
     fn from_sql(value: PgValue<'_>) -> deserialize::Result<Self> {
         text(value.as_bytes())
     }
 }
 
-fn text(bytes: &[u8]) -> deserialize::Result<Text> {
-    match bytes.split_first() {
-        Some((1, json)) => Ok(Text(RawValue::from_string(
-            std::str::from_utf8(json)?.to_owned(),
-        )?)),
-        _ => Err("unsupported jsonb encoding version".into()),
-    }
+fn text(bytes: &[u8]) -> deserialize::Result<JsonText> {
+    let json = std::str::from_utf8(json_of(bytes)?)?;
+    Ok(JsonText(RawValue::from_string(json.to_owned())?))
 }
 
-impl From<Text> for Box<RawValue> {
-    fn from(text: Text) -> Self {
+impl From<JsonText> for Box<RawValue> {
+    fn from(text: JsonText) -> Self {
         text.0
     }
 }
 
-/// jsonb's binary form is a version byte (1) and the JSON text.
 fn decode<T: DeserializeOwned>(bytes: &[u8]) -> deserialize::Result<Typed<T>> {
+    Ok(Typed(serde_json::from_slice(json_of(bytes)?).ok()))
+}
+
+/// jsonb's binary form is a version byte (1) and the JSON text.
+fn json_of(bytes: &[u8]) -> deserialize::Result<&[u8]> {
     match bytes.split_first() {
-        Some((1, text)) => Ok(Typed(serde_json::from_slice(text).ok())),
+        Some((1, json)) => Ok(json),
         _ => Err("unsupported jsonb encoding version".into()),
     }
 }

@@ -190,7 +190,7 @@ pub struct FeedEventRow {
     pub id: Uuid,
     pub event_type: String,
     pub occurred_at: DateTime<Utc>,
-    #[diesel(deserialize_as = super::jsonb::Text)]
+    #[diesel(deserialize_as = super::jsonb::JsonText)]
     pub data: Box<serde_json::value::RawValue>,
 }
 
