@@ -746,6 +746,15 @@ pub fn items(page: &Value) -> &[Value] {
     page["items"].as_array().expect("items")
 }
 
+/// The item of a list page with this id; panics when the page has none.
+#[track_caller]
+pub fn item_with_id(page: &Value, id: Uuid) -> &Value {
+    items(page)
+        .iter()
+        .find(|item| item["id"] == id.to_string())
+        .unwrap_or_else(|| panic!("{id} is not on the page"))
+}
+
 /// Asserts each of `expected` is among the named `fields`; others may be named too.
 #[track_caller]
 pub fn assert_names_all(fields: &[String], expected: &[&str]) {

@@ -571,12 +571,7 @@ async fn a_partner_inbox_page_carries_each_referrals_own_packet() {
     let other = app.refer(other_case, s.partner_id).await;
     let inbox = app.get("/v1/referrals", &s.partner_key).await.ok(200);
     let regimen_of = |id: Uuid| {
-        items(&inbox)
-            .iter()
-            .find(|p| p["id"] == id.to_string())
-            .unwrap_or_else(|| panic!("referral {id} missing"))["current_plan"]["systemic_therapy"]
-            [0]["regimen"]
-            .clone()
+        item_with_id(&inbox, id)["current_plan"]["systemic_therapy"][0]["regimen"].clone()
     };
     assert_eq!(regimen_of(first), "FOLFOX");
     assert_eq!(regimen_of(second), "FOLFOX");
@@ -617,13 +612,7 @@ async fn a_packet_carries_the_newest_plan_and_the_case_as_it_stands() {
     let unplanned = app.refer(unplanned_case, s.partner_id).await;
 
     let inbox = app.get("/v1/referrals", &s.partner_key).await.ok(200);
-    let packet_of = |id: Uuid| {
-        items(&inbox)
-            .iter()
-            .find(|p| p["id"] == id.to_string())
-            .unwrap_or_else(|| panic!("referral {id} missing"))
-            .clone()
-    };
+    let packet_of = |id: Uuid| item_with_id(&inbox, id).clone();
     let newest = packet_of(planned);
     assert_eq!(newest["plan_version"], 2, "{newest}");
     assert_eq!(newest["current_plan"], capox()["plan"]);
